@@ -1,13 +1,22 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'electron-vite';
 import vue from '@vitejs/plugin-vue';
+import { readFileSync } from 'node:fs';
+import { tfjsEsmAliases } from './scripts/tfjs-esm-aliases';
+
+const version = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')).version as string;
+// tfjs is bundled from its ESM entries (see scripts/tfjs-esm-aliases.ts); everything else stays external.
+const TFJS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm'];
 
 // One build, four Node entries: the Electron main process, the headless server, the CLI and the trainer
 // process (forked per run). Dependencies stay external so native addons and tfjs's .wasm files load from
 // node_modules.
 export default defineConfig({
   main: {
+    resolve: { alias: tfjsEsmAliases },
+    define: { __APP_VERSION__: JSON.stringify(version) },
     build: {
+      externalizeDeps: { exclude: TFJS },
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/index.ts'),

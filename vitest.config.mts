@@ -1,6 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+import { tfjsEsmAliases } from './scripts/tfjs-esm-aliases';
+
 export default defineConfig({
+  resolve: { alias: tfjsEsmAliases },
   test: {
     include: ['test/unit/**/*.spec.ts', 'test/integration/**/*.spec.ts', 'test/e2e/**/*.spec.ts'],
     environment: 'node',
@@ -9,5 +12,9 @@ export default defineConfig({
     // tfjs backends are process-global: one worker per file, files run in parallel up to the core count.
     pool: 'forks',
     reporters: ['default'],
+    // One copy of tfjs: its packages' CJS entries (loaded when externalised) register neither gradients nor
+    // chained ops, and mixing them with the ESM files that do breaks the engine. Inline = ESM everywhere,
+    // exactly as the app's build bundles them.
+    server: { deps: { inline: [/@tensorflow\//] } },
   },
 });

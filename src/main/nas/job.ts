@@ -1,0 +1,128 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { SearchConfig } from '../../shared/config';
+import type { RunEnvironment, TrainerEvent } from '../../shared/events';
+import { deriveDartsGenotype, deriveNb201Ops } from '../../shared/genotype';
+import { formatNb201Arch } from '../../shared/spaces/nb201';
+import { loadIdxPair } from './data/idx';
+import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type ImageSet } from './data/image-set';
+import { findIdxPair } from './data/mnist-family';
+import { defaultDemoDatasetDir } from './data/resources';
+import { initBackend } from './engine/backend';
+import { Rng, hashSeed } from './engine/rng';
+import type { Supernet } from './engine/supernet';
+import { Nb201Table, toNb201Score } from './estimation/nb201-table';
+import { buildDartsSupernet } from './spaces/darts';
+import { buildNb201Supernet } from './spaces/nb201';
+import { DartsSearch, type DartsOutcome, type SearchControl } from './strategies/darts';
+
+// One search job, end to end: data → space → strategy → estimation. The trainer process and the CLI both
+// run jobs through here; a job is fully described by its config plus a data reference (ARCHITECTURE §7).
+
+export interface DataReference {
+  trainImages: string;
+  trainLabels: string;
+  /** A display name (e.g. "Fashion-MNIST"); Fashion-MNIST gets the paper's normalisation. */
+  name: string;
+}
+
+export interface SearchJob {
+  config: SearchConfig;
+  data: DataReference;
+  /** Folder for this run's checkpoints. */
+  runDir: string;
+  /** Checkpoint to continue from (exact resume). */
+  resumeFrom?: string | null;
+  appVersion: string;
+}
+
+export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
+
+/** CLI convenience: a known name ('fashion-mnist', 'demo') or a folder of MNIST-family IDX files. */
+export function resolveDataReference(nameOrPath: string): DataReference {
+  const key = nameOrPath.toLowerCase();
+  if (key === 'fashion-mnist') {
+    if (!existsSync(DEBIAN_FASHION_MNIST)) {
+      throw new Error(`Fashion-MNIST is not installed at ${DEBIAN_FASHION_MNIST}. Install it with 'apt-get install dataset-fashion-mnist', or pass --dataset demo or a folder of IDX files.`);
+    }
+    return { ...idxPairRef(DEBIAN_FASHION_MNIST), name: 'Fashion-MNIST' };
+  }
+  if (key === 'demo') return { ...idxPairRef(defaultDemoDatasetDir()), name: 'Fashion-MNIST demo' };
+  if (!existsSync(nameOrPath)) throw new Error(`Dataset '${nameOrPath}' not found: pass fashion-mnist, demo, or a folder of IDX files.`);
+  if (!statSync(nameOrPath).isDirectory()) throw new Error(`Dataset '${nameOrPath}' is a file: pass the folder that holds the IDX files.`);
+  const name = basename(nameOrPath) || nameOrPath;
+  return { ...idxPairRef(nameOrPath), name: /fashion/i.test(name) ? 'Fashion-MNIST' : name };
+}
+
+function idxPairRef(dir: string) {
+  const p = findIdxPair(dir, 'train');
+  return { trainImages: p.images, trainLabels: p.labels };
+}
+
+export function loadTrainingSet(data: DataReference, config: SearchConfig): ImageSet {
+  const set = loadIdxPair(data.trainImages, data.trainLabels);
+  return config.trainLimit > 0 && config.trainLimit < set.count ? balancedSubset(set, config.trainLimit, config.seed) : set;
+}
+
+export function buildSupernet(config: SearchConfig, inputShape: [number, number, number], classes: number): Supernet {
+  const rng = new Rng(hashSeed(config.seed, 1));
+  if (config.space === 'nb201') {
+    return buildNb201Supernet({ channels: config.channels, cellsPerStage: config.cells, inputShape, classes, ops: config.ops }, rng);
+  }
+  return buildDartsSupernet({ channels: config.channels, layers: config.cells, steps: config.nodes, inputShape, classes, ops: config.ops }, rng);
+}
+
+export interface JobResult {
+  outcome: DartsOutcome;
+  result: Extract<TrainerEvent, { type: 'result' }> | null;
+  environment: RunEnvironment;
+}
+
+export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
+  const started = Date.now();
+  const { config } = job;
+  const backend = await initBackend(config.backend);
+  const environment: RunEnvironment = { appVersion: job.appVersion, ...backend };
+  emit({ type: 'environment', environment });
+  if (backend.fallbackReason) emit({ type: 'log', level: 'warn', message: backend.fallbackReason });
+
+  const train = loadTrainingSet(job.data, config);
+  const normalization = /fashion/i.test(job.data.name) ? { ...FASHION_MNIST_NORMALIZATION } : computeNormalization(train);
+  // Search augmentation pads and crops to 32×32 (ALGORITHMS.md §4.4); without it images keep their size.
+  const inputShape: [number, number, number] = config.augment ? [32, 32, train.channels] : [train.height, train.width, train.channels];
+  emit({
+    type: 'log',
+    level: 'info',
+    message: `${job.data.name}: ${train.count} training images (${train.height}×${train.width}×${train.channels}, ${train.classes} classes), split ${config.trainPortion}/${1 - config.trainPortion} for w/α; ${config.space} space, DARTS ${config.order === 1 ? 'first' : 'second'} order on ${backend.backend}`,
+  });
+  const net = buildSupernet(config, inputShape, train.classes);
+  const search = new DartsSearch(config, net, { train, normalization }, emit, (epoch, step) =>
+    join(job.runDir, 'checkpoints', `epoch-${String(epoch).padStart(4, '0')}-step-${String(step).padStart(6, '0')}.ckpt`),
+  );
+  try {
+    if (job.resumeFrom) {
+      search.restore(job.resumeFrom);
+      emit({ type: 'log', level: 'info', message: `Resumed from ${job.resumeFrom} (epoch ${search.epoch + 1}).` });
+    }
+    const outcome = await search.run(control);
+    if (outcome.status !== 'completed') return { outcome, result: null, environment };
+    const result = discretise(config, outcome, (Date.now() - started) / 1000);
+    emit({ type: 'snapshot', epoch: outcome.epochsDone - 1, kind: 'genotype', payload: result.genotype });
+    emit(result);
+    return { outcome, result, environment };
+  } finally {
+    search.dispose();
+  }
+}
+
+function discretise(config: SearchConfig, outcome: DartsOutcome, seconds: number): Extract<TrainerEvent, { type: 'result' }> {
+  const common = { type: 'result' as const, trainAccuracy: outcome.trainAccuracy, valAccuracy: outcome.valAccuracy, seconds };
+  if (config.space === 'nb201') {
+    const genotype = deriveNb201Ops(outcome.weights.cell, outcome.ops, config.allowNone);
+    const arch = formatNb201Arch(genotype);
+    return { ...common, genotype, arch, nb201: toNb201Score(Nb201Table.loadDefault().lookup(arch)) };
+  }
+  const { normal } = outcome.weights;
+  const genotype = deriveDartsGenotype(normal, outcome.weights.reduce ?? normal, outcome.ops, config.nodes);
+  return { ...common, genotype, arch: null, nb201: null };
+}

@@ -1,0 +1,334 @@
+import * as tf from '../engine/tf';
+import type { SearchConfig } from '../../../shared/config';
+import type { TrainerEvent } from '../../../shared/events';
+import { Batcher, EVAL_PREPROCESSING, SEARCH_AUGMENTATION, type BatcherOptions, type BatcherState } from '../data/batcher';
+import type { ImageSet, Normalization } from '../data/image-set';
+import { splitTrainVal } from '../data/image-set';
+import { loadCheckpoint, restoreVariables, saveCheckpoint, type CheckpointInfo } from '../engine/checkpoint';
+import { Adam, Sgd, clipByGlobalNorm, cosineLr, type NamedGrads } from '../engine/optim';
+import { hashSeed } from '../engine/rng';
+import type { Supernet } from '../engine/supernet';
+import { alphaWeights, batchTensors, disposeGrads, evaluate, lossAndGrads } from './one-shot';
+
+// DARTS bilevel search (ALGORITHMS.md §2): per minibatch an α step on D_val (first order, or second order
+// with the finite-difference Hessian-vector term) then a w step on D_train (clip 5, SGD momentum, cosine lr).
+
+export type DartsConfig = Pick<
+  SearchConfig,
+  | 'order'
+  | 'epochs'
+  | 'batchSize'
+  | 'seed'
+  | 'trainPortion'
+  | 'augment'
+  | 'wLr'
+  | 'wLrMin'
+  | 'momentum'
+  | 'wWeightDecay'
+  | 'gradClip'
+  | 'alphaLr'
+  | 'alphaWeightDecay'
+  | 'alphaBeta1'
+  | 'alphaBeta2'
+>;
+
+export interface DartsState {
+  version: 1;
+  epoch: number;
+  /** Step within the epoch (a checkpoint taken mid-epoch on pause). */
+  stepInEpoch: number;
+  globalStep: number;
+  train: BatcherState;
+  val: BatcherState;
+  adam: Record<string, number>;
+  epochAcc: { loss: number; correct: number; count: number };
+}
+
+export interface SearchControl {
+  /** Polled between steps; 'pause' saves a checkpoint at the current step and returns. */
+  interrupt(): 'pause' | 'stop' | null;
+}
+
+export type Emit = (event: TrainerEvent) => void;
+
+export interface DartsOutcome {
+  status: 'completed' | 'paused' | 'stopped';
+  /** Column names of the weights. */
+  ops: string[];
+  weights: Record<string, number[][]>;
+  trainAccuracy: number;
+  valAccuracy: number;
+  epochsDone: number;
+}
+
+/** Builds the network lazily so that one class serves fresh starts and resumes. */
+export class DartsSearch {
+  readonly net: Supernet;
+  private readonly weightVars: Map<string, tf.Variable>;
+  private readonly alphaVars: Map<string, tf.Variable>;
+  private readonly sgd: Sgd;
+  private readonly adam: Adam;
+  private readonly trainBatches: Batcher;
+  private readonly valBatches: Batcher;
+  private readonly evalOptions: BatcherOptions;
+  private readonly valSet: ImageSet;
+  private state: DartsState;
+  private lastTrainAcc = 0;
+  private lastValAcc = 0;
+
+  constructor(
+    readonly config: DartsConfig,
+    net: Supernet,
+    data: { train: ImageSet; normalization: Normalization },
+    private readonly emit: Emit,
+    private readonly checkpointPath: (epoch: number, step: number) => string,
+  ) {
+    this.net = net;
+    this.weightVars = new Map(net.params.trainableList().map((v) => [v.name, v]));
+    this.alphaVars = new Map([...net.alphas.values()].map((v) => [v.name, v]));
+    this.sgd = new Sgd(this.weightVars, config.momentum, config.wWeightDecay);
+    this.adam = new Adam(this.alphaVars, config.alphaBeta1, config.alphaBeta2, config.alphaWeightDecay);
+    const split = splitTrainVal(data.train, config.trainPortion, hashSeed(config.seed, 11));
+    const aug = config.augment ? SEARCH_AUGMENTATION : {};
+    const common = { batchSize: config.batchSize, normalization: data.normalization, ...aug };
+    this.trainBatches = new Batcher(split.train, { ...common, seed: hashSeed(config.seed, 12) });
+    this.valBatches = new Batcher(split.val, { ...common, seed: hashSeed(config.seed, 13) });
+    this.valSet = split.val;
+    this.evalOptions = {
+      batchSize: Math.max(config.batchSize, 128),
+      seed: 0,
+      shuffle: false,
+      normalization: data.normalization,
+      ...(config.augment ? EVAL_PREPROCESSING : {}),
+    };
+    this.state = {
+      version: 1,
+      epoch: 0,
+      stepInEpoch: 0,
+      globalStep: 0,
+      train: this.trainBatches.state(),
+      val: this.valBatches.state(),
+      adam: this.adam.stateJson(),
+      epochAcc: { loss: 0, correct: 0, count: 0 },
+    };
+  }
+
+  get stepsPerEpoch(): number {
+    return this.trainBatches.stepsPerEpoch;
+  }
+
+  get epoch(): number {
+    return this.state.epoch;
+  }
+
+  /** Every tensor a checkpoint must hold for an exact resume. */
+  private checkpointTensors(): Map<string, tf.Variable> {
+    const out = new Map<string, tf.Variable>();
+    for (const [k, v] of this.net.params.trainable) out.set(`w/${k}`, v);
+    for (const [k, v] of this.net.params.buffers) out.set(`buf/${k}`, v);
+    for (const [k, v] of this.net.alphas) out.set(`alpha/${k}`, v);
+    const byVarName = new Map([...this.net.params.trainable].map(([k, v]) => [v.name, k]));
+    for (const [k, v] of this.sgd.stateTensors()) out.set(k.replace(/\/(.*)$/, (_, n: string) => `/${byVarName.get(n) ?? n}`), v);
+    const alphaKey = new Map([...this.net.alphas].map(([k, v]) => [v.name, k]));
+    for (const [k, v] of this.adam.stateTensors()) out.set(k.replace(/\/(.*)$/, (_, n: string) => `/${alphaKey.get(n) ?? n}`), v);
+    return out;
+  }
+
+  async saveCheckpoint(): Promise<CheckpointInfo> {
+    this.state.train = this.trainBatches.state();
+    this.state.val = this.valBatches.state();
+    this.state.adam = this.adam.stateJson();
+    const info = await saveCheckpoint(this.checkpointPath(this.state.epoch, this.state.stepInEpoch), this.checkpointTensors(), this.state);
+    this.emit({ type: 'checkpoint', epoch: this.state.epoch, ...info });
+    return info;
+  }
+
+  restore(path: string): void {
+    const ckpt = loadCheckpoint(path);
+    const state = ckpt.state as DartsState;
+    if (!state || state.version !== 1) throw new Error(`Checkpoint ${path} was not written by a DARTS search.`);
+    restoreVariables(ckpt, this.checkpointTensors());
+    this.adam.loadStateJson(state.adam);
+    const train = Batcher.restore(this.trainBatches.set, this.trainOptions(), state.train);
+    const val = Batcher.restore(this.valBatches.set, this.trainOptions(13), state.val);
+    this.trainBatches.seek(train.epoch, train.position);
+    this.valBatches.seek(val.epoch, val.position);
+    this.state = state;
+  }
+
+  private trainOptions(seedKey = 12): BatcherOptions {
+    const aug = this.config.augment ? SEARCH_AUGMENTATION : {};
+    return {
+      batchSize: this.config.batchSize,
+      normalization: this.trainBatches.normalization,
+      ...aug,
+      seed: hashSeed(this.config.seed, seedKey),
+    };
+  }
+
+  lr(epoch = this.state.epoch): number {
+    return cosineLr(epoch, this.config.epochs, this.config.wLr, this.config.wLrMin);
+  }
+
+  /** One search iteration: α step on a val batch, then w step on a train batch. */
+  step(): { loss: number; correct: number; count: number } {
+    const lr = this.lr();
+    const trainBatch = this.trainBatches.next();
+    const valBatch = this.valBatches.next();
+    return tf.tidy(() => {
+      const t = batchTensors(trainBatch);
+      const v = batchTensors(valBatch);
+      this.alphaStep(t, v, lr);
+      const { loss, correct, grads } = lossAndGrads(this.net, t.x, t.y, [...this.weightVars.values()]);
+      if (!Number.isFinite(loss)) {
+        disposeGrads(grads);
+        throw new NonFiniteLossError(loss, this.state.epoch, this.state.globalStep);
+      }
+      const clipped = clipByGlobalNorm(grads, this.config.gradClip);
+      this.sgd.step(clipped.grads, lr);
+      disposeGrads(clipped.grads);
+      return { loss, correct, count: trainBatch.y.length };
+    });
+  }
+
+  private alphaStep(t: { x: tf.Tensor4D; y: tf.Tensor1D }, v: { x: tf.Tensor4D; y: tf.Tensor1D }, lr: number): void {
+    const alphas = [...this.alphaVars.values()];
+    if (this.config.order === 1) {
+      const { grads } = lossAndGrads(this.net, v.x, v.y, alphas);
+      this.adam.step(grads, this.config.alphaLr);
+      disposeGrads(grads);
+      return;
+    }
+    const grads = this.secondOrderAlphaGrads(t, v, lr);
+    this.adam.step(grads, this.config.alphaLr);
+    disposeGrads(grads);
+  }
+
+  /**
+   * g_α = ∇_α L_val(w', α) − ξ·[∇_α L_train(w⁺) − ∇_α L_train(w⁻)]/(2ε), w' = w − ξ(∇_w L_train + μm + λw),
+   * w± = w ± εv, v = ∇_w' L_val(w'), ε = 0.01/‖v‖ (ALGORITHMS.md §2). w is restored afterwards.
+   */
+  secondOrderAlphaGrads(t: { x: tf.Tensor4D; y: tf.Tensor1D }, v: { x: tf.Tensor4D; y: tf.Tensor1D }, xi: number): NamedGrads {
+    const weights = [...this.weightVars.values()];
+    const alphas = [...this.alphaVars.values()];
+    const original = new Map(weights.map((w) => [w.name, tf.keep(w.clone())]));
+    try {
+      // Virtual step; BN statistics are left alone by the auxiliary passes.
+      const train = lossAndGrads(this.net, t.x, t.y, weights, { updateBnStats: false });
+      tf.tidy(() => {
+        for (const w of weights) {
+          const g = train.grads[w.name];
+          const m = this.sgd.buffer(w.name);
+          const dtheta = g.add(w.mul(this.config.wWeightDecay));
+          const moment = m ? m.mul(this.config.momentum) : tf.zerosLike(w);
+          w.assign(w.sub(moment.add(dtheta).mul(xi)));
+        }
+      });
+      disposeGrads(train.grads);
+      const valGrads = lossAndGrads(this.net, v.x, v.y, [...weights, ...alphas], { updateBnStats: false });
+      const vec = weights.map((w) => valGrads.grads[w.name]);
+      const norm = tf.tidy(() => tf.sqrt(tf.addN(vec.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
+      const eps = 0.01 / Math.max(norm, 1e-12);
+      const perturbed = (sign: number): NamedGrads => {
+        tf.tidy(() => weights.forEach((w, i) => w.assign(original.get(w.name)!.add(vec[i].mul(sign * eps)))));
+        return lossAndGrads(this.net, t.x, t.y, alphas, { updateBnStats: false }).grads;
+      };
+      const plus = perturbed(1);
+      const minus = perturbed(-1);
+      const out: NamedGrads = {};
+      for (const a of alphas) {
+        out[a.name] = tf.tidy(() => valGrads.grads[a.name].sub(plus[a.name].sub(minus[a.name]).div(2 * eps).mul(xi)));
+      }
+      disposeGrads(plus);
+      disposeGrads(minus);
+      disposeGrads(valGrads.grads);
+      return out;
+    } finally {
+      for (const w of weights) {
+        w.assign(original.get(w.name)!);
+        original.get(w.name)!.dispose();
+      }
+    }
+  }
+
+  private *evalBatches() {
+    const b = new Batcher(this.valSet, this.evalOptions);
+    for (let i = 0; i < b.stepsPerEpoch; i++) yield b.batchAt(0, i);
+  }
+
+  /** Runs (or continues) the search until the planned epochs are done or `control` interrupts. */
+  async run(control: SearchControl): Promise<DartsOutcome> {
+    const steps = this.stepsPerEpoch;
+    while (this.state.epoch < this.config.epochs) {
+      const epoch = this.state.epoch;
+      const started = Date.now();
+      while (this.state.stepInEpoch < steps) {
+        const signal = control.interrupt();
+        if (signal) {
+          if (signal === 'pause') await this.saveCheckpoint();
+          return this.outcome(signal === 'pause' ? 'paused' : 'stopped');
+        }
+        const r = this.step();
+        const acc = this.state.epochAcc;
+        acc.loss += r.loss * r.count;
+        acc.correct += r.correct;
+        acc.count += r.count;
+        this.state.stepInEpoch += 1;
+        this.state.globalStep += 1;
+        this.emit({
+          type: 'metrics',
+          step: this.state.globalStep,
+          epoch,
+          values: { train_loss: r.loss, train_acc: r.correct / r.count, lr: this.lr() },
+        });
+        this.emit({ type: 'progress', epoch, epochs: this.config.epochs, step: this.state.stepInEpoch, stepsPerEpoch: steps });
+        await new Promise<void>((resolve) => setImmediate(resolve)); // let control messages in
+      }
+      const acc = this.state.epochAcc;
+      const val = evaluate(this.net, this.evalBatches());
+      this.lastTrainAcc = acc.correct / acc.count;
+      this.lastValAcc = val.accuracy;
+      this.emit({
+        type: 'metrics',
+        step: this.state.globalStep,
+        epoch,
+        values: {
+          epoch_train_loss: acc.loss / acc.count,
+          epoch_train_acc: this.lastTrainAcc,
+          val_loss: val.loss,
+          val_acc: val.accuracy,
+          epoch_seconds: (Date.now() - started) / 1000,
+        },
+      });
+      this.emit({ type: 'snapshot', epoch, kind: 'alpha', payload: { ops: [...this.net.ops], cells: alphaWeights(this.net) } });
+      this.emit({ type: 'log', level: 'info', message: `epoch ${epoch + 1}/${this.config.epochs}: train acc ${(100 * this.lastTrainAcc).toFixed(2)}%, val acc ${(100 * val.accuracy).toFixed(2)}%, val loss ${val.loss.toFixed(4)}` });
+      this.state = { ...this.state, epoch: epoch + 1, stepInEpoch: 0, epochAcc: { loss: 0, correct: 0, count: 0 } };
+      await this.saveCheckpoint();
+    }
+    return this.outcome('completed');
+  }
+
+  private outcome(status: DartsOutcome['status']): DartsOutcome {
+    return {
+      status,
+      ops: [...this.net.ops],
+      weights: alphaWeights(this.net),
+      trainAccuracy: this.lastTrainAcc,
+      valAccuracy: this.lastValAcc,
+      epochsDone: this.state.epoch,
+    };
+  }
+
+  dispose(): void {
+    this.sgd.dispose();
+    this.adam.dispose();
+    this.net.dispose();
+  }
+}
+
+export class NonFiniteLossError extends Error {
+  readonly hint = 'Lower the weight learning rate (wLr) or the batch size, or check the dataset for corrupt images.';
+  constructor(loss: number, epoch: number, step: number) {
+    super(`The training loss became ${loss} at epoch ${epoch + 1}, step ${step + 1}: the search diverged.`);
+  }
+}

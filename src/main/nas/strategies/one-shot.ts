@@ -1,0 +1,88 @@
+import * as tf from '../engine/tf';
+import { applyBnUpdates, type ForwardContext } from '../engine/layers';
+import type { Supernet } from '../engine/supernet';
+import type { Batch } from '../data/batcher';
+
+// Building blocks every one-shot (weight-sharing) strategy uses: tensors from batches, the loss, gradient
+// steps that keep BatchNorm's running statistics outside the gradient scope, and evaluation.
+
+export function batchTensors(b: Batch): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  return { x: tf.tensor4d(b.x, b.shape), y: tf.tensor1d(b.y, 'int32') };
+}
+
+/** tfjs-backend-wasm's OneHot ignores the dtype argument (it writes int32 bits), so cast explicitly. */
+function oneHotFloat(labels: tf.Tensor1D, classes: number): tf.Tensor2D {
+  return tf.cast(tf.oneHot(labels, classes), 'float32');
+}
+
+/** Mean softmax cross-entropy. */
+export function crossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): tf.Scalar {
+  const classes = logits.shape[1];
+  return tf.neg(tf.mean(tf.sum(tf.mul(oneHotFloat(labels, classes), tf.logSoftmax(logits)), 1))) as tf.Scalar;
+}
+
+export function correctCount(logits: tf.Tensor2D, labels: tf.Tensor1D): number {
+  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), labels), 'int32')).dataSync()[0]);
+}
+
+export interface GradResult {
+  loss: number;
+  correct: number;
+  /** Gradients keyed by variable name; the caller disposes them. */
+  grads: Record<string, tf.Tensor>;
+}
+
+/**
+ * Loss and gradients with respect to `variables` on one batch, in training mode (BN uses batch statistics
+ * and its running averages are updated afterwards, as a PyTorch forward in train() mode does).
+ */
+export function lossAndGrads(
+  net: Supernet,
+  x: tf.Tensor4D,
+  y: tf.Tensor1D,
+  variables: tf.Variable[],
+  options: { updateBnStats?: boolean; weights?: ReadonlyMap<string, tf.Tensor2D> } = {},
+): GradResult {
+  const ctx: ForwardContext = { training: true, bnUpdates: options.updateBnStats === false ? null : [] };
+  let logits: tf.Tensor2D | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    logits = tf.keep(net.forward(ctx, x, options.weights));
+    return crossEntropy(logits, y);
+  }, variables);
+  // Counted outside the tape: ops recorded there but off the loss path break tfjs's backward pass.
+  const correct = correctCount(logits!, y);
+  (logits as tf.Tensor2D | null)?.dispose();
+  const loss = value.dataSync()[0];
+  value.dispose();
+  if (ctx.bnUpdates) applyBnUpdates(ctx.bnUpdates);
+  return { loss, correct, grads };
+}
+
+export function disposeGrads(grads: Record<string, tf.Tensor>): void {
+  for (const g of Object.values(grads)) g.dispose();
+}
+
+/** Loss and accuracy over every batch of `batches`, in eval mode (BN running statistics). */
+export function evaluate(net: Supernet, batches: Iterable<Batch>): { loss: number; accuracy: number; count: number } {
+  let lossSum = 0;
+  let correct = 0;
+  let count = 0;
+  const ctx: ForwardContext = { training: false, bnUpdates: null };
+  for (const b of batches) {
+    tf.tidy(() => {
+      const { x, y } = batchTensors(b);
+      const logits = net.forward(ctx, x);
+      lossSum += crossEntropy(logits, y).dataSync()[0] * b.y.length;
+      correct += correctCount(logits, y);
+      count += b.y.length;
+    });
+  }
+  return { loss: lossSum / Math.max(count, 1), accuracy: correct / Math.max(count, 1), count };
+}
+
+/** softmax(α) per cell type as plain arrays (snapshots, discretisation). */
+export function alphaWeights(net: Supernet): Record<string, number[][]> {
+  const out: Record<string, number[][]> = {};
+  for (const [key, a] of net.alphas) out[key] = tf.tidy(() => tf.softmax(a).arraySync() as number[][]);
+  return out;
+}

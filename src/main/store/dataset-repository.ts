@@ -1,0 +1,86 @@
+import type Database from 'better-sqlite3';
+import type { Dataset } from '../../shared/api';
+import type { SqliteDatabase } from './open-database';
+
+export type DatasetInput = Omit<Dataset, 'id' | 'createdAt'> & { createdAt?: number };
+
+interface DatasetRow {
+  id: number;
+  name: string;
+  format: string;
+  location: string;
+  shape: string;
+  classes: number;
+  train_count: number;
+  test_count: number;
+  class_counts: string;
+  checksum: string;
+  created_at: number;
+}
+
+/** Imported datasets. Deleting one keeps the runs that used it (their dataset name is stored on the run). */
+export class DatasetRepository {
+  private readonly insertStmt: Database.Statement;
+  private readonly getStmt: Database.Statement;
+  private readonly byNameStmt: Database.Statement;
+  private readonly listStmt: Database.Statement;
+  private readonly deleteStmt: Database.Statement;
+
+  constructor(db: SqliteDatabase) {
+    this.insertStmt = db.prepare(`
+      INSERT INTO datasets (name, format, location, shape, classes, train_count, test_count, class_counts,
+                            checksum, created_at)
+      VALUES (@name, @format, @location, @shape, @classes, @trainCount, @testCount, @classCounts, @checksum,
+              @createdAt)`);
+    this.getStmt = db.prepare('SELECT * FROM datasets WHERE id = ?');
+    this.byNameStmt = db.prepare('SELECT * FROM datasets WHERE name = ? ORDER BY id DESC LIMIT 1');
+    this.listStmt = db.prepare('SELECT * FROM datasets ORDER BY name COLLATE NOCASE, id');
+    this.deleteStmt = db.prepare('DELETE FROM datasets WHERE id = ?');
+  }
+
+  add(input: DatasetInput): Dataset {
+    const createdAt = input.createdAt ?? Date.now();
+    const info = this.insertStmt.run({
+      ...input,
+      shape: JSON.stringify(input.shape),
+      classCounts: JSON.stringify(input.classCounts),
+      createdAt,
+    });
+    return { ...input, id: Number(info.lastInsertRowid), createdAt };
+  }
+
+  get(id: number): Dataset | null {
+    const row = this.getStmt.get(id) as DatasetRow | undefined;
+    return row ? toDataset(row) : null;
+  }
+
+  /** The newest dataset with exactly this name (the CLI accepts a name where the app uses an id). */
+  findByName(name: string): Dataset | null {
+    const row = this.byNameStmt.get(name) as DatasetRow | undefined;
+    return row ? toDataset(row) : null;
+  }
+
+  list(): Dataset[] {
+    return (this.listStmt.all() as DatasetRow[]).map(toDataset);
+  }
+
+  delete(id: number): boolean {
+    return this.deleteStmt.run(id).changes > 0;
+  }
+}
+
+function toDataset(row: DatasetRow): Dataset {
+  return {
+    id: row.id,
+    name: row.name,
+    format: row.format,
+    location: row.location,
+    shape: JSON.parse(row.shape) as number[],
+    classes: row.classes,
+    trainCount: row.train_count,
+    testCount: row.test_count,
+    classCounts: JSON.parse(row.class_counts) as number[],
+    checksum: row.checksum,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,19 @@
+import { sql as initial } from './001_initial';
+
+export interface Migration {
+  /** The `user_version` the database has once this migration is applied. */
+  version: number;
+  name: string;
+  sql: string;
+}
+
+/**
+ * Every schema change, oldest first. Append only: never edit a migration that has shipped, add the next one.
+ * Version N must sit at index N-1 (checked when the database opens).
+ */
+export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
+
+/** 0x4E415353, 'NASS': set by migration 1 in the file header (`PRAGMA application_id`). */
+export const APPLICATION_ID = 0x4e415353;

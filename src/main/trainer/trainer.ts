@@ -1,0 +1,50 @@
+import { parseSearchConfig } from '../../shared/config';
+import type { TrainerEvent } from '../../shared/events';
+import { runSearchJob, type SearchJob } from '../nas/job';
+import { NonFiniteLossError } from '../nas/strategies/darts';
+
+// The training process: receives one job from its parent (main or the headless server), runs it with the
+// NAS core and streams every event back as a message. Control messages: pause (checkpoint, then exit) and
+// stop. A crash here kills only this process; the parent records why.
+
+export type TrainerRequest = { type: 'start'; job: SearchJob } | { type: 'pause' } | { type: 'stop' };
+export type TrainerMessage = { type: 'event'; event: TrainerEvent } | { type: 'done'; status: 'completed' | 'paused' | 'stopped' | 'failed'; error?: string; hint?: string | null };
+
+const send = (m: TrainerMessage) => new Promise<void>((resolve) => (process.send ? process.send(m, () => resolve()) : resolve()));
+
+let interrupt: 'pause' | 'stop' | null = null;
+let started = false;
+
+async function start(job: SearchJob): Promise<void> {
+  started = true;
+  let pending: Promise<void> = Promise.resolve();
+  const emit = (event: TrainerEvent) => {
+    pending = send({ type: 'event', event });
+  };
+  try {
+    const config = parseSearchConfig(job.config);
+    const { outcome } = await runSearchJob({ ...job, config }, emit, { interrupt: () => interrupt });
+    await pending;
+    await send({ type: 'done', status: outcome.status });
+  } catch (e) {
+    const err = e as Error;
+    const hint = e instanceof NonFiniteLossError ? e.hint : outOfMemoryHint(err);
+    emit({ type: 'error', message: err.message, hint });
+    await pending;
+    await send({ type: 'done', status: 'failed', error: err.message, hint });
+  }
+  process.exit(0);
+}
+
+function outOfMemoryHint(err: Error): string | null {
+  return /memory|allocation|status 6|heap/i.test(err.message)
+    ? 'The model did not fit in memory: lower the batch size or the channel count C, then resume.'
+    : null;
+}
+
+process.on('message', (m: TrainerRequest) => {
+  if (m.type === 'start' && !started) void start(m.job);
+  else if (m.type === 'pause') interrupt = 'pause';
+  else if (m.type === 'stop') interrupt = 'stop';
+});
+process.on('disconnect', () => process.exit(1));

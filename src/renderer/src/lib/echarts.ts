@@ -1,0 +1,24 @@
+// ECharts, on demand: only the modules the app draws with, to keep the bundle small.
+import { use } from 'echarts/core';
+import { CanvasRenderer } from 'echarts/renderers';
+import { HeatmapChart, LineChart } from 'echarts/charts';
+import {
+  DataZoomComponent,
+  GridComponent,
+  LegendComponent,
+  TooltipComponent,
+  VisualMapComponent,
+} from 'echarts/components';
+
+use([
+  CanvasRenderer,
+  LineChart,
+  HeatmapChart,
+  GridComponent,
+  TooltipComponent,
+  LegendComponent,
+  DataZoomComponent,
+  VisualMapComponent,
+]);
+
+export { default as VChart } from 'vue-echarts';

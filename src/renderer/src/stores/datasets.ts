@@ -1,0 +1,89 @@
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { ArgsOf, Dataset, ResultOf } from '../../../shared/api';
+import { api } from '../api';
+import { useNotifyStore } from './notify';
+
+export type BuiltinDataset = ResultOf<'datasets.available'>[number];
+export type DatasetSample = ResultOf<'datasets.samples'>[number];
+
+export const useDatasetsStore = defineStore('datasets', () => {
+  const list = ref<Dataset[]>([]);
+  const available = ref<BuiltinDataset[]>([]);
+  const loaded = ref(false);
+  const loading = ref(false);
+  /** Which import is in flight ('demo', 'fashion-mnist', 'idx'), for button spinners. */
+  const importing = ref<string | null>(null);
+  const samples = ref<Record<number, DatasetSample[]>>({});
+
+  async function load(): Promise<void> {
+    loading.value = true;
+    try {
+      const [l, a] = await Promise.all([api().invoke('datasets.list', {}), api().invoke('datasets.available', {})]);
+      list.value = l;
+      available.value = a;
+      loaded.value = true;
+    } catch (err) {
+      useNotifyStore().error(err, 'Cannot load datasets');
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  function upsert(d: Dataset): void {
+    const i = list.value.findIndex((x) => x.id === d.id);
+    if (i >= 0) list.value.splice(i, 1, d);
+    else list.value.push(d);
+  }
+
+  async function importBuiltin(which: BuiltinDataset['which']): Promise<Dataset | null> {
+    importing.value = which;
+    try {
+      const d = await api().invoke('datasets.importBuiltin', { which });
+      upsert(d);
+      useNotifyStore().success(`Imported ${d.name}.`);
+      return d;
+    } catch (err) {
+      useNotifyStore().error(err, 'Import failed');
+      return null;
+    } finally {
+      importing.value = null;
+    }
+  }
+
+  /** Throws, so the form can show the message next to its fields too. */
+  async function importIdx(args: ArgsOf<'datasets.import'>): Promise<Dataset> {
+    importing.value = 'idx';
+    try {
+      const d = await api().invoke('datasets.import', args);
+      upsert(d);
+      useNotifyStore().success(`Imported ${d.name}.`);
+      return d;
+    } finally {
+      importing.value = null;
+    }
+  }
+
+  async function remove(id: number): Promise<boolean> {
+    try {
+      await api().invoke('datasets.delete', { id });
+      list.value = list.value.filter((d) => d.id !== id);
+      delete samples.value[id];
+      return true;
+    } catch (err) {
+      useNotifyStore().error(err, 'Cannot delete the dataset');
+      return false;
+    }
+  }
+
+  async function loadSamples(id: number, perClass = 3): Promise<void> {
+    if (samples.value[id]) return;
+    try {
+      samples.value[id] = await api().invoke('datasets.samples', { id, perClass });
+    } catch (err) {
+      useNotifyStore().error(err, 'Cannot load sample images');
+    }
+  }
+
+  return { list, available, loaded, loading, importing, samples, load, importBuiltin, importIdx, remove, loadSamples };
+});
