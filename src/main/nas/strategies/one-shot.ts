@@ -12,7 +12,7 @@ export function batchTensors(b: Batch): { x: tf.Tensor4D; y: tf.Tensor1D } {
 
 /** tfjs-backend-wasm's OneHot ignores the dtype argument (it writes int32 bits), so cast explicitly. */
 function oneHotFloat(labels: tf.Tensor1D, classes: number): tf.Tensor2D {
-  return tf.cast(tf.oneHot(labels, classes), 'float32');
+  return tf.cast(tf.oneHot(labels, classes), 'float32') as tf.Tensor2D;
 }
 
 /** Mean softmax cross-entropy. */

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import { errorMessage } from '../api';
+import { ApiError, errorMessage } from '../api';
 
 export interface Toast {
   id: number;
@@ -12,6 +12,8 @@ export interface Toast {
 /** User-visible messages: every failed request ends up here, never swallowed. */
 export const useNotifyStore = defineStore('notify', () => {
   const toasts = ref<Toast[]>([]);
+  /** Set when the server refuses the token: shown once as a page banner instead of a toast per request. */
+  const accessDenied = ref<{ message: string; hint?: string } | null>(null);
   let next = 1;
 
   function push(kind: Toast['kind'], message: string, hint?: string, ttlMs = kind === 'error' ? 0 : 4000): number {
@@ -27,6 +29,10 @@ export const useNotifyStore = defineStore('notify', () => {
 
   function error(err: unknown, context?: string): void {
     const { message, hint } = errorMessage(err);
+    if (err instanceof ApiError && (err.status === 401 || err.status === 403)) {
+      accessDenied.value = { message, hint };
+      return;
+    }
     push('error', context ? `${context}: ${message}` : message, hint);
   }
 
@@ -46,5 +52,5 @@ export const useNotifyStore = defineStore('notify', () => {
     toasts.value = [];
   }
 
-  return { toasts, push, error, info, success, dismiss, clear };
+  return { toasts, accessDenied, push, error, info, success, dismiss, clear };
 });

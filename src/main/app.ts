@@ -1,0 +1,96 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { channels, type ArgsOf, type Channel, type PushEvent, type ResultOf } from '../shared/api';
+import { describeZodError } from '../shared/config';
+import { LocalProcessBackend } from './runs/local-process-backend';
+import { RunManager } from './runs/run-manager';
+import { DatasetsService } from './services/datasets-service';
+import { Store } from './store/store';
+import { APP_VERSION } from './version';
+
+// Composition root: builds the store, the services and the run manager from a data folder. The Electron
+// entry and the headless server both call it; nothing else wires things together.
+
+export interface AppOptions {
+  dataDir: string;
+  mode: 'electron' | 'headless';
+  /** The trainer program forked per run (out/main/trainer.js). */
+  trainerScript: string;
+}
+
+export type Handlers = { [K in Channel]: (args: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>> };
+
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface NasApp {
+  /** Validates the args with the contract's schema, then runs the handler. */
+  invoke(channel: string, rawArgs: unknown): Promise<unknown>;
+  onPush(listener: (e: PushEvent) => void): () => void;
+  readonly runs: RunManager;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+export function createApp(o: AppOptions): NasApp {
+  mkdirSync(o.dataDir, { recursive: true });
+  const store = Store.open(join(o.dataDir, 'nas-studio.db'));
+  const datasets = new DatasetsService(store, o.dataDir);
+  const runs = new RunManager({
+    store,
+    backend: new LocalProcessBackend(o.trainerScript),
+    dataDir: o.dataDir,
+    appVersion: APP_VERSION,
+    resolveDataset: (config) => datasets.resolve(config),
+  });
+  const ok = { ok: true as const };
+  const requireRun = (id: number) => {
+    const r = store.runs.get(id);
+    if (!r) throw new UserError(`There is no run ${id}.`);
+    return r;
+  };
+
+  const handlers: Handlers = {
+    'app.info': () => ({ version: APP_VERSION, dataDir: o.dataDir, mode: o.mode, interruptedRuns: runs.interruptedRuns }),
+    'runs.list': (q) => store.runs.list(q),
+    'runs.get': ({ id }) => requireRun(id),
+    'runs.create': ({ config }) => ({ id: runs.create(channels['runs.create'].args.parse({ config }).config) }),
+    'runs.cancel': ({ id }) => (runs.cancel(id), ok),
+    'runs.pause': ({ id }) => (runs.pause(id), ok),
+    'runs.resume': ({ id }) => (runs.resume(id), ok),
+    'runs.delete': ({ id }) => (runs.delete(id), ok),
+    'runs.metrics': ({ id, maxPoints }) => (requireRun(id), store.metrics.series(id, maxPoints ?? 2000)),
+    'runs.snapshots': ({ id, kind }) => (requireRun(id), store.snapshots.list(id, kind)),
+    'runs.logs': ({ id }) => (requireRun(id), store.logs.list(id)),
+    'datasets.list': () => datasets.list(),
+    'datasets.import': (args) => datasets.import(args),
+    'datasets.importBuiltin': ({ which }) => datasets.importBuiltin(which),
+    'datasets.available': () => datasets.available(),
+    'datasets.samples': ({ id, perClass }) => datasets.samples(id, perClass ?? 3),
+    'datasets.delete': ({ id }) => (datasets.delete(id), ok),
+  };
+
+  return {
+    runs,
+    store,
+    async invoke(channel, rawArgs) {
+      if (!Object.hasOwn(channels, channel)) throw new UserError(`Unknown request '${channel}'.`);
+      const key = channel as Channel;
+      const parsed = channels[key].args.safeParse(rawArgs ?? {});
+      if (!parsed.success) throw new UserError(`Invalid request ${channel}: ${describeZodError(parsed.error)}`);
+      const handler = handlers[key] as (a: unknown) => unknown;
+      return await handler(parsed.data);
+    },
+    onPush: (l) => runs.onPush(l),
+    async close() {
+      await runs.close();
+      store.close();
+    },
+  };
+}
