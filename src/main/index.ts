@@ -1,1 +1,93 @@
-export {};
+import { BrowserWindow, Menu, Notification, app, ipcMain, nativeTheme, shell } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { UserError, createApp, type NasApp } from './app';
+
+// Electron entry: one window, the IPC transport of the contract, menus and notifications. Everything else
+// is in the composition root (app.ts), shared with the headless server.
+
+const here = dirname(fileURLToPath(import.meta.url));
+const dataDir = process.env.NAS_STUDIO_DATA ?? argValue('--data-dir') ?? app.getPath('userData');
+
+function argValue(flag: string): string | undefined {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+let nas: NasApp | null = null;
+let window: BrowserWindow | null = null;
+
+function createWindow(): BrowserWindow {
+  const win = new BrowserWindow({
+    width: 1400,
+    height: 900,
+    title: 'NAS Studio',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#1e1e1e' : '#ffffff',
+    webPreferences: {
+      preload: join(here, '..', 'preload', 'index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    },
+  });
+  // No remote content: links open in the system browser, navigation away from the app is refused.
+  win.webContents.setWindowOpenHandler(({ url }) => {
+    void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  win.webContents.on('will-navigate', (e) => e.preventDefault());
+  void win.loadFile(join(here, '..', 'renderer', 'index.html'));
+  return win;
+}
+
+function buildMenu(): void {
+  const send = (hash: string) => window?.webContents.executeJavaScript(`location.hash = ${JSON.stringify(hash)}`);
+  Menu.setApplicationMenu(
+    Menu.buildFromTemplate([
+      ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+      { label: 'File', submenu: [{ label: 'New Run…', accelerator: 'CmdOrCtrl+N', click: () => send('#/new') }, { type: 'separator' }, { role: 'quit' }] },
+      { role: 'editMenu' },
+      { label: 'View', submenu: [{ label: 'Runs', click: () => send('#/runs') }, { label: 'Datasets', click: () => send('#/datasets') }, { type: 'separator' }, { role: 'reload' }, { role: 'toggleDevTools' }, { role: 'togglefullscreen' }] },
+    ]),
+  );
+}
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  app.on('second-instance', () => {
+    if (window?.isMinimized()) window.restore();
+    window?.focus();
+  });
+  void app.whenReady().then(() => {
+    nas = createApp({ dataDir, mode: 'electron', trainerScript: join(here, 'trainer.js') });
+    ipcMain.handle('nas:invoke', async (_e, channel: string, args: unknown) => {
+      try {
+        return { ok: true, value: await nas!.invoke(channel, args) };
+      } catch (err) {
+        const e = err as Error & { hint?: string };
+        return { ok: false, error: e.message, hint: e instanceof UserError ? e.hint : undefined };
+      }
+    });
+    nas.onPush((event) => {
+      window?.webContents.send('nas:push', event);
+      if (event.type === 'run.updated' && ['completed', 'failed'].includes(event.run.status) && Notification.isSupported()) {
+        new Notification({ title: `Run ${event.run.status}`, body: `${event.run.name}${event.run.error ? `: ${event.run.error}` : ''}` }).show();
+      }
+      if (event.type === 'run.event' && event.event.type === 'progress') {
+        const p = event.event;
+        window?.setProgressBar((p.epoch + p.step / p.stepsPerEpoch) / p.epochs);
+      }
+    });
+    buildMenu();
+    window = createWindow();
+  });
+  app.on('window-all-closed', () => app.quit());
+  app.on('before-quit', (e) => {
+    if (!nas) return;
+    e.preventDefault();
+    const closing = nas;
+    nas = null;
+    void closing.close().finally(() => app.quit());
+  });
+}
