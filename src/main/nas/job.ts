@@ -81,12 +81,13 @@ export interface JobResult {
 export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
   const started = Date.now();
   const { config } = job;
+  // Data first: a bad file fails at once, before any backend start-up work or message.
+  const train = loadTrainingSet(job.data, config);
   const backend = await initBackend(config.backend);
   const environment: RunEnvironment = { appVersion: job.appVersion, ...backend };
   emit({ type: 'environment', environment });
   if (backend.fallbackReason) emit({ type: 'log', level: 'warn', message: backend.fallbackReason });
 
-  const train = loadTrainingSet(job.data, config);
   const normalization = /fashion/i.test(job.data.name) ? { ...FASHION_MNIST_NORMALIZATION } : computeNormalization(train);
   // Search augmentation pads and crops to 32×32 (ALGORITHMS.md §4.4); without it images keep their size.
   const inputShape: [number, number, number] = config.augment ? [32, 32, train.channels] : [train.height, train.width, train.channels];
