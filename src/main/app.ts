@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { channels, type ArgsOf, type Channel, type PushEvent, type ResultOf } from '../shared/api';
 import { describeZodError } from '../shared/config';
+import type { ExecutionBackend } from './runs/execution-backend';
 import { LocalProcessBackend } from './runs/local-process-backend';
 import { RunManager } from './runs/run-manager';
 import { DatasetsService } from './services/datasets-service';
@@ -16,6 +17,8 @@ export interface AppOptions {
   mode: 'electron' | 'headless';
   /** The trainer program forked per run (out/main/trainer.js). */
   trainerScript: string;
+  /** Where runs execute; default: a Node child process per run. */
+  backend?: ExecutionBackend;
 }
 
 export type Handlers = { [K in Channel]: (args: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>> };
@@ -44,7 +47,7 @@ export function createApp(o: AppOptions): NasApp {
   const datasets = new DatasetsService(store, o.dataDir);
   const runs = new RunManager({
     store,
-    backend: new LocalProcessBackend(o.trainerScript),
+    backend: o.backend ?? new LocalProcessBackend(o.trainerScript),
     dataDir: o.dataDir,
     appVersion: APP_VERSION,
     resolveDataset: (config) => datasets.resolve(config),

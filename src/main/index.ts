@@ -2,6 +2,7 @@ import { BrowserWindow, Menu, Notification, app, ipcMain, nativeTheme, shell } f
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, createApp, type NasApp } from './app';
+import { UtilityProcessBackend } from './runs/utility-process-backend';
 
 // Electron entry: one window, the IPC transport of the contract, menus and notifications. Everything else
 // is in the composition root (app.ts), shared with the headless server.
@@ -60,7 +61,8 @@ if (!app.requestSingleInstanceLock()) {
     window?.focus();
   });
   void app.whenReady().then(() => {
-    nas = createApp({ dataDir, mode: 'electron', trainerScript: join(here, 'trainer.js') });
+    const trainerScript = join(here, 'trainer.js');
+    nas = createApp({ dataDir, mode: 'electron', trainerScript, backend: new UtilityProcessBackend(trainerScript) });
     ipcMain.handle('nas:invoke', async (_e, channel: string, args: unknown) => {
       try {
         return { ok: true, value: await nas!.invoke(channel, args) };

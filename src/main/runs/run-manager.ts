@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PushEvent } from '../../shared/api';
 import type { SearchConfig } from '../../shared/config';
@@ -14,6 +14,8 @@ import type { ExecutionBackend, JobExit, JobHandle } from './execution-backend';
 const FLUSH_MS = 250;
 const SUMMARY_THROTTLE_MS = 1000;
 const STOP_GRACE_MS = 5000;
+/** Checkpoint files kept per run: the newest is what resume needs; one more survives a torn last write. */
+const CHECKPOINTS_KEPT = 2;
 
 interface ActiveRun {
   id: number;
@@ -117,6 +119,7 @@ export class RunManager {
 
   private onEvent(active: ActiveRun, event: TrainerEvent): void {
     active.buffer.push(event);
+    if (event.type === 'checkpoint') this.pruneCheckpoints(active.id, event.path);
     this.publish({ type: 'run.event', runId: active.id, event });
     const now = Date.now();
     if (event.type !== 'progress' || now - this.lastSummaryAt > SUMMARY_THROTTLE_MS) {
@@ -126,6 +129,16 @@ export class RunManager {
         this.publishSummary(active.id);
       }
     }
+  }
+
+  private pruneCheckpoints(id: number, newest: string): void {
+    const dir = join(this.runDir(id), 'checkpoints');
+    if (!existsSync(dir)) return;
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.ckpt'))
+      .sort(); // names encode epoch and step with zero padding
+    const keep = new Set(files.slice(-CHECKPOINTS_KEPT).map((f) => join(dir, f)).concat(newest));
+    for (const f of files) if (!keep.has(join(dir, f))) rmSync(join(dir, f), { force: true });
   }
 
   /** Writes buffered events in one transaction. Called on a timer and before every status change. */

@@ -10,7 +10,17 @@ import { NonFiniteLossError } from '../nas/strategies/darts';
 export type TrainerRequest = { type: 'start'; job: SearchJob } | { type: 'pause' } | { type: 'stop' };
 export type TrainerMessage = { type: 'event'; event: TrainerEvent } | { type: 'done'; status: 'completed' | 'paused' | 'stopped' | 'failed'; error?: string; hint?: string | null };
 
-const send = (m: TrainerMessage) => new Promise<void>((resolve) => (process.send ? process.send(m, () => resolve()) : resolve()));
+// Electron's utility process talks through process.parentPort; a Node child process through process.send.
+const parentPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (e: { data: TrainerRequest }) => void): void } }).parentPort;
+
+const send = (m: TrainerMessage) =>
+  new Promise<void>((resolve) => {
+    if (parentPort) {
+      parentPort.postMessage(m);
+      resolve();
+    } else if (process.send) process.send(m, () => resolve());
+    else resolve();
+  });
 
 let interrupt: 'pause' | 'stop' | null = null;
 let started = false;
@@ -42,9 +52,15 @@ function outOfMemoryHint(err: Error): string | null {
     : null;
 }
 
-process.on('message', (m: TrainerRequest) => {
+function onRequest(m: TrainerRequest): void {
   if (m.type === 'start' && !started) void start(m.job);
   else if (m.type === 'pause') interrupt = 'pause';
   else if (m.type === 'stop') interrupt = 'stop';
-});
-process.on('disconnect', () => process.exit(1));
+}
+
+if (parentPort) parentPort.on('message', (e) => onRequest(e.data));
+else {
+  process.on('message', onRequest);
+  // The parent died: nothing would record our events any more, and the checkpoints on disk are the state.
+  process.on('disconnect', () => process.exit(1));
+}
