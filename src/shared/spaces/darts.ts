@@ -30,6 +30,13 @@ export function dartsEdges(steps = DARTS_STEPS): DartsEdge[] {
   return edges;
 }
 
+/** Intermediate nodes of a cell with `edges` edges (edges = n(n+3)/2). */
+export function dartsStepsForEdgeCount(edges: number): number {
+  const n = Math.round((-3 + Math.sqrt(9 + 8 * edges)) / 2);
+  if ((n * (n + 3)) / 2 !== edges) throw new Error(`A DARTS cell cannot have ${edges} edges.`);
+  return n;
+}
+
 export function dartsEdgeIndex(node: number, source: number): number {
   if (source < 0 || source >= node + 2) throw new Error(`Node ${node} has no input from state ${source}.`);
   // edges before node n: Σ_{t<n} (t + 2) = n(n+3)/2

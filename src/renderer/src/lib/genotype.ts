@@ -2,63 +2,10 @@
 // columns = ops), and turn a genotype into a drawable cell graph. No Vue, no DOM: unit-testable.
 import type { AlphaSnapshot } from '../../../shared/events';
 import { NB201_EDGES } from '../../../shared/spaces/nb201';
-import { dartsEdges, type GenotypeEntry } from '../../../shared/spaces/darts';
+import { deriveDartsCell, deriveNb201Ops } from '../../../shared/genotype';
+import { dartsEdges, dartsStepsForEdgeCount, type GenotypeEntry } from '../../../shared/spaces/darts';
 
 export const NONE_OP = 'none';
-
-function argmax(row: readonly number[], skip?: (i: number) => boolean): number {
-  let best = -1;
-  let bestV = -Infinity;
-  for (let i = 0; i < row.length; i++) {
-    if (skip?.(i)) continue;
-    if (row[i] > bestV) {
-      bestV = row[i];
-      best = i;
-    }
-  }
-  return best;
-}
-
-/** NAS-Bench-201: the argmax op on each of the 6 edges; `none` counts unless allowNone is false. */
-export function nb201FromAlpha(weights: readonly (readonly number[])[], ops: readonly string[], allowNone = true): string[] {
-  return weights.map((row) => {
-    const i = argmax(row, allowNone ? undefined : (k) => ops[k] === NONE_OP);
-    return i < 0 ? NONE_OP : ops[i];
-  });
-}
-
-/** Intermediate nodes of a DARTS cell with `edges` α rows: edges = n(n+3)/2. */
-export function dartsStepsForEdges(edges: number): number {
-  const n = Math.round((-3 + Math.sqrt(9 + 8 * edges)) / 2);
-  if ((n * (n + 3)) / 2 !== edges) throw new Error(`A DARTS cell cannot have ${edges} edges.`);
-  return n;
-}
-
-/**
- * DARTS (Liu et al. 2019): for each intermediate node keep the 2 incoming edges whose strongest non-none op
- * weighs most; each kept edge takes its argmax non-none op. Returns [op, input] pairs, 2 per node, where
- * input 0 = c_{k-2}, 1 = c_{k-1}, 2 + i = node i.
- */
-export function dartsFromAlpha(weights: readonly (readonly number[])[], ops: readonly string[], keep = 2): GenotypeEntry[] {
-  const steps = dartsStepsForEdges(weights.length);
-  const isNone = (k: number) => ops[k] === NONE_OP;
-  const out: GenotypeEntry[] = [];
-  const edges = dartsEdges(steps);
-  for (let node = 0; node < steps; node++) {
-    const incoming = edges
-      .filter((e) => e.node === node)
-      .map((e) => {
-        const row = weights[e.index];
-        const best = argmax(row, isNone);
-        return { source: e.source, op: best < 0 ? NONE_OP : ops[best], strength: best < 0 ? -Infinity : row[best] };
-      })
-      .sort((a, b) => b.strength - a.strength || a.source - b.source)
-      .slice(0, keep)
-      .sort((a, b) => a.source - b.source);
-    for (const e of incoming) out.push([e.op, e.source]);
-  }
-  return out;
-}
 
 export interface GraphNode {
   id: string;
@@ -125,10 +72,10 @@ export function graphFromAlpha(space: string, snapshot: AlphaSnapshot, cell: str
   const weights = snapshot.cells[cell];
   if (!weights || weights.length === 0) return null;
   if (space === 'nb201') {
-    return nb201Graph(nb201FromAlpha(weights, snapshot.ops, allowNone), weights, snapshot.ops);
+    return nb201Graph(deriveNb201Ops(weights, snapshot.ops, allowNone), weights, snapshot.ops);
   }
-  const steps = dartsStepsForEdges(weights.length);
-  const geno = dartsFromAlpha(weights, snapshot.ops);
+  const steps = dartsStepsForEdgeCount(weights.length);
+  const geno = deriveDartsCell(weights, snapshot.ops, steps);
   return dartsGraph(geno, steps, (node, source, op) => {
     const row = weights[(node * (node + 3)) / 2 + source];
     const col = snapshot.ops.indexOf(op);
@@ -140,7 +87,7 @@ export function graphFromAlpha(space: string, snapshot: AlphaSnapshot, cell: str
 export function edgeLabels(space: string, edgeCount: number): string[] {
   if (space === 'nb201') return NB201_EDGES.slice(0, edgeCount).map(([f, t]) => `${f}→${t}`);
   try {
-    const steps = dartsStepsForEdges(edgeCount);
+    const steps = dartsStepsForEdgeCount(edgeCount);
     const name = (s: number) => (s === 0 ? 'c₋₂' : s === 1 ? 'c₋₁' : String(s - 2));
     return dartsEdges(steps).map((e) => `${name(e.source)}→${e.node}`);
   } catch {

@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { NB201_OPS } from '../../../shared/spaces/nb201';
-import { DARTS_OPS, dartsEdgeIndex } from '../../../shared/spaces/darts';
-import { dartsFromAlpha, dartsGraph, dartsStepsForEdges, edgeLabels, graphFromAlpha, nb201FromAlpha } from './genotype';
+import { NB201_OPS } from '../../../src/shared/spaces/nb201';
+import { DARTS_OPS, dartsEdgeIndex, dartsStepsForEdgeCount } from '../../../src/shared/spaces/darts';
+import { deriveDartsCell, deriveNb201Ops } from '../../../src/shared/genotype';
+import { dartsGraph, edgeLabels, graphFromAlpha } from '../../../src/renderer/src/lib/genotype';
+
+const nb201FromAlpha = (w: number[][], ops: string[], allowNone = true) => deriveNb201Ops(w, ops, allowNone);
+const dartsFromAlpha = (w: number[][], ops: string[]) => deriveDartsCell(w, ops, dartsStepsForEdgeCount(w.length));
+const dartsStepsForEdges = dartsStepsForEdgeCount;
 
 const oneHot = (n: number, k: number, hi = 0.6) => Array.from({ length: n }, (_, i) => (i === k ? hi : (1 - hi) / (n - 1)));
 
