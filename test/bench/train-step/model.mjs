@@ -52,15 +52,16 @@ function mixedOp(x, p, w /* [5] tensor: none, skip, c1, c3, pool */) {
 
 /** Same mixed op, but only x is kept for backprop: the branch outputs are recomputed in the gradient. */
 function mixedOpRecompute(x, p, w) {
-  const f = tf.customGrad((xx, ww, a, b, c, d, e, g) => {
+  const f = tf.customGrad((xx, ww, a, b, c, d, e, g, save) => {
     const value = tf.tidy(() => mixedOp(xx, p, ww));
+    save([xx, ww]); // only the op's input (and its 5 weights) stay alive for backprop
     return {
       value,
-      gradFunc: (dy) => {
+      gradFunc: (dy, [xs, wsv]) => {
         const grads = tf.grads((x1, w1, v0, v1, v2, v3, v4, v5) =>
           mixedOp(x1, { c1: { w: v0, bn: { gamma: v1, beta: v2 } }, c3: { w: v3, bn: { gamma: v4, beta: v5 } } }, w1),
         );
-        return grads([xx, ww, a, b, c, d, e, g], dy);
+        return grads([xs, wsv, a, b, c, d, e, g], dy);
       },
     };
   });

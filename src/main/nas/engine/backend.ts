@@ -6,7 +6,7 @@
  * often absent; then we fall back and say why, in words a user can act on. An explicit preference that cannot
  * be honoured throws.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from './tf';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { execFile } from 'node:child_process';

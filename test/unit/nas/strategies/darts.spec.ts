@@ -242,15 +242,19 @@ describe('memory', () => {
 describe('learning on real images', () => {
   it('the training loss falls over 30 steps on 256 demo Fashion-MNIST images (tiny NB201 supernet)', () => {
     const set = demoImages(256);
-    const net = tinyNb201(set, 8);
-    const search = new DartsSearch(testConfig({ batchSize: 16, seed: 8 }), net, { train: set, normalization: DEMO_NORMALIZATION }, () => {}, ckptPath('learn'));
+    // Two stages (C = 8 → 16) so that the global-average-pooled features can separate the classes quickly.
+    const net = buildNb201Supernet(
+      { channels: 8, cellsPerStage: 1, stages: 2, inputShape: [set.height, set.width, 1], classes: set.classes },
+      new Rng(hashSeed(8, 1)),
+    );
+    const search = new DartsSearch(testConfig({ batchSize: 16, seed: 8, wLr: 0.1 }), net, { train: set, normalization: DEMO_NORMALIZATION }, () => {}, ckptPath('learn'));
     const losses = Array.from({ length: 30 }, () => search.step().loss);
     const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
     const first = mean(losses.slice(0, 5));
     const last = mean(losses.slice(-5));
     expect(losses.every(Number.isFinite)).toBe(true);
     expect(first).toBeGreaterThan(1.8); // ≈ ln 10 at initialisation
-    expect(last).toBeLessThan(0.85 * first);
+    expect(last).toBeLessThan(0.8 * first);
     search.dispose();
   });
 });

@@ -2,7 +2,7 @@
  * Conv2D gradients built from fast forward ops (pad, strided slices, concat, one matmul, forward conv).
  * Backend-agnostic: they run on whatever backend is active; registered for 'wasm' in ./index.ts.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 import { padForWindows, padSpatial, tapSlice, transposedPads, zeroDilate } from './util';
 
 type DataFormat = 'NHWC' | 'NCHW';

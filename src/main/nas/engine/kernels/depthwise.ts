@@ -2,7 +2,7 @@
  * DepthwiseConv2dNative gradients (NHWC, channel multiplier M, strides, dilations, same/valid/explicit pads)
  * built from fast forward ops. Backend-agnostic; registered for 'wasm' in ./index.ts.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 import { padForWindows, padSpatial, tapSlice, transposedPads, zeroDilate } from './util';
 
 type Pad = tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;

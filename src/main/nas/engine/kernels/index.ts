@@ -11,7 +11,7 @@
  * cpu backend's backprop kernels ignore the dilation attribute, so dilated convolutions route to the composite
  * implementations here (correct on every backend). Undilated convolutions keep tfjs-core's behaviour.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 import { conv2dBackpropFilterImpl, conv2dBackpropInputImpl } from './conv2d';
 import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl } from './depthwise';
 import { ensureGradientsRegistered, onGradientsLoaded } from './gradients';

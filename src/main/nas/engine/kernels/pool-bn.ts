@@ -5,7 +5,7 @@
  * - The FusedBatchNorm gradient without tfjs-core's full-size Tile (which alone took ~25% of a training step
  *   on wasm), sharing the two reductions between the five input gradients.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 import { depthwiseBackpropInputImpl } from './depthwise';
 
 type Pad = tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;

@@ -6,7 +6,7 @@
  * the engine accepts a Tensor returned by a kernelFunc as the kernel's output, nested ops run with the gradient
  * tape off (kernelDepth > 0), and the tidy disposes every intermediate.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import * as tf from '../tf';
 
 export type Pads = { top: number; bottom: number; left: number; right: number };
 
