@@ -17,6 +17,8 @@ export interface CheckpointInfo {
 
 interface Header {
   state: unknown;
+  /** SHA-256 of the tensor data, so a flipped bit on disk is caught at load instead of resuming garbage. */
+  dataSha256?: string;
   tensors: Array<{ name: string; shape: number[]; offset: number; length: number }>;
 }
 
@@ -30,7 +32,9 @@ export async function saveCheckpoint(path: string, tensors: ReadonlyMap<string, 
     chunks.push(data);
     offset += data.length;
   }
-  const header = Buffer.from(JSON.stringify({ state, tensors: entries } satisfies Header), 'utf8');
+  const dataHash = createHash('sha256');
+  for (const c of chunks) dataHash.update(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
+  const header = Buffer.from(JSON.stringify({ state, tensors: entries, dataSha256: dataHash.digest('hex') } satisfies Header), 'utf8');
   const prefix = Buffer.alloc(MAGIC.length + 4);
   prefix.write(MAGIC, 0, 'ascii');
   prefix.writeUInt32LE(header.length, MAGIC.length);
@@ -82,6 +86,13 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
     header = JSON.parse(buf.toString('utf8', MAGIC.length + 4, dataStart)) as Header;
   } catch {
     throw new Error(`Checkpoint ${path} is corrupt (unreadable header).`);
+  }
+  for (const t of header.tensors) {
+    if (dataStart + (t.offset + t.length) * 4 > buf.length) throw new Error(`Checkpoint ${path} is truncated (tensor '${t.name}' is incomplete).`);
+  }
+  const total = header.tensors.reduce((n, t) => n + t.length, 0);
+  if (header.dataSha256 && createHash('sha256').update(buf.subarray(dataStart, dataStart + total * 4)).digest('hex') !== header.dataSha256) {
+    throw new Error(`Checkpoint ${path} is corrupt (its data does not match its checksum). Resume from an earlier checkpoint or restart the run.`);
   }
   const tensors = new Map<string, { shape: number[]; data: Float32Array }>();
   for (const t of header.tensors) {

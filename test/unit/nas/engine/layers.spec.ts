@@ -287,7 +287,7 @@ describe('subsample', () => {
 
   it('has a gradient that scatters back onto the sampled pixels', () => {
     const x = tf.tensor4d(randomArray(1 * 5 * 5 * 1, 3), [1, 5, 5, 1]);
-    const g = tf.grad((t: tf.Tensor4D) => tf.sum(subsample(t, 2)))(x);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(subsample(t as tf.Tensor4D, 2)))(x);
     const data = g.dataSync();
     for (let y = 0; y < 5; y++) for (let xx = 0; xx < 5; xx++) expect(data[y * 5 + xx]).toBe(y % 2 === 0 && xx % 2 === 0 ? 1 : 0);
     tf.dispose([x, g]);

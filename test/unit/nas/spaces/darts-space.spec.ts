@@ -120,7 +120,7 @@ describe('property 4: edges', () => {
 });
 
 describe('property 5: discretisation', () => {
-  const OPS = [...DARTS_OPS];
+  const OPS: string[] = [...DARTS_OPS];
   // Rows of distinct values (ties would make "the" argmax ambiguous), 14 × 8.
   const distinctRow = fc.uniqueArray(fc.integer({ min: -1000, max: 1000 }), { minLength: 8, maxLength: 8 }).map((r) => r.map((v) => v / 100));
   const alphaArb = fc.array(distinctRow, { minLength: 14, maxLength: 14 });
