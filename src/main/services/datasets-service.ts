@@ -137,7 +137,7 @@ export class DatasetsService {
   resolve(config: SearchConfig): { ref: DataReference; id: number; name: string } {
     const id = Number(config.dataset);
     const d = Number.isInteger(id) ? this.store.datasets.get(id) : null;
-    if (!d) throw new Error(`The run's dataset (${config.dataset}) is not in the dataset list any more. Import it again.`);
+    if (!d) throw new Error(`Dataset ${config.dataset} is not in the dataset list (never imported, or deleted since). Import it on the Datasets page and start the run again.`);
     const loc = JSON.parse(d.location) as Location;
     return { ref: { trainImages: loc.trainImages, trainLabels: loc.trainLabels, name: d.name }, id: d.id, name: d.name };
   }
