@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKENDS, SPACES, STRATEGIES, parseSearchConfig } from '../shared/config';
 import type { TrainerEvent } from '../shared/events';
+import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob } from './nas/job';
 import { APP_VERSION } from './version';
 
@@ -73,7 +74,10 @@ async function search(opts: Record<string, unknown>): Promise<void> {
     { config, data, runDir, appVersion: APP_VERSION },
     progressPrinter(Boolean(opts.json)),
     { interrupt: () => interrupted },
-  );
+  ).catch((e: unknown) => {
+    const { message, hint } = triageTrainingError(e, config);
+    throw Object.assign(new CliError(message), { hint });
+  });
   if (!result) throw new CliError(`Search ${outcome.status} after ${outcome.epochsDone} epochs; checkpoints are in ${runDir}.`);
   const summary = {
     backend: environment.backend,
@@ -135,7 +139,7 @@ export async function main(argv: string[]): Promise<number> {
     const err = e as Error & { code?: string; exitCode?: number };
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
     if (err.code?.startsWith('commander.')) return err.exitCode ?? 2; // commander already printed the message
-    const hint = (err as { hint?: string }).hint;
+    const hint = (err as { hint?: string | null }).hint;
     process.stderr.write(`nas-studio: ${err.message}${hint ? ` ${hint}` : ''}\n`);
     return 1;
   }

@@ -1,7 +1,8 @@
 import { parseSearchConfig } from '../../shared/config';
 import type { TrainerEvent } from '../../shared/events';
 import { runSearchJob, type SearchJob } from '../nas/job';
-import { NonFiniteLossError } from '../nas/strategies/darts';
+import { triageTrainingError } from '../nas/engine/errors';
+import * as tf from '../nas/engine/tf';
 
 // The training process: receives one job from its parent (main or the headless server), runs it with the
 // NAS core and streams every event back as a message. Control messages: pause (checkpoint, then exit) and
@@ -37,19 +38,12 @@ async function start(job: SearchJob): Promise<void> {
     await pending;
     await send({ type: 'done', status: outcome.status });
   } catch (e) {
-    const err = e as Error;
-    const hint = e instanceof NonFiniteLossError ? e.hint : outOfMemoryHint(err);
-    emit({ type: 'error', message: err.message, hint });
+    const { message, hint } = triageTrainingError(e, { batchSize: job.config.batchSize, channels: job.config.channels, backend: tf.getBackend() });
+    emit({ type: 'error', message, hint });
     await pending;
-    await send({ type: 'done', status: 'failed', error: err.message, hint });
+    await send({ type: 'done', status: 'failed', error: message, hint });
   }
   process.exit(0);
-}
-
-function outOfMemoryHint(err: Error): string | null {
-  return /memory|allocation|status 6|heap/i.test(err.message)
-    ? 'The model did not fit in memory: lower the batch size or the channel count C, then resume.'
-    : null;
 }
 
 function onRequest(m: TrainerRequest): void {
