@@ -6,11 +6,11 @@ export interface TriagedError {
   hint: string | null;
 }
 
-const OUT_OF_MEMORY =
-  /out of memory|memory access out of bounds|Cannot allocate|allocation fail|status 6|OOM|Aborted\(|RangeError: Array buffer allocation/i;
+const OUT_OF_MEMORY = /out of memory|memory access out of bounds|cannot allocate|allocation failed|got status 6|aborted\(/i;
 
 export function isOutOfMemory(err: unknown): boolean {
-  return OUT_OF_MEMORY.test(String((err as Error)?.message ?? err));
+  const message = String((err as Error)?.message ?? err);
+  return OUT_OF_MEMORY.test(message) || /\bOOM\b/.test(message);
 }
 
 export function triageTrainingError(err: unknown, context: { batchSize: number; channels: number; backend?: string }): TriagedError {
