@@ -1,21 +1,25 @@
-// Per-kernel time of one training step (tf.profile), to see where the wasm time goes.
-//   node test/bench/train-step/profile.mjs small 64 [default|stock-input|recompute]   (after run.js built out/bench)
+// Per-kernel time of one training step of the app's engine (tf.profile), to see where the wasm time goes.
+//   node test/bench/train-step/profile.mjs small 64 [off|on]      (recompute off/on; after run.js built out/bench)
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { MODELS } from './run.js';
 const here = path.dirname(fileURLToPath(import.meta.url));
-const bundle = path.resolve(here, '../../../out/bench/engine-backend.mjs');
-const [kind = 'small', b = '64', variant = 'default'] = process.argv.slice(2);
-const { initBackend, registerWasmTrainingKernels } = await import(pathToFileURL(bundle).href);
-await initBackend('auto');
-if (variant === 'stock-input') registerWasmTrainingKernels({ fastConv2dBackpropInput: false });
-const tf = await import('@tensorflow/tfjs-core');
-const { buildModel, lossFn } = await import('./model.mjs');
-const m = buildModel(kind);
+const bundle = path.resolve(here, '../../../out/bench/train-step-engine.mjs');
+const [kind = 'small', b = '64', recompute = 'off'] = process.argv.slice(2);
+const E = await import(pathToFileURL(bundle).href);
+const { tf } = E;
+await E.initBackend('auto');
+const net = E.buildNb201Supernet(MODELS[kind], new E.Rng(1));
+const vars = [...net.params.trainableList(), ...net.alphas.values()];
+const opt = new E.Adam(new Map(vars.map((v) => [v.name, v])), 0.9, 0.999, 0);
 const batch = Number(b);
-const opt = tf.train.adam(1e-3);
 const x = tf.randomNormal([batch, 28, 28, 1]);
-const y = tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10);
-const step = () => opt.minimize(() => lossFn(m, x, y, { recompute: variant === 'recompute' }), true, m.vars).dataSync();
+const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32');
+const step = () => {
+  const { grads } = E.lossAndGrads(net, x, y, vars, { recompute: recompute === 'on' });
+  opt.step(grads, 1e-3);
+  E.disposeGrads(grads);
+};
 step();
 const t0 = performance.now();
 step();

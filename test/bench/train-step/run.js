@@ -1,36 +1,38 @@
-// Training-step benchmark: the NB201-style supernet (model.mjs / torch_bench.py) on the backend initBackend('auto')
-// picks, against PyTorch CPU at equal threads and at all cores. Prints one JSON object.
+// Training-step benchmark of THE APP's engine: src/main/nas (backend choice + wasm kernels, the NB201 supernet
+// from spaces/nb201.ts, lossAndGrads from strategies/one-shot.ts, the Adam optimiser from engine/optim.ts),
+// bundled with vite (entry.ts, vite.config.ts: tfjs bundled in, one copy) into out/bench/train-step-engine.mjs.
+// Compared with the same architecture in PyTorch (torch_bench.py) at equal threads and at all cores.
+// Prints one JSON object.
 //
-//   npm run bench:train-step                     default configs: small@64, big@32, big@64
-//   BENCH_STEPS=20 BENCH_CONFIGS=small:64,big:64 BENCH_VARIANT=recompute node test/bench/train-step/run.js
-//   BENCH_VARIANT: default | stock-input (wasm's own Conv2DBackpropInput) | recompute (mixed-op recompute)
+//   npm run bench:train-step                      default: small@64, big@32, big@64, each without and with recompute
+//   BENCH_STEPS=20 BENCH_CONFIGS=small:64,big:64 BENCH_RECOMPUTE=off,on node test/bench/train-step/run.js
+//   BENCH_RECOMPUTE: comma list of off | on | auto (auto = the engine's shouldRecompute heuristic)
+//   BENCH_NO_TORCH=1 skips PyTorch; BENCH_NO_BUILD=1 reuses the bundle.
 //
-// Each tfjs config runs in its own child process, so a wasm abort (heap exhausted) is reported, not fatal.
+// Each tfjs run is its own child process, so a wasm abort (heap exhausted) is reported, not fatal.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const bundleDir = path.join(root, 'out', 'bench');
-const bundle = path.join(bundleDir, 'engine-backend.mjs');
-const STEPS = Number(process.env.BENCH_STEPS ?? 20);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const bundle = path.join(root, 'out', 'bench', 'train-step-engine.mjs');
+const STEPS = Number(process.env.BENCH_STEPS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 const PY = '/usr/bin/python3';
 
-/** Bundle src/main/nas/engine/backend.ts (+ kernels) to plain ESM with tfjs left external. */
-async function buildBackendBundle() {
-  const { build } = await import('rolldown');
-  mkdirSync(bundleDir, { recursive: true });
-  await build({
-    input: path.join(here, 'entry.ts'),
-    platform: 'node',
-    external: [/^@tensorflow\//, /^node:/],
-    output: { file: bundle, format: 'esm' },
-    logLevel: 'silent',
-  });
+/** The two benchmark supernets, exactly as the app builds them (torch_bench.py mirrors these). */
+export const MODELS = {
+  small: { channels: 16, cellsPerStage: 1, stages: 1, inputShape: [28, 28, 1], classes: 10 },
+  big: { channels: 16, cellsPerStage: 2, stages: 3, inputShape: [28, 28, 1], classes: 10 },
+};
+
+async function buildBundle() {
+  process.env.VITE_CONFIG_NATIVE_IGNORE_WARNING = 'true';
+  const { build } = await import('vite');
+  await build({ configFile: path.join(here, 'vite.config.ts'), logLevel: 'warn' });
 }
 
 function median(a) {
@@ -40,45 +42,46 @@ function median(a) {
 }
 
 async function child(spec) {
-  const { kind, batch, variant } = JSON.parse(spec);
-  const { initBackend } = await import(pathToFileURL(bundle).href);
-  const info = await initBackend('auto');
-  const tf = await import('@tensorflow/tfjs-core');
-  if (variant === 'stock-input' && info.backend === 'wasm') {
-    const { registerWasmTrainingKernels } = await import(pathToFileURL(bundle).href);
-    registerWasmTrainingKernels({ fastConv2dBackpropInput: false });
-  }
-  const { buildModel, countParams, lossFn } = await import('./model.mjs');
-  const m = buildModel(kind);
-  const opt = tf.train.adam(1e-3);
+  const { kind, batch, recompute } = JSON.parse(spec);
+  const E = await import(pathToFileURL(bundle).href);
+  const { tf } = E;
+  const info = await E.initBackend(process.env.BENCH_BACKEND ?? 'auto');
+  const net = E.buildNb201Supernet(MODELS[kind], new E.Rng(1));
+  const vars = [...net.params.trainableList(), ...net.alphas.values()];
+  const opt = new E.Adam(new Map(vars.map((v) => [v.name, v])), 0.9, 0.999, 0);
   const x = tf.randomNormal([batch, 28, 28, 1], 0, 1, 'float32', 7);
-  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 7) % 10), 'int32');
-  const y = tf.oneHot(labels, 10);
-  const opts = { recompute: variant === 'recompute' };
+  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 7) % 10), 'int32');
+  const activationMb = Math.round(E.estimateActivationBytes(net, MODELS[kind].inputShape, batch) / 2 ** 20);
+  const useRecompute = recompute === 'auto' ? E.shouldRecompute(net, MODELS[kind].inputShape, batch) : recompute === 'on';
+  // One training step of the app: forward + backward wrt all weights and α, then the Adam update.
   const step = () => {
-    const loss = opt.minimize(() => lossFn(m, x, y, opts), true, m.vars);
-    const v = loss.dataSync()[0];
-    loss.dispose();
-    return v;
+    const { loss, grads } = E.lossAndGrads(net, x, y, vars, { recompute: useRecompute });
+    opt.step(grads, 1e-3);
+    E.disposeGrads(grads);
+    return loss;
   };
   const times = [];
-  let peakBytes = 0;
+  let tensors0 = 0;
   for (let i = 0; i < WARMUP + STEPS; i++) {
     const t0 = performance.now();
     const v = step();
     const dt = performance.now() - t0;
     if (!Number.isFinite(v)) throw new Error(`loss is ${v} at step ${i}`);
+    if (i === 0) tensors0 = tf.memory().numTensors;
     if (i >= WARMUP) times.push(dt);
-    peakBytes = Math.max(peakBytes, tf.memory().numBytes);
   }
   const heap = info.backend === 'wasm' ? tf.backend().wasm.HEAPU8.length : null;
   return {
     backend: info.backend,
     device: info.device,
     fallbackReason: info.fallbackReason,
+    recompute: useRecompute,
     tfjs_ms: median(times),
-    params: countParams(m),
+    params: net.params.trainableList().reduce((a, v) => a + v.size, 0),
+    alpha_params: [...net.alphas.values()].reduce((a, v) => a + v.size, 0),
+    activation_estimate_mb: activationMb,
     wasm_heap_mb: heap ? Math.round(heap / 2 ** 20) : null,
+    tensor_leak_per_step: (tf.memory().numTensors - tensors0) / (WARMUP + STEPS - 1),
   };
 }
 
@@ -108,53 +111,73 @@ function ensureTorch() {
   }
 }
 
-function torchMs(kind, batch, threads) {
-  const out = execFileSync(PY, [path.join(here, 'torch_bench.py'), JSON.stringify({ kind, batch, threads, steps: STEPS, warmup: WARMUP })], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop());
+const torchCache = new Map();
+function torchRun(kind, batch, threads) {
+  const key = `${kind}:${batch}:${threads}`;
+  if (!torchCache.has(key)) {
+    const cfg = { kind, batch, threads, steps: STEPS, warmup: WARMUP, ...MODELS[kind] };
+    const out = execFileSync(PY, [path.join(here, 'torch_bench.py'), JSON.stringify(cfg)], { encoding: 'utf8' });
+    torchCache.set(key, JSON.parse(out.trim().split('\n').pop()));
+  }
+  return torchCache.get(key);
 }
 
 async function main() {
-  await buildBackendBundle();
-  const variant = process.env.BENCH_VARIANT ?? 'default';
+  if (!process.env.BENCH_NO_BUILD || !existsSync(bundle)) await buildBundle();
   const configs = (process.env.BENCH_CONFIGS ?? 'small:64,big:32,big:64').split(',').map((s) => {
     const [kind, b] = s.split(':');
+    if (!MODELS[kind]) throw new Error(`unknown model '${kind}' (small | big)`);
     return { kind, batch: Number(b) };
   });
+  const modes = (process.env.BENCH_RECOMPUTE ?? 'off,on').split(',');
   const torchErr = process.env.BENCH_NO_TORCH ? 'skipped' : ensureTorch();
   const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
-  const result = { backend: null, device: null, variant, steps: STEPS, cores, configs: {} };
+  const result = { backend: null, device: null, steps: STEPS, warmup: WARMUP, cores, loadavg: os.loadavg().map((l) => +l.toFixed(2)), torch: null, configs: {} };
   for (const { kind, batch } of configs) {
-    const name = `${kind}_b${batch}`;
-    const r = runChild({ kind, batch, variant });
-    const entry = { tfjs_ms: null, torch_ms_same_threads: null, torch_ms_all_cores: null, ratio_same_threads: null, ratio_all_cores: null, params: null, status: 'ok' };
-    if (r.error) entry.status = r.error;
-    else {
-      result.backend = r.backend;
-      result.device = r.device;
-      result.fallbackReason = r.fallbackReason;
-      entry.tfjs_ms = Math.round(r.tfjs_ms);
-      entry.params = r.params;
-      entry.wasm_heap_mb = r.wasm_heap_mb;
-    }
+    let torch = null;
     if (!torchErr) {
-      const threads = result.backend === 'wasm' || !result.backend ? 1 : cores;
-      const same = torchMs(kind, batch, threads);
-      const all = torchMs(kind, batch, cores);
-      entry.torch_ms_same_threads = Math.round(same.median_ms);
-      entry.torch_ms_all_cores = Math.round(all.median_ms);
-      entry.torch_params = same.params;
-      if (entry.tfjs_ms) {
-        entry.ratio_same_threads = +(entry.tfjs_ms / same.median_ms).toFixed(2);
-        entry.ratio_all_cores = +(entry.tfjs_ms / all.median_ms).toFixed(2);
+      const same = torchRun(kind, batch, 1);
+      const all = torchRun(kind, batch, cores);
+      result.torch = same.torch;
+      torch = { same, all };
+    }
+    for (const mode of modes) {
+      const name = `${kind}_b${batch}_recompute_${mode}`;
+      const r = runChild({ kind, batch, recompute: mode });
+      const entry = { status: 'ok', recompute: null, tfjs_ms: null, torch_ms_same_threads: null, torch_ms_all_cores: null, ratio_same_threads: null, ratio_all_cores: null };
+      if (r.error) entry.status = r.error;
+      else {
+        result.backend = r.backend;
+        result.device = r.device;
+        result.fallbackReason = r.fallbackReason;
+        Object.assign(entry, r, { tfjs_ms: Math.round(r.tfjs_ms) });
+        delete entry.backend;
+        delete entry.device;
+        delete entry.fallbackReason;
       }
-    } else entry.torch_status = torchErr;
-    result.configs[name] = entry;
-    process.stderr.write(`${name}: ${JSON.stringify(entry)}\n`);
+      if (torch) {
+        // wasm runs on one thread in Node; a native backend would use every core.
+        const sameThreads = result.backend === 'wasm' || !result.backend ? torch.same : torch.all;
+        entry.torch_ms_same_threads = Math.round(sameThreads.median_ms);
+        entry.torch_ms_all_cores = Math.round(torch.all.median_ms);
+        entry.torch_params = torch.same.params;
+        entry.torch_alpha_params = torch.same.alpha_params;
+        if (entry.tfjs_ms) {
+          entry.ratio_same_threads = +(entry.tfjs_ms / sameThreads.median_ms).toFixed(2);
+          entry.ratio_all_cores = +(entry.tfjs_ms / torch.all.median_ms).toFixed(2);
+        }
+      } else entry.torch_status = torchErr;
+      result.configs[name] = entry;
+      process.stderr.write(`${name}: ${JSON.stringify(entry)}\n`);
+    }
   }
   console.log(JSON.stringify(result, null, 2));
 }
 
-if (process.argv[2] === '--child') {
+const isMain = !!process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (!isMain) {
+  // imported (profile.mjs reads MODELS): run nothing
+} else if (process.argv[2] === '--child') {
   child(process.argv[3])
     .then((r) => console.log(JSON.stringify({ result: r })))
     .catch((e) => {

@@ -17,7 +17,7 @@ import {
 import { mixedOp, sumAll, weightRow, type Candidate } from '../engine/mixed-op';
 import { ParamStore } from '../engine/params';
 import type { Rng } from '../engine/rng';
-import type { Supernet } from '../engine/supernet';
+import type { ForwardSegment, Supernet } from '../engine/supernet';
 
 // DARTS CNN cell space (ALGORITHMS.md §1.1), search configuration: BN without affine, pools followed by BN,
 // α_normal and α_reduce shared by all cells of their type.
@@ -133,23 +133,40 @@ export function buildDartsSupernet(options: DartsSupernetOptions, rng: Rng): Sup
   const alphas = new Map<string, tf.Variable>([['normal', ParamStore.alpha(edgeCount, ops.length, rng, 'alpha.normal')]]);
   if (cells.some((cell) => cell.reduction)) alphas.set('reduce', ParamStore.alpha(edgeCount, ops.length, rng, 'alpha.reduce'));
 
+  // The forward pass as segments (recompute.ts): the state is the pair (s0, s1) of the last two cell outputs;
+  // each cell maps it to (s1, cell(s0, s1)), passing s1 through as the same tensor object.
+  const segments: ForwardSegment[] = [
+    {
+      name: 'stem',
+      run: (ctx, [x]) => {
+        const s = stem(ctx, x as tf.Tensor4D);
+        return [s, s];
+      },
+    },
+    ...cells.map(
+      (cell, i): ForwardSegment => ({
+        name: `cell${i}`,
+        run: (ctx, [s0, s1], weights) => {
+          const w = cell.reduction && alphas.has('reduce') ? weights.get('reduce')! : weights.get('normal')!;
+          return [s1, cell.run(ctx, s0 as tf.Tensor4D, s1 as tf.Tensor4D, w)];
+        },
+      }),
+    ),
+    { name: 'head', run: (_ctx, [, s1]) => [head(s1 as tf.Tensor4D)] },
+  ];
+
   return {
     params,
     alphas,
     ops,
     forward(ctx, x, weights) {
-      const w = (key: string) => weights?.get(key) ?? (tf.softmax(alphas.get(key)!) as tf.Tensor2D);
-      const normal = w('normal');
-      const reduce = alphas.has('reduce') ? w('reduce') : normal;
-      let s0 = stem(ctx, x);
-      let s1 = s0;
-      for (const cell of cells) {
-        const next = cell.run(ctx, s0, s1, cell.reduction ? reduce : normal);
-        s0 = s1;
-        s1 = next;
-      }
-      return head(s1);
+      const w = new Map<string, tf.Tensor2D>();
+      for (const [key, a] of alphas) w.set(key, weights?.get(key) ?? (tf.softmax(a) as tf.Tensor2D));
+      let state: tf.Tensor[] = [x];
+      for (const seg of segments) state = seg.run(ctx, state, w);
+      return state[0] as tf.Tensor2D;
     },
+    segments: () => segments,
     dispose() {
       params.dispose();
       for (const a of alphas.values()) a.dispose();

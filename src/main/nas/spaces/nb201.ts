@@ -4,7 +4,7 @@ import { avgPool3x3, batchNorm, classifierHead, convBn, identity, reluConvBn, ty
 import { mixedOp, sumAll, weightRow, type Candidate } from '../engine/mixed-op';
 import { ParamStore } from '../engine/params';
 import type { Rng } from '../engine/rng';
-import type { Supernet } from '../engine/supernet';
+import type { ForwardSegment, Supernet } from '../engine/supernet';
 
 // NAS-Bench-201 supernet (ALGORITHMS.md §1.2): stem → N cells (C) → residual reduction → N cells (2C) →
 // residual reduction → N cells (4C) → BN → ReLU → GAP → linear. One α (6 edges × ops) shared by all cells.
@@ -100,16 +100,30 @@ export function buildNb201Supernet(options: Nb201SupernetOptions, rng: Rng): Sup
   const alpha = ParamStore.alpha(NB201_EDGES.length, ops.length, rng, 'alpha.cell');
   const alphas = new Map([['cell', alpha]]);
 
+  // The forward pass as segments (recompute.ts): stem, each cell / reduction block, then the head.
+  const segments: ForwardSegment[] = [
+    { name: 'stem', run: (ctx, [x]) => [stem(ctx, x as tf.Tensor4D)] },
+    ...blocks.map((block, i): ForwardSegment => ({
+      name: `block${i}.${block.kind}`,
+      run:
+        block.kind === 'cell'
+          ? (ctx, [h], weights) => [block.run(ctx, h as tf.Tensor4D, weights.get('cell')!)]
+          : (ctx, [h]) => [block.run(ctx, h as tf.Tensor4D)],
+    })),
+    { name: 'head', run: (ctx, [h]) => [head(tf.relu(batchNorm(ctx, h as tf.Tensor4D, lastBn)))] },
+  ];
+
   return {
     params,
     alphas,
     ops,
     forward(ctx, x, weights) {
-      const w = weights?.get('cell') ?? (tf.softmax(alpha) as tf.Tensor2D);
-      let h = stem(ctx, x);
-      for (const block of blocks) h = block.kind === 'cell' ? block.run(ctx, h, w) : block.run(ctx, h);
-      return head(tf.relu(batchNorm(ctx, h, lastBn)));
+      const w = new Map([['cell', weights?.get('cell') ?? (tf.softmax(alpha) as tf.Tensor2D)]]);
+      let state: tf.Tensor[] = [x];
+      for (const seg of segments) state = seg.run(ctx, state, w);
+      return state[0] as tf.Tensor2D;
     },
+    segments: () => segments,
     dispose() {
       params.dispose();
       alpha.dispose();
