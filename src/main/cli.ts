@@ -57,6 +57,7 @@ async function search(opts: Record<string, unknown>): Promise<void> {
         seed: opts.seed,
         backend: opts.backend,
         augment: opts.augment,
+        recompute: opts.recompute,
       });
     } catch (e) {
       throw new CliError((e as Error).message);
@@ -129,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--seed <n>', 'random seed', int('--seed', 0), 0)
     .option('--no-augment', 'no pad-crop/flip augmentation (keeps the native image size)')
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addOption(new Option('--recompute <mode>', 'gradient checkpointing: trade ~25% speed for memory').choices(['auto', 'on', 'off']).default('auto'))
     .option('--run-dir <dir>', 'folder for checkpoints (default: a temporary folder)')
     .option('--json', 'end with one JSON line: backend, seed, genotype, arch string, NAS-Bench-201 lookup, accuracies, wall time')
     .action(async (opts) => search(opts));

@@ -31,6 +31,8 @@ export const SearchConfigSchema = z
     augment: z.boolean().default(true),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     backend: z.enum(BACKENDS).default('auto'),
+    /** Gradient checkpointing: recompute activations in the backward pass to fit large supernets in memory. */
+    recompute: z.enum(['auto', 'on', 'off']).default('auto'),
     wLr: z.number().positive().default(0.025),
     wLrMin: z.number().min(0).default(0.001),
     momentum: z.number().min(0).max(1).default(0.9),

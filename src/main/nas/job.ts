@@ -9,6 +9,7 @@ import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type
 import { findIdxPair } from './data/mnist-family';
 import { defaultDemoDatasetDir } from './data/resources';
 import { initBackend } from './engine/backend';
+import { shouldRecompute } from './engine/recompute';
 import { Rng, hashSeed } from './engine/rng';
 import type { Supernet } from './engine/supernet';
 import { Nb201Table, toNb201Score } from './estimation/nb201-table';
@@ -97,7 +98,15 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
     message: `${job.data.name}: ${train.count} training images (${train.height}×${train.width}×${train.channels}, ${train.classes} classes), split ${config.trainPortion}/${1 - config.trainPortion} for w/α; ${config.space} space, DARTS ${config.order === 1 ? 'first' : 'second'} order on ${backend.backend}`,
   });
   const net = buildSupernet(config, inputShape, train.classes);
-  const search = new DartsSearch(config, net, { train, normalization }, emit, (epoch, step) =>
+  const recompute = config.recompute === 'on' || (config.recompute === 'auto' && shouldRecompute(net, inputShape, config.batchSize));
+  if (recompute) {
+    emit({
+      type: 'log',
+      level: 'info',
+      message: `Gradient checkpointing is on${config.recompute === 'auto' ? ' (the activations of this supernet at this batch size would not fit comfortably in memory)' : ''}: about 25% slower per step, a fraction of the memory.`,
+    });
+  }
+  const search = new DartsSearch({ ...config, recompute }, net, { train, normalization }, emit, (epoch, step) =>
     join(job.runDir, 'checkpoints', `epoch-${String(epoch).padStart(4, '0')}-step-${String(step).padStart(6, '0')}.ckpt`),
   );
   try {

@@ -30,7 +30,10 @@ export type DartsConfig = Pick<
   | 'alphaWeightDecay'
   | 'alphaBeta1'
   | 'alphaBeta2'
->;
+> & {
+  /** Resolved gradient checkpointing (the job turns 'auto' into on/off for the model and backend). */
+  recompute?: boolean;
+};
 
 export interface DartsState {
   version: 1;
@@ -179,7 +182,7 @@ export class DartsSearch {
       const t = batchTensors(trainBatch);
       const v = batchTensors(valBatch);
       this.alphaStep(t, v, lr);
-      const { loss, correct, grads } = lossAndGrads(this.net, t.x, t.y, [...this.weightVars.values()]);
+      const { loss, correct, grads } = lossAndGrads(this.net, t.x, t.y, [...this.weightVars.values()], { recompute: this.config.recompute });
       if (!Number.isFinite(loss)) {
         disposeGrads(grads);
         throw new NonFiniteLossError(loss, this.state.epoch, this.state.globalStep);
@@ -194,7 +197,7 @@ export class DartsSearch {
   private alphaStep(t: { x: tf.Tensor4D; y: tf.Tensor1D }, v: { x: tf.Tensor4D; y: tf.Tensor1D }, lr: number): void {
     const alphas = [...this.alphaVars.values()];
     if (this.config.order === 1) {
-      const { grads } = lossAndGrads(this.net, v.x, v.y, alphas);
+      const { grads } = lossAndGrads(this.net, v.x, v.y, alphas, { recompute: this.config.recompute });
       this.adam.step(grads, this.config.alphaLr);
       disposeGrads(grads);
       return;
@@ -214,7 +217,7 @@ export class DartsSearch {
     const original = new Map(weights.map((w) => [w.name, tf.keep(w.clone())]));
     try {
       // Virtual step; BN statistics are left alone by the auxiliary passes.
-      const train = lossAndGrads(this.net, t.x, t.y, weights, { updateBnStats: false });
+      const train = lossAndGrads(this.net, t.x, t.y, weights, { updateBnStats: false, recompute: this.config.recompute });
       tf.tidy(() => {
         for (const w of weights) {
           const g = train.grads[w.name];
@@ -225,13 +228,13 @@ export class DartsSearch {
         }
       });
       disposeGrads(train.grads);
-      const valGrads = lossAndGrads(this.net, v.x, v.y, [...weights, ...alphas], { updateBnStats: false });
+      const valGrads = lossAndGrads(this.net, v.x, v.y, [...weights, ...alphas], { updateBnStats: false, recompute: this.config.recompute });
       const vec = weights.map((w) => valGrads.grads[w.name]);
       const norm = tf.tidy(() => tf.sqrt(tf.addN(vec.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
       const eps = 0.01 / Math.max(norm, 1e-12);
       const perturbed = (sign: number): NamedGrads => {
         tf.tidy(() => weights.forEach((w, i) => w.assign(original.get(w.name)!.add(vec[i].mul(sign * eps)))));
-        return lossAndGrads(this.net, t.x, t.y, alphas, { updateBnStats: false }).grads;
+        return lossAndGrads(this.net, t.x, t.y, alphas, { updateBnStats: false, recompute: this.config.recompute }).grads;
       };
       const plus = perturbed(1);
       const minus = perturbed(-1);
