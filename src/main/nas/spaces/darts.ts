@@ -44,7 +44,7 @@ export function resolveDartsOps(ops: readonly string[] | undefined): string[] {
   return ordered;
 }
 
-function dartsCandidate(p: ParamStore, name: string, op: string, c: number, stride: number): Candidate {
+export function dartsCandidate(p: ParamStore, name: string, op: string, c: number, stride: number): Candidate {
   const affine = false;
   switch (op) {
     case 'none':

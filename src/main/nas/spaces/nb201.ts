@@ -33,7 +33,7 @@ export function resolveNb201Ops(ops: readonly string[] | undefined): string[] {
   return ordered;
 }
 
-function nb201Candidate(p: ParamStore, name: string, op: string, c: number): Candidate {
+export function nb201Candidate(p: ParamStore, name: string, op: string, c: number): Candidate {
   switch (op) {
     case 'none':
       return null;

@@ -7,21 +7,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import * as tf from '../../../../src/main/nas/engine/tf';
 import { initBackend } from '../../../../src/main/nas/engine/backend';
-import {
-  avgPool3x3,
-  batchNorm,
-  dilConv,
-  factorizedReduce,
-  identity,
-  maxPool3x3,
-  reluConvBn,
-  sepConv,
-  type ForwardContext,
-} from '../../../../src/main/nas/engine/layers';
+import type { ForwardContext } from '../../../../src/main/nas/engine/layers';
 import { mixedOp, sumAll, weightRow, type Candidate } from '../../../../src/main/nas/engine/mixed-op';
 import { ParamStore } from '../../../../src/main/nas/engine/params';
 import { Rng } from '../../../../src/main/nas/engine/rng';
-import { buildNb201Supernet } from '../../../../src/main/nas/spaces/nb201';
+import { dartsCandidate } from '../../../../src/main/nas/spaces/darts';
+import { buildNb201Supernet, nb201Candidate } from '../../../../src/main/nas/spaces/nb201';
 import { alphaWeights } from '../../../../src/main/nas/strategies/one-shot';
 import { DARTS_OPS } from '../../../../src/shared/spaces/darts';
 import { NB201_OPS } from '../../../../src/shared/spaces/nb201';
@@ -30,52 +21,13 @@ import { randomTensor4d, sameBits } from '../fixtures';
 const TRAIN: ForwardContext = { training: true, bnUpdates: null };
 const EVAL: ForwardContext = { training: false, bnUpdates: null };
 
-/** The DARTS candidate list of §1.1 (search configuration: BN without affine, pools followed by BN). */
+/** The spaces' own candidate factories (search configuration: BN without affine, pools followed by BN). */
 function dartsCandidates(p: ParamStore, c: number, stride: number): Candidate[] {
-  return DARTS_OPS.map((op): Candidate => {
-    const name = `s${stride}.${op}`;
-    switch (op) {
-      case 'none':
-        return null;
-      case 'max_pool_3x3': {
-        const pool = maxPool3x3(stride);
-        const bn = p.batchNorm(`${name}.bn`, c, false);
-        return (ctx, x) => batchNorm(ctx, pool(ctx, x), bn);
-      }
-      case 'avg_pool_3x3': {
-        const pool = avgPool3x3(stride);
-        const bn = p.batchNorm(`${name}.bn`, c, false);
-        return (ctx, x) => batchNorm(ctx, pool(ctx, x), bn);
-      }
-      case 'skip_connect':
-        return stride === 1 ? identity() : factorizedReduce(p, name, c, c, false);
-      case 'sep_conv_3x3':
-        return sepConv(p, name, c, c, 3, stride, false);
-      case 'sep_conv_5x5':
-        return sepConv(p, name, c, c, 5, stride, false);
-      case 'dil_conv_3x3':
-        return dilConv(p, name, c, c, 3, stride, 2, false);
-      case 'dil_conv_5x5':
-        return dilConv(p, name, c, c, 5, stride, 2, false);
-    }
-  });
+  return DARTS_OPS.map((op) => dartsCandidate(p, `s${stride}.${op}`, op, c, stride));
 }
 
 function nb201Candidates(p: ParamStore, c: number): Candidate[] {
-  return NB201_OPS.map((op): Candidate => {
-    switch (op) {
-      case 'none':
-        return null;
-      case 'skip_connect':
-        return identity();
-      case 'nor_conv_1x1':
-        return reluConvBn(p, op, c, c, 1, 1, false);
-      case 'nor_conv_3x3':
-        return reluConvBn(p, op, c, c, 3, 1, false);
-      case 'avg_pool_3x3':
-        return avgPool3x3(1);
-    }
-  });
+  return NB201_OPS.map((op) => nb201Candidate(p, op, op, c));
 }
 
 function oneHot(k: number, n: number): tf.Tensor1D {
