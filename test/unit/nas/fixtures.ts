@@ -25,7 +25,10 @@ export function randomTensor4d(shape: [number, number, number, number], seed: nu
 
 /** Largest |a − b| relative to the largest |b| (1 if b is all zeros). */
 export function relErr(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  // A tensor passed by mistake has no length: that must fail loudly, not compare nothing and return 0.
+  if (typeof got?.length !== 'number' || typeof want?.length !== 'number') throw new Error('relErr compares arrays, not tensors: pass .dataSync()');
   if (got.length !== want.length) throw new Error(`length ${got.length} ≠ ${want.length}`);
+  if (want.length === 0) throw new Error('relErr of empty arrays');
   let err = 0;
   let ref = 0;
   for (let i = 0; i < want.length; i++) {

@@ -150,8 +150,13 @@ export function maxPool3x3(stride: number): Layer {
 
 const divisorCache = new Map<string, tf.Tensor4D>();
 
-/** 3×3 average pool, pad 1, padded cells not counted (PyTorch `count_include_pad=False`). */
+/**
+ * 3×3 average pool, pad 1, padded cells not counted (PyTorch `count_include_pad=False`). At stride 1 tfjs's
+ * 'same' pool is exactly that (one kernel; its gradient is the corrected AvgPoolGrad of engine/kernels). At
+ * stride 2 'same' would pad (0, 1) instead of (1, 1) and shift every window, so that case pads explicitly.
+ */
 export function avgPool3x3(stride: number): Layer {
+  if (stride === 1) return (_ctx, x) => tf.avgPool(x, 3, 1, 'same');
   return (_ctx, x) => {
     const [, h, w] = x.shape;
     const summed = tf.mul(tf.avgPool(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]), 3, stride, 'valid'), 9);

@@ -133,6 +133,34 @@ describe('avg_pool_3x3 (count_include_pad = False)', () => {
   });
 });
 
+describe('avg_pool_3x3 gradient', () => {
+  // Reference: the same pool built from ops whose gradients tfjs gets right (explicit zero pad, unpadded
+  // pool, division by the count of real cells). The fast stride-1 path must give the same gradient at the
+  // borders, on wasm and on cpu, where tfjs's own AvgPoolGrad divides by 9.
+  const reference = (x: tf.Tensor4D) => {
+    const [, h, w] = x.shape;
+    const pad = (t: tf.Tensor4D) => tf.pad(t, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const count = tf.mul(tf.avgPool(pad(tf.ones([1, h, w, 1]) as tf.Tensor4D), 3, 1, 'valid'), 9);
+    return tf.div(tf.mul(tf.avgPool(pad(x), 3, 1, 'valid'), 9), count);
+  };
+  for (const backend of ['wasm', 'cpu'] as const) {
+    it(`stride 1 matches the explicit count_include_pad=False pool in value and gradient (${backend})`, async () => {
+      await initBackend(backend);
+      const x = tf.tensor4d(randomArray(2 * 5 * 6 * 3, 11), [2, 5, 6, 3]);
+      const weights = tf.tensor4d(randomArray(2 * 5 * 6 * 3, 12), [2, 5, 6, 3]);
+      const fast = avgPool3x3(1);
+      const f = (t: tf.Tensor4D) => tf.sum(tf.mul(fast({ training: true, bnUpdates: null }, t), weights));
+      const r = (t: tf.Tensor4D) => tf.sum(tf.mul(reference(t), weights));
+      expect(relErr(fast({ training: true, bnUpdates: null }, x).dataSync(), reference(x).dataSync())).toBeLessThan(1e-5);
+      expect(relErr(tf.grad(f)(x).dataSync(), tf.grad(r)(x).dataSync())).toBeLessThan(1e-5);
+    });
+  }
+  it('restores the wasm backend for the remaining tests', async () => {
+    await initBackend('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+  });
+});
+
 describe('max_pool_3x3', () => {
   it('pads with −∞ (a negative image never picks up a 0 from the padding), strides 1 and 2', () => {
     for (const s of [

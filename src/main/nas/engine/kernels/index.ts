@@ -221,6 +221,9 @@ export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): vo
     setKernel(depthwiseBackpropFilterConfig);
     setKernel(depthwiseBackpropInputConfig);
     setKernel(avgPoolGradConfig);
+    // tfjs's own AvgPoolGrad divides by the full window at padded borders while the forward pass averages
+    // only in-bounds cells: wrong on every backend, so the cpu backend gets the correct one too.
+    setKernel({ ...avgPoolGradConfig, backendName: 'cpu' });
     // Re-applied after tfjs-core's own gradients load, which would otherwise overwrite these two.
     onGradientsLoaded(() => {
       tf.registerGradient(conv2DGradConfig);
