@@ -47,7 +47,7 @@ describe('bad input', () => {
     const r = await s.raw('runs.create', { config: demoConfig(999) });
     expect(r.status).toBeGreaterThanOrEqual(400);
     expect(r.status).toBeLessThan(500);
-    expect(r.body.error).toMatch(/dataset \(999\)/);
+    expect(r.body.error).toMatch(/Dataset 999 is not in the dataset list/);
     expect(await s.call('runs.list', {})).toEqual([]);
   });
 
