@@ -23,12 +23,14 @@ class CliError extends Error {}
 
 function progressPrinter(json: boolean) {
   let lastLine = 0;
+  // A terminal gets one line rewritten in place; a log file gets a plain line every 10 s.
+  const tty = Boolean(process.stderr.isTTY);
   return (e: TrainerEvent) => {
     if (e.type === 'progress') {
       const now = Date.now();
-      if (now - lastLine < 1000 && e.step !== e.stepsPerEpoch) return;
+      if (now - lastLine < (tty ? 1000 : 10_000)) return;
       lastLine = now;
-      process.stderr.write(`epoch ${e.epoch + 1}/${e.epochs}  step ${e.step}/${e.stepsPerEpoch}\r`);
+      process.stderr.write(`epoch ${e.epoch + 1}/${e.epochs}  step ${e.step}/${e.stepsPerEpoch}${tty ? '\r' : '\n'}`);
     } else if (e.type === 'metrics' && e.values.val_acc !== undefined) {
       process.stderr.write(
         `\nepoch ${e.epoch + 1}: train loss ${e.values.epoch_train_loss.toFixed(4)}  train acc ${(100 * e.values.epoch_train_acc).toFixed(2)}%  val loss ${e.values.val_loss.toFixed(4)}  val acc ${(100 * e.values.val_acc).toFixed(2)}%\n`,

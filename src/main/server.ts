@@ -183,13 +183,24 @@ async function main(): Promise<void> {
   if (running.app.runs.interruptedRuns.length) {
     process.stdout.write(`Runs interrupted by an earlier stop: ${running.app.runs.interruptedRuns.join(', ')} (open them to resume).\n`);
   }
+  let stopping = false;
   const shutdown = async () => {
-    process.stdout.write('Shutting down (pausing any running search at a checkpoint)…\n');
+    if (stopping) {
+      process.stdout.write('Stopping at once; the run resumes from its previous checkpoint.\n');
+      process.exit(1);
+    }
+    stopping = true;
+    const active = running.app.runs.activeRunId();
+    process.stdout.write(
+      active === null
+        ? 'Shutting down…\n'
+        : `Pausing run ${active} at the end of its current step to save a checkpoint (press Ctrl+C again to stop at once)…\n`,
+    );
     await running.close();
     process.exit(0);
   };
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();

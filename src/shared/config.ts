@@ -40,14 +40,14 @@ export const SearchConfigSchema = z
     gradClip: z.number().positive().default(5),
     alphaLr: z.number().min(0).default(3e-4),
     alphaWeightDecay: z.number().min(0).default(1e-3),
-    alphaBeta1: z.number().min(0).max(1).default(0.5),
-    alphaBeta2: z.number().min(0).max(1).default(0.999),
+    alphaBeta1: z.number().min(0).lt(1).default(0.5),
+    alphaBeta2: z.number().min(0).lt(1).default(0.999),
     /** nb201 discretisation: allow `none` on an edge (benchmark parity) or exclude it (SGAS-style). */
     allowNone: z.boolean().default(true),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.wLrMin > c.wLr) ctx.addIssue({ code: 'custom', path: ['wLrMin'], message: 'must not exceed wLr' });
+    if (c.wLrMin > c.wLr) ctx.addIssue({ code: 'custom', path: ['wLrMin'], message: 'must not exceed the weight learning rate' });
     if (c.space === 'darts' && c.channels % 2 !== 0) {
       ctx.addIssue({ code: 'custom', path: ['channels'], message: 'must be even for the DARTS space (FactorizedReduce splits channels in two)' });
     }

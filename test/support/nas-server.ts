@@ -53,6 +53,8 @@ export interface ServerProcess {
   childPids(): number[];
   /** SIGTERM (graceful: pauses a running search) and waits for exit. */
   stop(): Promise<void>;
+  /** Ctrl+C in a terminal: SIGINT to the server's whole process group; resolves with the exit code. */
+  interrupt(): Promise<number | null>;
   /** SIGKILL the server (a crash), and its trainer child too (orphans would keep training). */
   crash(): Promise<void>;
 }
@@ -63,6 +65,8 @@ export async function startServer(dataDir: string, { timeoutMs = 30_000 } = {}):
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NAS_STUDIO_DATA: dataDir },
+    // Its own process group, like a server started in a terminal, so interrupt() can signal the group.
+    detached: true,
   });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
@@ -124,6 +128,12 @@ export async function startServer(dataDir: string, { timeoutMs = 30_000 } = {}):
       if (proc.exitCode !== null || proc.signalCode !== null) return;
       proc.kill('SIGTERM');
       await exited;
+    },
+    async interrupt() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      const code = new Promise<number | null>((r) => proc.once('exit', (c) => r(c)));
+      process.kill(-proc.pid!, 'SIGINT');
+      return code;
     },
     async crash() {
       const kids = childPids();

@@ -84,6 +84,11 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   const { config } = job;
   // Data first: a bad file fails at once, before any backend start-up work or message.
   const train = loadTrainingSet(job.data, config);
+  if (train.count < 4 * train.classes) {
+    throw new Error(
+      `Only ${train.count} training images for ${train.classes} classes: the 50/50 split leaves too few to learn from. Use a train limit of at least ${4 * train.classes} (or 0 for all images).`,
+    );
+  }
   const backend = await initBackend(config.backend);
   const environment: RunEnvironment = { appVersion: job.appVersion, ...backend };
   emit({ type: 'environment', environment });
@@ -103,7 +108,7 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
     emit({
       type: 'log',
       level: 'info',
-      message: `Gradient checkpointing is on${config.recompute === 'auto' ? ' (the activations of this supernet at this batch size would not fit comfortably in memory)' : ''}: about 25% slower per step, a fraction of the memory.`,
+      message: `Memory saving (gradient checkpointing) is on${config.recompute === 'auto' ? `: this supernet's activations at batch ${config.batchSize} would crowd the ${backend.backend === 'wasm' ? 'WebAssembly backend’s 4 GB heap' : 'available memory'}` : ''}. Steps are about 25% slower; memory use is a fraction.`,
     });
   }
   const search = new DartsSearch({ ...config, recompute }, net, { train, normalization }, emit, (epoch, step) =>

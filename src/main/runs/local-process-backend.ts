@@ -16,6 +16,10 @@ export class LocalProcessBackend implements ExecutionBackend {
     const protocol = trainerProtocol(handlers);
     const child = fork(this.trainerScript, [], {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      // Its own process group: Ctrl+C in the terminal reaches the server, which pauses the run at a
+      // checkpoint, instead of killing the trainer mid-step. If the server dies, the IPC channel closes and
+      // the trainer exits on 'disconnect'.
+      detached: true,
       // The dataset lives in this process as well as the wasm heap; give V8 room for large datasets.
       execArgv: ['--max-old-space-size=4096'],
     });

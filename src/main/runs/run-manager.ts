@@ -14,6 +14,9 @@ import type { ExecutionBackend, JobExit, JobHandle } from './execution-backend';
 const FLUSH_MS = 250;
 const SUMMARY_THROTTLE_MS = 1000;
 const STOP_GRACE_MS = 5000;
+/** On app shutdown the running step must finish to write its checkpoint; one step of a large supernet on a
+ * CPU can take a minute. */
+const SHUTDOWN_GRACE_MS = 120_000;
 /** Checkpoint files kept per run: the newest is what resume needs; one more survives a torn last write. */
 const CHECKPOINTS_KEPT = 2;
 
@@ -39,6 +42,7 @@ export class RunManager {
   private readonly listeners = new Set<(e: PushEvent) => void>();
   private flushTimer: NodeJS.Timeout;
   private lastSummaryAt = 0;
+  private closing = false;
   /** Runs found 'running' at start-up: the app stopped while they trained. */
   readonly interruptedRuns: number[];
 
@@ -56,6 +60,12 @@ export class RunManager {
 
   private publish(e: PushEvent): void {
     for (const l of this.listeners) l(e);
+  }
+
+  /** A line in the run's event log, stored and shown live like the trainer's own log lines. */
+  private log(id: number, level: 'info' | 'warn' | 'error', message: string): void {
+    this.o.store.logs.add(id, { time: Date.now(), level, message });
+    this.publish({ type: 'run.event', runId: id, event: { type: 'log', level, message } });
   }
 
   private publishSummary(id: number): void {
@@ -76,7 +86,7 @@ export class RunManager {
   }
 
   private schedule(): void {
-    if (this.active) return;
+    if (this.active || this.closing) return;
     const next = this.o.store.runs.list({ status: 'queued', sort: 'createdAt', direction: 'asc' })[0];
     if (next) this.startRun(next.id);
   }
@@ -96,11 +106,7 @@ export class RunManager {
     const checkpoint = this.o.store.artifacts.latest(id);
     const resumeFrom = checkpoint && existsSync(checkpoint.path) ? checkpoint.path : null;
     this.o.store.runs.setStatus(id, 'running');
-    this.o.store.logs.add(id, {
-      time: Date.now(),
-      level: 'info',
-      message: resumeFrom ? 'Resuming from the last checkpoint.' : 'Started.',
-    });
+    this.log(id, 'info', resumeFrom ? 'Resuming from the last checkpoint.' : 'Started.');
     const active: ActiveRun = { id, handle: null as unknown as JobHandle, buffer: [], cancelRequested: false, killTimer: null };
     this.active = active;
     try {
@@ -170,11 +176,7 @@ export class RunManager {
             : 'failed';
     const error = status === 'failed' ? [exit.error ?? 'The run failed.', exit.hint].filter(Boolean).join(' ') : null;
     this.o.store.runs.setStatus(id, status, { error });
-    this.o.store.logs.add(id, {
-      time: Date.now(),
-      level: status === 'failed' ? 'error' : 'info',
-      message: status === 'failed' ? error! : `Run ${status}.`,
-    });
+    this.log(id, status === 'failed' ? 'error' : 'info', status === 'failed' ? error! : `Run ${status}.`);
     this.active = null;
     this.publishSummary(id);
     this.schedule();
@@ -221,6 +223,11 @@ export class RunManager {
     this.publish({ type: 'run.deleted', runId: id });
   }
 
+  /** The run being trained, if any. */
+  activeRunId(): number | null {
+    return this.active?.id ?? null;
+  }
+
   /** Test hook and crash drill: the pid of the training process of the active run. */
   activePid(): number | undefined {
     return this.active?.handle.pid;
@@ -234,11 +241,12 @@ export class RunManager {
 
   /** Stops the active run (it stays resumable) and the timers. */
   async close(): Promise<void> {
+    this.closing = true;
     clearInterval(this.flushTimer);
     const a = this.active;
     if (!a) return;
     await new Promise<void>((resolve) => {
-      const done = setTimeout(resolve, STOP_GRACE_MS + 1000);
+      const done = setTimeout(resolve, SHUTDOWN_GRACE_MS + 1000);
       const orig = this.onExit.bind(this);
       this.onExit = (active, exit) => {
         orig(active, exit);
@@ -246,7 +254,7 @@ export class RunManager {
         resolve();
       };
       a.handle.pause();
-      a.killTimer = setTimeout(() => a.handle.kill(), STOP_GRACE_MS);
+      a.killTimer = setTimeout(() => a.handle.kill(), SHUTDOWN_GRACE_MS);
     });
   }
 }

@@ -24,7 +24,7 @@ describe('bad input', () => {
       [demoConfig(datasetId, { epochs: 0 }), /config\.epochs/],
       [demoConfig(datasetId, { batchSize: 'big' }), /config\.batchSize/],
       [demoConfig(datasetId, { space: 'resnet' }), /config\.space/],
-      [demoConfig(datasetId, { wLr: 0.01, wLrMin: 0.1 }), /config\.wLrMin: must not exceed wLr/],
+      [demoConfig(datasetId, { wLr: 0.01, wLrMin: 0.1 }), /config\.wLrMin: must not exceed the weight learning rate/],
       [demoConfig(datasetId, { space: 'darts', channels: 5 }), /config\.channels: must be even/],
       [demoConfig(datasetId, { learningRate: 1 }), /learningRate/],
       [{ epochs: 2 }, /config\.dataset/],

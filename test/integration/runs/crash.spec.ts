@@ -113,3 +113,49 @@ describe('app killed while a run trains', () => {
     }
   });
 });
+
+describe('Ctrl+C in the terminal that runs the server', () => {
+  const tmp = makeTempDir('nas-runs-ctrlc-');
+  afterAll(() => tmp.dispose());
+
+  test('pauses the running search at a checkpoint mid-epoch; after a restart it resumes and completes', async () => {
+    let s = await startServer(tmp.dir);
+    try {
+      const ds = await s.call<{ id: number }>('datasets.importBuiltin', { which: 'demo' });
+      const { id } = await s.call<{ id: number }>('runs.create', { config: demoConfig(ds.id) });
+      // Mid-epoch 1: a few steps done, no end-of-epoch checkpoint yet.
+      const before = await waitFor(async () => {
+        const m = await s.call<Record<string, [number, number, number][]>>('runs.metrics', { id });
+        return (m.train_loss?.length ?? 0) >= 2 && m;
+      }, 'two training steps', { timeoutMs: 90_000 });
+      const trainer = s.childPids();
+      expect(trainer).toHaveLength(1);
+
+      const code = await s.interrupt(); // the terminal sends SIGINT to the server's process group
+      expect(code).toBe(0);
+      expect(s.output()).toMatch(new RegExp(`Pausing run ${id} at the end of its current step`));
+      await waitFor(() => !alive(trainer[0]!), 'the trainer to exit');
+
+      s = await startServer(tmp.dir);
+      const paused = await s.call('runs.get', { id });
+      expect(paused.status).toBe('paused');
+      expect(paused.resumable).toBe(true);
+      expect((await s.call('app.info', {})).interruptedRuns).toEqual([]);
+      const stepsBefore = (await s.call<Record<string, [number, number, number][]>>('runs.metrics', { id })).train_loss!.length;
+      expect(stepsBefore).toBeGreaterThanOrEqual(before.train_loss!.length);
+
+      await s.call('runs.resume', { id });
+      await waitFor(async () => {
+        const d = await s.call('runs.get', { id });
+        if (d.status === 'failed') throw new Error(d.error);
+        return d.status === 'completed';
+      }, 'the resumed run to complete', { timeoutMs: 90_000 });
+      const m = await s.call<Record<string, [number, number, number][]>>('runs.metrics', { id });
+      const spe = m.val_acc![0]![0];
+      // Every step exactly once: the pause lost nothing and repeated nothing.
+      expect(m.train_loss!.map((p) => p[0])).toEqual(range(1, 2 * spe));
+    } finally {
+      await s.stop();
+    }
+  });
+});

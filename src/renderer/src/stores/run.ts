@@ -142,7 +142,8 @@ export const useRunStore = defineStore('run', () => {
         if (d) detail.value = { ...d, environment: e.environment };
         break;
       case 'checkpoint':
-        if (d) detail.value = { ...d, lastCheckpointEpoch: e.epoch };
+        // A checkpoint exists from now on: if the run fails, Resume (not Restart) is the right offer at once.
+        if (d) detail.value = { ...d, lastCheckpointEpoch: e.epoch, resumable: true };
         break;
       case 'result':
         if (d) detail.value = { ...d, arch: e.arch, genotype: e.genotype, nb201: e.nb201 };

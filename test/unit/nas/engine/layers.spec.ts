@@ -149,8 +149,8 @@ describe('avg_pool_3x3 gradient', () => {
       const x = tf.tensor4d(randomArray(2 * 5 * 6 * 3, 11), [2, 5, 6, 3]);
       const weights = tf.tensor4d(randomArray(2 * 5 * 6 * 3, 12), [2, 5, 6, 3]);
       const fast = avgPool3x3(1);
-      const f = (t: tf.Tensor4D) => tf.sum(tf.mul(fast({ training: true, bnUpdates: null }, t), weights));
-      const r = (t: tf.Tensor4D) => tf.sum(tf.mul(reference(t), weights));
+      const f = (t: tf.Tensor) => tf.sum(tf.mul(fast({ training: true, bnUpdates: null }, t as tf.Tensor4D), weights));
+      const r = (t: tf.Tensor) => tf.sum(tf.mul(reference(t as tf.Tensor4D), weights));
       expect(relErr(fast({ training: true, bnUpdates: null }, x).dataSync(), reference(x).dataSync())).toBeLessThan(1e-5);
       expect(relErr(tf.grad(f)(x).dataSync(), tf.grad(r)(x).dataSync())).toBeLessThan(1e-5);
     });
