@@ -25,6 +25,10 @@ export const RunSummarySchema = z.object({
   /** Progress 0..1 of the planned epochs. */
   progress: z.number(),
   error: z.string().nullable(),
+  /** Milliseconds spent training (pauses, queueing and downtime excluded), up to the last status change. */
+  activeMs: z.number(),
+  /** Start of the current training span while running; the live duration is activeMs + (now − runningSince). */
+  runningSince: z.number().nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 

@@ -58,6 +58,8 @@ interface SummaryRow {
   best_accuracy: number | null;
   progress: number;
   error: string | null;
+  active_ms: number;
+  running_since: number | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -70,7 +72,7 @@ interface DetailRow extends SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `id, kind, name, status, strategy, space, dataset_name, seed, created_at, started_at,
-  finished_at, best_accuracy, progress, error`;
+  finished_at, best_accuracy, progress, error, active_ms, running_since`;
 
 type SortKey = NonNullable<RunListQuery['sort']>;
 
@@ -85,7 +87,7 @@ const SORT_EXPRESSIONS: Record<SortKey, string> = {
   dataset: 'dataset_name COLLATE NOCASE',
   bestAccuracy: 'best_accuracy',
   // A run still going counts its time until now; a run never started has no duration (sorted last).
-  duration: '(coalesce(finished_at, @now) - started_at)',
+  duration: `CASE WHEN started_at IS NULL THEN NULL ELSE active_ms + coalesce(@now - running_since, 0) END`,
 };
 
 /** Runs: creation, status transitions, and the list/detail reads in the shapes of shared/api.ts. */
@@ -119,7 +121,11 @@ export class RunRepository {
         started_at = CASE @startedMode WHEN 1 THEN @startedAt WHEN 2 THEN coalesce(started_at, @startedAt)
                      ELSE started_at END,
         finished_at = @finishedAt,
-        error = CASE @errorMode WHEN 1 THEN @error ELSE error END
+        error = CASE @errorMode WHEN 1 THEN @error ELSE error END,
+        -- close an open running span, and open one when entering 'running'
+        active_ms = active_ms + CASE WHEN running_since IS NOT NULL AND @status <> 'running'
+                                     THEN max(0, @now - running_since) ELSE 0 END,
+        running_since = CASE WHEN @status = 'running' THEN coalesce(running_since, @now) ELSE NULL END
       WHERE id = @id`);
     this.progressStmt = db.prepare('UPDATE runs SET progress = ? WHERE id = ?');
     this.resultStmt = db.prepare(`
@@ -131,7 +137,13 @@ export class RunRepository {
     this.runningIdsStmt = db.prepare("SELECT id FROM runs WHERE status = 'running' ORDER BY id").pluck();
     this.deleteStmt = db.prepare('DELETE FROM runs WHERE id = ?');
     const failStmt = db.prepare(
-      "UPDATE runs SET status = 'failed', error = @error, finished_at = @now WHERE id = @id AND status = 'running'",
+      // The open span ended when the app died, which nobody recorded: the run's last log line is the best
+      // evidence of when it was still training (the app's downtime must not count as training time).
+      `UPDATE runs SET status = 'failed', error = @error, finished_at = @now,
+         active_ms = active_ms + max(0, coalesce((SELECT max(time) FROM logs WHERE run_id = runs.id), running_since)
+                                        - running_since),
+         running_since = NULL
+       WHERE id = @id AND status = 'running'`,
     );
     this.markInterruptedTx = db.transaction((now: number) => {
       const ids = this.runningIdsStmt.all() as number[];
@@ -202,6 +214,7 @@ export class RunRepository {
       finishedAt: 'finishedAt' in fields ? fields.finishedAt ?? null : terminal ? now : null,
       errorMode: 'error' in fields || active ? 1 : 0,
       error: fields.error ?? null,
+      now,
     };
     return this.statusStmt.run(params).changes > 0;
   }
@@ -285,13 +298,15 @@ function toSummary(row: SummaryRow): RunSummary {
     bestAccuracy: row.best_accuracy,
     progress: row.progress,
     error: row.error,
+    activeMs: row.active_ms,
+    runningSince: row.running_since,
   };
 }
 
 /** A list row in SUMMARY_COLUMNS order. */
 type SummaryTuple = [
   number, RunKind, string, RunStatus, string, string, string, number, number,
-  number | null, number | null, number | null, number, string | null,
+  number | null, number | null, number | null, number, string | null, number, number | null,
 ];
 
 function tupleToSummary(t: SummaryTuple): RunSummary {
@@ -310,6 +325,8 @@ function tupleToSummary(t: SummaryTuple): RunSummary {
     bestAccuracy: t[11],
     progress: t[12],
     error: t[13],
+    activeMs: t[14],
+    runningSince: t[15],
   };
 }
 

@@ -142,7 +142,7 @@ describe('Ctrl+C in the terminal that runs the server', () => {
       expect(paused.resumable).toBe(true);
       expect((await s.call('app.info', {})).interruptedRuns).toEqual([]);
       const stepsBefore = (await s.call<Record<string, [number, number, number][]>>('runs.metrics', { id })).train_loss!.length;
-      expect(stepsBefore).toBeGreaterThanOrEqual(before.train_loss!.length);
+      expect(stepsBefore).toBeGreaterThanOrEqual((before as Record<string, unknown[]>).train_loss!.length);
 
       await s.call('runs.resume', { id });
       await waitFor(async () => {

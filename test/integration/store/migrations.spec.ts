@@ -4,7 +4,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from '../../../src/main/store/migrations/index';
 import { NewerSchemaError, NotANasStudioDatabaseError, openDatabase } from '../../../src/main/store/open-database';
-import { tempDataDir } from './helpers';
+import { Store } from '../../../src/main/store/store';
+import { searchConfig, tempDataDir } from './helpers';
 
 const TABLES = ['artifacts', 'datasets', 'decisions', 'logs', 'metrics', 'notes', 'runs', 'snapshots', 'tags'];
 
@@ -132,5 +133,35 @@ describe('openDatabase and migrations', () => {
     const db = openDatabase(tmp.dbPath);
     expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
     db.close();
+  });
+});
+
+describe('upgrading a version-1 history', () => {
+  it('adds training time to existing runs and keeps everything else', () => {
+    const tmp = tempDataDir();
+    try {
+      // Written with SQL of the version-1 schema: today's repositories need version-2 columns.
+      const v1 = openDatabase(tmp.dbPath, { migrations: MIGRATIONS.slice(0, 1) });
+      const id = Number(
+        v1.prepare(
+          `INSERT INTO runs (kind, name, status, config, seed, dataset_name, strategy, space, created_at, started_at, finished_at)
+           VALUES ('search', 'old run', 'completed', ?, 0, 'demo', 'darts', 'nb201', 900, 1000, 4500)`,
+        ).run(JSON.stringify(searchConfig())).lastInsertRowid,
+      );
+      v1.close();
+
+      const v2 = Store.open(tmp.dbPath);
+      try {
+        expect(v2.db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
+        const run = v2.runs.summary(id)!;
+        expect(run.status).toBe('completed');
+        expect(run.activeMs).toBe(3500);
+        expect(run.runningSince).toBeNull();
+      } finally {
+        v2.close();
+      }
+    } finally {
+      tmp.dispose();
+    }
   });
 });

@@ -27,8 +27,10 @@ const keyOf: Record<Key, (r: RunSummary) => number | string | null> = {
   space: (r) => lower(r.space),
   dataset: (r) => lower(r.datasetName),
   bestAccuracy: (r) => r.bestAccuracy,
-  duration: (r) => (r.startedAt === null ? null : (r.finishedAt ?? NOW) - r.startedAt),
+  // Training time: from entering 'running' to leaving it (the generator records both), or to NOW while running.
+  duration: (r) => (r.startedAt === null ? null : (trainedUntil.get(r.id) ?? NOW) - r.startedAt),
 };
+const trainedUntil = new Map<number, number>();
 
 /** The list's contract, written plainly: filter, then sort with nulls last and ties by id. */
 function expected(all: RunSummary[], q: RunListQuery): number[] {
@@ -77,7 +79,11 @@ describe('RunRepository.list', () => {
         if (random() < 0.8) {
           store.metrics.appendBatch(id, [{ name: 'val_acc', step: 10, epoch: 1, value: Math.round(random() * 20) / 20 }]);
         }
-        if (status !== 'running') store.runs.setStatus(id, status, {}, 3000 + Math.floor(random() * 5000));
+        if (status !== 'running') {
+          const end = 3000 + Math.floor(random() * 5000);
+          store.runs.setStatus(id, status, {}, end);
+          trainedUntil.set(id, end);
+        }
       }
     });
     all = store.runs.list({ sort: 'createdAt', direction: 'asc' });

@@ -141,3 +141,33 @@ describe('RunRepository', () => {
     }
   });
 });
+
+describe('training time', () => {
+  it('counts only the spans spent running: pauses, queueing and app downtime are excluded', () => {
+    const tmp = tempDataDir();
+    const store = Store.open(tmp.dbPath);
+    try {
+      const id = store.runs.create(searchConfig(), { id: null, name: 'demo' });
+      expect(store.runs.summary(id)!.activeMs).toBe(0);
+      store.runs.setStatus(id, 'running', {}, 1_000);
+      expect(store.runs.summary(id)!.runningSince).toBe(1_000);
+      store.runs.setStatus(id, 'paused', {}, 3_000); // 2 s of training
+      store.runs.setStatus(id, 'queued', {}, 50_000); // paused for 47 s, then queued
+      store.runs.setStatus(id, 'running', {}, 60_000); // 10 s in the queue
+      store.runs.setStatus(id, 'completed', {}, 60_500); // 0.5 s more
+      const s = store.runs.summary(id)!;
+      expect(s.activeMs).toBe(2_500);
+      expect(s.runningSince).toBeNull();
+
+      // An app that dies mid-run: the span ends at the run's last log line, not at the next start-up.
+      const crashed = store.runs.create(searchConfig(), { id: null, name: 'demo' });
+      store.runs.setStatus(crashed, 'running', {}, Date.now() - 100_000);
+      store.logs.add(crashed, { time: Date.now() - 90_000, level: 'info', message: 'epoch 1 done' });
+      expect(store.runs.markInterrupted()).toEqual([crashed]);
+      expect(store.runs.summary(crashed)!.activeMs).toBe(10_000);
+    } finally {
+      store.close();
+      tmp.dispose();
+    }
+  });
+});

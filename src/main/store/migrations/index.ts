@@ -1,4 +1,5 @@
 import { sql as initial } from './001_initial';
+import { sql as activeTime } from './002_active_time';
 
 export interface Migration {
   /** The `user_version` the database has once this migration is applied. */
@@ -11,7 +12,10 @@ export interface Migration {
  * Every schema change, oldest first. Append only: never edit a migration that has shipped, add the next one.
  * Version N must sit at index N-1 (checked when the database opens).
  */
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial', sql: initial }];
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial', sql: initial },
+  { version: 2, name: 'active_time', sql: activeTime },
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
 

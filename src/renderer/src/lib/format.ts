@@ -46,13 +46,8 @@ export function formatCount(n: number): string {
   return n.toLocaleString('en-US');
 }
 
-/** Duration of a run: finished − started, or now − started while it runs. */
-export function runDuration(
-  r: { startedAt: number | null; finishedAt: number | null; status: string },
-  now: number,
-): number | null {
+/** Training time of a run: pauses, time in the queue and app downtime excluded; live while it runs. */
+export function runDuration(r: { startedAt: number | null; activeMs: number; runningSince: number | null }, now: number): number | null {
   if (r.startedAt === null) return null;
-  if (r.finishedAt !== null) return r.finishedAt - r.startedAt;
-  if (r.status === 'running') return now - r.startedAt;
-  return null;
+  return r.activeMs + (r.runningSince !== null ? Math.max(0, now - r.runningSince) : 0);
 }
