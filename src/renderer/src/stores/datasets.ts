@@ -40,8 +40,10 @@ export const useDatasetsStore = defineStore('datasets', () => {
     importing.value = which;
     try {
       const d = await api().invoke('datasets.importBuiltin', { which });
+      // The server returns the existing entry when this dataset was imported before.
+      const already = list.value.some((x) => x.id === d.id);
       upsert(d);
-      useNotifyStore().success(`Imported ${d.name}.`);
+      useNotifyStore().success(already ? `${d.name} is already in your datasets.` : `Imported ${d.name}.`);
       return d;
     } catch (err) {
       useNotifyStore().error(err, 'Import failed');
