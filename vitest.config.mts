@@ -1,5 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
+import { PlainSummaryReporter } from './scripts/plain-summary-reporter';
 import { tfjsEsmAliases } from './scripts/tfjs-esm-aliases';
 
 export default defineConfig({
@@ -11,7 +12,7 @@ export default defineConfig({
     hookTimeout: 180_000,
     // tfjs backends are process-global: one worker per file, files run in parallel up to the core count.
     pool: 'forks',
-    reporters: ['default'],
+    reporters: ['default', new PlainSummaryReporter()],
     // One copy of tfjs: its packages' CJS entries (loaded when externalised) register neither gradients nor
     // chained ops, and mixing them with the ESM files that do breaks the engine. Inline = ESM everywhere,
     // exactly as the app's build bundles them.
