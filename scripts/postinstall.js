@@ -2,22 +2,13 @@
 // Where it cannot be downloaded (CI, offline labs, ELECTRON_SKIP_BINARY_DOWNLOAD=1) a "rebuild" would compile
 // against Node's headers and falsely mark the addon as built for Electron, so we skip it and keep the Node build,
 // which the headless server, the CLI and the tests use.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { spawnSync } from 'node:child_process';
-
-const require = createRequire(import.meta.url);
+import { findElectronBinary } from './electron-binary.js';
 if (process.env.CI || process.env.ELECTRON_SKIP_BINARY_DOWNLOAD) {
   console.log('[nas-studio] postinstall: Electron binary not in use here; native addons stay built for Node.');
   process.exit(0);
 }
-let electronPath = null;
-try {
-  const dir = require.resolve('electron/package.json').replace(/package\.json$/, '');
-  if (existsSync(dir + 'path.txt')) electronPath = dir;
-} catch {
-  /* electron not installed */
-}
+const electronPath = findElectronBinary();
 if (!electronPath) {
   console.log('[nas-studio] postinstall: no Electron binary; skipping the Electron rebuild of native addons.');
   process.exit(0);

@@ -1,22 +1,12 @@
 // `npm start`: the desktop app under Electron when its binary is installed; otherwise explain the
 // headless mode, which serves the same UI to any browser.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import { findElectronBinary } from './electron-binary.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const require = createRequire(import.meta.url);
-let electronBinary = null;
-try {
-  const dir = require.resolve('electron/package.json').replace(/package\.json$/, '');
-  if (existsSync(`${dir}path.txt`)) {
-    const bin = `${dir}dist/${readFileSync(`${dir}path.txt`, 'utf8').trim()}`;
-    if (existsSync(bin)) electronBinary = bin;
-  }
-} catch {
-  /* electron not installed */
-}
+const electronBinary = findElectronBinary();
 if (!electronBinary) {
   console.error(
     'The Electron binary is not installed on this machine (it is downloaded during `npm install` unless\n' +
