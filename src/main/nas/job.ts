@@ -92,7 +92,8 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   const backend = await initBackend(config.backend);
   const environment: RunEnvironment = { appVersion: job.appVersion, ...backend };
   emit({ type: 'environment', environment });
-  if (backend.fallbackReason) emit({ type: 'log', level: 'warn', message: backend.fallbackReason });
+  // Once per run: a resumed run's log already explains the fallback.
+  if (backend.fallbackReason && !job.resumeFrom) emit({ type: 'log', level: 'warn', message: backend.fallbackReason });
 
   const normalization = /fashion/i.test(job.data.name) ? { ...FASHION_MNIST_NORMALIZATION } : computeNormalization(train);
   // Search augmentation pads and crops to 32×32 (ALGORITHMS.md §4.4); without it images keep their size.
