@@ -19,6 +19,14 @@ function int(name: string, min: number) {
   };
 }
 
+function real(name: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number; got '${value}'.`);
+    return n;
+  };
+}
+
 class CliError extends Error {}
 
 function progressPrinter(json: boolean) {
@@ -60,6 +68,12 @@ async function search(opts: Record<string, unknown>): Promise<void> {
         backend: opts.backend,
         augment: opts.augment,
         recompute: opts.recompute,
+        nodes: opts.nodes,
+        allowNone: opts.allowNone,
+        trainPortion: opts.trainPortion,
+        wLr: opts.wLr,
+        alphaLr: opts.alphaLr,
+        ...(opts.ops ? { ops: String(opts.ops).split(',').map((o) => o.trim()).filter(Boolean) } : {}),
       });
     } catch (e) {
       throw new CliError((e as Error).message);
@@ -130,6 +144,12 @@ export async function main(argv: string[]): Promise<number> {
     .option('--cells <n>', 'cells per stage (nb201) or total cells (darts)', int('--cells', 1), 5)
     .option('--train-limit <n>', 'use only N class-balanced training images (0 = all)', int('--train-limit', 0), 0)
     .option('--seed <n>', 'random seed', int('--seed', 0), 0)
+    .option('--nodes <n>', 'intermediate nodes per cell (darts space)', int('--nodes', 2), 4)
+    .option('--ops <list>', 'comma-separated candidate ops (default: all of the space)')
+    .option('--no-allow-none', "nb201: never pick 'none' for an edge when discretising")
+    .option('--train-portion <p>', 'share of the training images for the weights (the rest updates α)', real('--train-portion'), 0.5)
+    .option('--w-lr <lr>', 'weight learning rate (cosine-annealed to 0.001)', real('--w-lr'), 0.025)
+    .option('--alpha-lr <lr>', 'architecture (α) learning rate, Adam', real('--alpha-lr'), 3e-4)
     .option('--no-augment', 'no pad-crop/flip augmentation (keeps the native image size)')
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .addOption(new Option('--recompute <mode>', 'gradient checkpointing: trade ~25% speed for memory').choices(['auto', 'on', 'off']).default('auto'))
@@ -145,6 +165,8 @@ export async function main(argv: string[]): Promise<number> {
     if (err.code?.startsWith('commander.')) return err.exitCode ?? 2; // commander already printed the message
     const hint = (err as { hint?: string | null }).hint;
     process.stderr.write(`nas-studio: ${err.message}${hint ? ` ${hint}` : ''}\n`);
+    // Scripts that asked for JSON get the failure as JSON too, still as the last stdout line.
+    if (argv.includes('--json')) process.stdout.write(`${JSON.stringify({ error: err.message, hint: hint ?? null })}\n`);
     return 1;
   }
 }

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DARTS_OPS } from './spaces/darts';
+import { NB201_OPS } from './spaces/nb201';
 
 // Run configuration: one schema for the wizard, the CLI, the store and the trainer. Defaults follow
 // ALGORITHMS.md §2 (DARTS engine) unless the field says otherwise.
@@ -48,6 +50,13 @@ export const SearchConfigSchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.wLrMin > c.wLr) ctx.addIssue({ code: 'custom', path: ['wLrMin'], message: 'must not exceed the weight learning rate' });
+    const valid: readonly string[] = c.space === 'nb201' ? NB201_OPS : DARTS_OPS;
+    const unknown = c.ops.filter((op) => !valid.includes(op));
+    if (unknown.length) {
+      ctx.addIssue({ code: 'custom', path: ['ops'], message: `unknown op${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the ${c.space} space has ${valid.join(', ')}` });
+    } else if (c.ops.length && c.ops.every((op) => op === 'none')) {
+      ctx.addIssue({ code: 'custom', path: ['ops'], message: "needs at least one op other than 'none'" });
+    }
     if (c.space === 'darts' && c.channels % 2 !== 0) {
       ctx.addIssue({ code: 'custom', path: ['channels'], message: 'must be even for the DARTS space (FactorizedReduce splits channels in two)' });
     }

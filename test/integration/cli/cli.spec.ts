@@ -34,6 +34,8 @@ describe('nas-studio search', () => {
       ['search', '--dataset', 'demo', '--epochs', 'zero'],
       ['search', '--dataset', 'demo', '--space', 'resnet'],
       ['search', '--dataset', 'demo', '--batch', '-4'],
+      ['search', '--dataset', 'demo', '--ops', 'nor_conv_3x3,bogus'],
+      ['search', '--dataset', 'demo', '--w-lr', 'fast'],
       ['search'],
       ['frobnicate'],
     ]) {
@@ -42,6 +44,13 @@ describe('nas-studio search', () => {
       expect(r.stderr.trim().split('\n').length, r.stderr).toBeLessThanOrEqual(2);
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
+  });
+
+  it('with --json, a failure is also the last stdout line, as JSON', () => {
+    const r = run('search', '--dataset', 'demo', '--space', 'darts', '--ops', 'nor_conv_3x3', '--json');
+    expect(r.status).toBe(1);
+    const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
+    expect(last.error).toMatch(/ops: unknown op nor_conv_3x3; the darts space has none, max_pool_3x3/);
   });
 
   it('names the file and the problem when a dataset file is corrupt', () => {
