@@ -61,6 +61,10 @@ describe('e2e: run controls', () => {
     await waitProgressAbove(page, 0);
     await shot('12-run-before-cancel');
     await page.click(tid('run-cancel'));
+    // A running search asks for a second click before throwing its work away.
+    await page.waitForSelector(`${tid('run-cancel')}:has-text("Click again to cancel")`);
+    expect((await s.call('runs.get', { id })).status).toBe('running');
+    await page.click(tid('run-cancel'));
     await waitStatus(page, 'cancelled', 30_000);
     await expect(page.locator(tid('run-cancel')).count()).resolves.toBe(0);
     await expect(page.locator(tid('run-error')).count()).resolves.toBe(0);
