@@ -71,8 +71,9 @@ export class DartsSearch {
   private readonly alphaVars: Map<string, tf.Variable>;
   private readonly sgd: Sgd;
   private readonly adam: Adam;
-  private readonly trainBatches: Batcher;
-  private readonly valBatches: Batcher;
+  private trainBatches: Batcher;
+  private valBatches: Batcher;
+  private readonly batcherOptions: { train: BatcherOptions; val: BatcherOptions };
   private readonly evalOptions: BatcherOptions;
   private readonly valSet: ImageSet;
   private state: DartsState;
@@ -94,8 +95,9 @@ export class DartsSearch {
     const split = splitTrainVal(data.train, config.trainPortion, hashSeed(config.seed, 11));
     const aug = config.augment ? SEARCH_AUGMENTATION : {};
     const common = { batchSize: config.batchSize, normalization: data.normalization, ...aug };
-    this.trainBatches = new Batcher(split.train, { ...common, seed: hashSeed(config.seed, 12) });
-    this.valBatches = new Batcher(split.val, { ...common, seed: hashSeed(config.seed, 13) });
+    this.batcherOptions = { train: { ...common, seed: hashSeed(config.seed, 12) }, val: { ...common, seed: hashSeed(config.seed, 13) } };
+    this.trainBatches = new Batcher(split.train, this.batcherOptions.train);
+    this.valBatches = new Batcher(split.val, this.batcherOptions.val);
     this.valSet = split.val;
     this.evalOptions = {
       batchSize: Math.max(config.batchSize, 128),
@@ -152,21 +154,10 @@ export class DartsSearch {
     if (!state || state.version !== 1) throw new Error(`Checkpoint ${path} was not written by a DARTS search.`);
     restoreVariables(ckpt, this.checkpointTensors());
     this.adam.loadStateJson(state.adam);
-    const train = Batcher.restore(this.trainBatches.set, this.trainOptions(), state.train);
-    const val = Batcher.restore(this.valBatches.set, this.trainOptions(13), state.val);
-    this.trainBatches.seek(train.epoch, train.position);
-    this.valBatches.seek(val.epoch, val.position);
+    // restore() validates the saved state against these options and data (seed, size, generator).
+    this.trainBatches = Batcher.restore(this.trainBatches.set, this.batcherOptions.train, state.train);
+    this.valBatches = Batcher.restore(this.valBatches.set, this.batcherOptions.val, state.val);
     this.state = state;
-  }
-
-  private trainOptions(seedKey = 12): BatcherOptions {
-    const aug = this.config.augment ? SEARCH_AUGMENTATION : {};
-    return {
-      batchSize: this.config.batchSize,
-      normalization: this.trainBatches.normalization,
-      ...aug,
-      seed: hashSeed(this.config.seed, seedKey),
-    };
   }
 
   lr(epoch = this.state.epoch): number {
