@@ -15,6 +15,7 @@ import {
   type Layer,
 } from '../engine/layers';
 import { mixedOp, sumAll, weightRow, type Candidate } from '../engine/mixed-op';
+import { orderedOpSubset } from '../../../shared/spaces/op-subset';
 import { ParamStore } from '../engine/params';
 import type { Rng } from '../engine/rng';
 import type { ForwardSegment, Supernet } from '../engine/supernet';
@@ -33,15 +34,7 @@ export interface DartsSupernetOptions {
 }
 
 export function resolveDartsOps(ops: readonly string[] | undefined): string[] {
-  if (!ops || ops.length === 0) return [...DARTS_OPS];
-  for (const op of ops) {
-    if (!(DARTS_OPS as readonly string[]).includes(op)) {
-      throw new Error(`Unknown DARTS op '${op}'. Valid ops: ${DARTS_OPS.join(', ')}.`);
-    }
-  }
-  const ordered = DARTS_OPS.filter((op) => ops.includes(op));
-  if (ordered.every((op) => op === 'none')) throw new Error('The op list needs at least one op other than none.');
-  return ordered;
+  return orderedOpSubset('DARTS', DARTS_OPS, ops);
 }
 
 export function dartsCandidate(p: ParamStore, name: string, op: string, c: number, stride: number): Candidate {

@@ -2,6 +2,7 @@ import * as tf from '../engine/tf';
 import { NB201_EDGES, NB201_NODES, NB201_OPS } from '../../../shared/spaces/nb201';
 import { avgPool3x3, batchNorm, classifierHead, convBn, identity, reluConvBn, type ForwardContext, type Layer } from '../engine/layers';
 import { mixedOp, sumAll, weightRow, type Candidate } from '../engine/mixed-op';
+import { orderedOpSubset } from '../../../shared/spaces/op-subset';
 import { ParamStore } from '../engine/params';
 import type { Rng } from '../engine/rng';
 import type { ForwardSegment, Supernet } from '../engine/supernet';
@@ -22,15 +23,7 @@ export interface Nb201SupernetOptions {
 }
 
 export function resolveNb201Ops(ops: readonly string[] | undefined): string[] {
-  if (!ops || ops.length === 0) return [...NB201_OPS];
-  for (const op of ops) {
-    if (!(NB201_OPS as readonly string[]).includes(op)) {
-      throw new Error(`Unknown NAS-Bench-201 op '${op}'. Valid ops: ${NB201_OPS.join(', ')}.`);
-    }
-  }
-  const ordered = NB201_OPS.filter((op) => ops.includes(op));
-  if (ordered.every((op) => op === 'none')) throw new Error('The op list needs at least one op other than none.');
-  return ordered;
+  return orderedOpSubset('NAS-Bench-201', NB201_OPS, ops);
 }
 
 export function nb201Candidate(p: ParamStore, name: string, op: string, c: number): Candidate {
