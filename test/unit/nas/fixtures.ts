@@ -3,19 +3,14 @@
 import * as tf from '../../../src/main/nas/engine/tf';
 import { balancedSubset, type ImageSet, FASHION_MNIST_NORMALIZATION } from '../../../src/main/nas/data/image-set';
 import { loadDemoDataset } from '../../../src/main/nas/data/mnist-family';
+import { Rng } from '../../../src/main/nas/engine/rng';
 import type { DartsConfig } from '../../../src/main/nas/strategies/darts';
 
 /** Deterministic uniform(−1, 1) values (mulberry32), so a failure is reproducible. */
 export function randomArray(n: number, seed: number, scale = 1, offset = 0): Float32Array {
-  let a = seed >>> 0;
+  const rng = new Rng(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = ((((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1) * scale + offset;
-  }
+  for (let i = 0; i < n; i++) out[i] = (rng.next() * 2 - 1) * scale + offset;
   return out;
 }
 

@@ -9,20 +9,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../../../../src/main/nas/engine/backend';
 import { registerWasmTrainingKernels } from '../../../../src/main/nas/engine/kernels';
+import { Rng } from '../../../../src/main/nas/engine/rng';
 
 type Shape4 = [number, number, number, number];
 type Pad = 'same' | 'valid' | number | tf.backend_util.ExplicitPadding;
 
-// Deterministic inputs (mulberry32), so a failure is reproducible.
+// Deterministic inputs from the engine's seeded generator, so a failure is reproducible.
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Rng(seed);
+  return () => r.next();
 }
 function randArray(n: number, r: () => number): Float32Array {
   const a = new Float32Array(n);
