@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { channels, type ArgsOf, type Channel, type PushEvent, type ResultOf } from '../shared/api';
+import type { z } from 'zod';
+import { channels, type Channel, type ChannelMap, type PushEvent, type ResultOf } from '../shared/api';
 import { describeZodError } from '../shared/config';
 import type { ExecutionBackend } from './runs/execution-backend';
 import { LocalProcessBackend } from './runs/local-process-backend';
@@ -21,7 +22,8 @@ export interface AppOptions {
   backend?: ExecutionBackend;
 }
 
-export type Handlers = { [K in Channel]: (args: ArgsOf<K>) => ResultOf<K> | Promise<ResultOf<K>> };
+/** Handlers receive arguments already validated (and defaulted) by the channel's schema in invoke(). */
+export type Handlers = { [K in Channel]: (args: z.output<ChannelMap[K]['args']>) => ResultOf<K> | Promise<ResultOf<K>> };
 
 export class UserError extends Error {
   constructor(
@@ -63,7 +65,7 @@ export function createApp(o: AppOptions): NasApp {
     'app.info': () => ({ version: APP_VERSION, dataDir: o.dataDir, mode: o.mode, interruptedRuns: runs.interruptedRuns }),
     'runs.list': (q) => store.runs.list(q),
     'runs.get': ({ id }) => requireRun(id),
-    'runs.create': ({ config }) => ({ id: runs.create(channels['runs.create'].args.parse({ config }).config) }),
+    'runs.create': ({ config }) => ({ id: runs.create(config) }),
     'runs.cancel': ({ id }) => (runs.cancel(id), ok),
     'runs.pause': ({ id }) => (runs.pause(id), ok),
     'runs.resume': ({ id }) => (runs.resume(id), ok),
@@ -75,7 +77,7 @@ export function createApp(o: AppOptions): NasApp {
     'datasets.import': (args) => datasets.import(args),
     'datasets.importBuiltin': ({ which }) => datasets.importBuiltin(which),
     'datasets.available': () => datasets.available(),
-    'datasets.samples': ({ id, perClass }) => datasets.samples(id, perClass ?? 3),
+    'datasets.samples': ({ id, perClass }) => datasets.samples(id, perClass),
     'datasets.delete': ({ id }) => (datasets.delete(id), ok),
   };
 

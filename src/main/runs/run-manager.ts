@@ -127,13 +127,16 @@ export class RunManager {
     active.buffer.push(event);
     if (event.type === 'checkpoint') this.pruneCheckpoints(active.id, event.path);
     this.publish({ type: 'run.event', runId: active.id, event });
+    // The list's row changes with progress (throttled), the best accuracy (epoch metrics) and the result.
     const now = Date.now();
-    if (event.type !== 'progress' || now - this.lastSummaryAt > SUMMARY_THROTTLE_MS) {
-      if (event.type === 'progress' || event.type === 'result' || (event.type === 'metrics' && 'val_acc' in event.values)) {
-        this.lastSummaryAt = now;
-        this.flush();
-        this.publishSummary(active.id);
-      }
+    const changesSummary =
+      (event.type === 'progress' && now - this.lastSummaryAt > SUMMARY_THROTTLE_MS) ||
+      event.type === 'result' ||
+      (event.type === 'metrics' && 'val_acc' in event.values);
+    if (changesSummary) {
+      this.lastSummaryAt = now;
+      this.flush();
+      this.publishSummary(active.id);
     }
   }
 
@@ -215,9 +218,8 @@ export class RunManager {
   }
 
   delete(id: number): void {
-    const run = this.requireRun(id);
+    this.requireRun(id);
     if (this.active?.id === id) throw new Error(`Run ${id} is running; cancel it before deleting it.`);
-    void run;
     this.o.store.runs.delete(id);
     rmSync(this.runDir(id), { recursive: true, force: true });
     this.publish({ type: 'run.deleted', runId: id });
