@@ -52,8 +52,10 @@ export interface DartsGenotype {
   reduceConcat: number[];
 }
 
-/** Cells at ⌊L/3⌋ and ⌊2L/3⌋ are reduction cells (a single cell network has none). */
+/**
+ * Cells at ⌊L/3⌋ and ⌊2L/3⌋ are reduction cells, as in DARTS's `i in [L//3, 2*L//3]`: for L = 1 that is
+ * cell 0, for L = 2 cells 0 and 1, so even the smallest network downsamples.
+ */
 export function isReductionCell(position: number, layers: number): boolean {
-  if (layers < 3) return false;
   return position === Math.floor(layers / 3) || position === Math.floor((2 * layers) / 3);
 }

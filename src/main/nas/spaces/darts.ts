@@ -1,3 +1,4 @@
+import { ArchMasks, archWeights } from '../engine/arch-weights';
 import * as tf from '../engine/tf';
 import { DARTS_OPS, dartsEdges, isReductionCell } from '../../../shared/spaces/darts';
 import {
@@ -123,7 +124,10 @@ export function buildDartsSupernet(options: DartsSupernetOptions, rng: Rng): Sup
   }
   const head = classifierHead(params, 'classifier', cPrev, options.classes);
   const edgeCount = dartsEdges(steps).length;
-  const alphas = new Map<string, tf.Variable>([['normal', ParamStore.alpha(edgeCount, ops.length, rng, 'alpha.normal')]]);
+  // One α per cell type the network has (L ≤ 2 has only reduction cells), so no α is reported that nothing uses.
+  const alphas = new Map<string, tf.Variable>();
+  const masks = new ArchMasks();
+  if (cells.some((cell) => !cell.reduction)) alphas.set('normal', ParamStore.alpha(edgeCount, ops.length, rng, 'alpha.normal'));
   if (cells.some((cell) => cell.reduction)) alphas.set('reduce', ParamStore.alpha(edgeCount, ops.length, rng, 'alpha.reduce'));
 
   // The forward pass as segments (recompute.ts): the state is the pair (s0, s1) of the last two cell outputs;
@@ -140,7 +144,7 @@ export function buildDartsSupernet(options: DartsSupernetOptions, rng: Rng): Sup
       (cell, i): ForwardSegment => ({
         name: `cell${i}`,
         run: (ctx, [s0, s1], weights) => {
-          const w = cell.reduction && alphas.has('reduce') ? weights.get('reduce')! : weights.get('normal')!;
+          const w = weights.get(cell.reduction ? 'reduce' : 'normal')!;
           return [s1, cell.run(ctx, s0 as tf.Tensor4D, s1 as tf.Tensor4D, w)];
         },
       }),
@@ -151,10 +155,11 @@ export function buildDartsSupernet(options: DartsSupernetOptions, rng: Rng): Sup
   return {
     params,
     alphas,
+    masks,
     ops,
     forward(ctx, x, weights) {
       const w = new Map<string, tf.Tensor2D>();
-      for (const [key, a] of alphas) w.set(key, weights?.get(key) ?? (tf.softmax(a) as tf.Tensor2D));
+      for (const [key, a] of alphas) w.set(key, weights?.get(key) ?? archWeights(a, masks.get(key)));
       let state: tf.Tensor[] = [x];
       for (const seg of segments) state = seg.run(ctx, state, w);
       return state[0] as tf.Tensor2D;
@@ -163,6 +168,7 @@ export function buildDartsSupernet(options: DartsSupernetOptions, rng: Rng): Sup
     dispose() {
       params.dispose();
       for (const a of alphas.values()) a.dispose();
+      masks.clear();
     },
   };
 }

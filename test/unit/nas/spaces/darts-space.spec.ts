@@ -23,7 +23,9 @@ describe('property 3: cell channels and reduction geometry', () => {
       const net = buildDartsSupernet({ channels: C, layers: L, inputShape: [8, 8, 1], classes: 3, ops: ['none', 'skip_connect', 'avg_pool_3x3'] }, new Rng(L));
       const w = net.params.trainable;
       const reductions = Array.from({ length: L }, (_, i) => i).filter((i) => isReductionCell(i, L));
-      expect(reductions, `L=${L}`).toEqual(L >= 3 ? [Math.floor(L / 3), Math.floor((2 * L) / 3)] : []);
+      // DARTS's `i in [L//3, 2*L//3]`, written out: L = 1 and 2 reduce at their first cells.
+      const expected: Record<number, number[]> = { 1: [0], 2: [0, 1], 3: [1, 2], 4: [1, 2], 5: [1, 3], 6: [2, 4], 7: [2, 4], 8: [2, 5], 9: [3, 6] };
+      expect(reductions, `L=${L}`).toEqual(expected[L]);
       let c = C;
       let cPrev = 3 * C; // stem output
       for (let i = 0; i < L; i++) {
@@ -42,7 +44,7 @@ describe('property 3: cell channels and reduction geometry', () => {
         cPrev = 4 * c;
       }
       expect(w.get('classifier.kernel')!.shape).toEqual([cPrev, 3]);
-      expect([...net.alphas.keys()]).toEqual(L >= 3 ? ['normal', 'reduce'] : ['normal']);
+      expect([...net.alphas.keys()]).toEqual(L >= 3 ? ['normal', 'reduce'] : ['reduce']);
       for (const a of net.alphas.values()) expect(a.shape).toEqual([14, 3]);
       net.dispose();
     }
