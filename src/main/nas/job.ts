@@ -6,7 +6,7 @@ import { deriveDartsGenotype, deriveNb201Ops } from '../../shared/genotype';
 import { formatNb201Arch } from '../../shared/spaces/nb201';
 import { loadIdxPair } from './data/idx';
 import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type ImageSet } from './data/image-set';
-import { findIdxPair } from './data/mnist-family';
+import { validateMnistFolder } from './data/mnist-family';
 import { defaultDemoDatasetDir } from './data/resources';
 import { initBackend } from './engine/backend';
 import { shouldRecompute } from './engine/recompute';
@@ -55,9 +55,10 @@ export function resolveDataReference(nameOrPath: string): DataReference {
   return { ...idxPairRef(nameOrPath), name: /fashion/i.test(name) ? 'Fashion-MNIST' : name };
 }
 
+/** Checks every pair in the folder (train and test) before any training starts; errors name the file. */
 function idxPairRef(dir: string) {
-  const p = findIdxPair(dir, 'train');
-  return { trainImages: p.images, trainLabels: p.labels };
+  const { train } = validateMnistFolder(dir);
+  return { trainImages: train.images, trainLabels: train.labels };
 }
 
 export function loadTrainingSet(data: DataReference, config: SearchConfig): ImageSet {
