@@ -1,13 +1,42 @@
 import * as tf from './tf';
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync, mkdirSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, statfsSync, writeSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 
 // Checkpoint file: "NASCKPT1" | u32 header length | JSON header {state, tensors:[{name,shape,offset,length}]}
 // | float32 data. Written to a temporary file, fsynced, then renamed, so a crash or a full disk never leaves
-// a half-written checkpoint under the final name.
+// a half-written checkpoint under the final name: a failed write leaves the previous checkpoint as it was.
+// Free space is checked first, so a nearly full disk is reported before any writing starts.
 
 const MAGIC = 'NASCKPT1';
+/** Room left over after a checkpoint, for the run's other files and the system. */
+export const CHECKPOINT_SPACE_MARGIN_BYTES = 2 ** 20;
+
+/** A checkpoint that could not be written for lack of space or a disk that refused it. `code` is the errno
+ * (ENOSPC for too little space), so callers can tell a disk problem from a bug. */
+export class CheckpointWriteError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'CheckpointWriteError';
+  }
+}
+
+function formatMb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
+}
+
+/** Free bytes for this user on the disk holding `dir`; null where the system cannot say. */
+function freeBytes(dir: string): number | null {
+  try {
+    const s = statfsSync(dir);
+    return Number(s.bavail) * Number(s.bsize);
+  } catch {
+    return null;
+  }
+}
 
 export interface CheckpointInfo {
   path: string;
@@ -39,9 +68,22 @@ export async function saveCheckpoint(path: string, tensors: ReadonlyMap<string, 
   prefix.write(MAGIC, 0, 'ascii');
   prefix.writeUInt32LE(header.length, MAGIC.length);
   mkdirSync(dirname(path), { recursive: true });
+  const needed = prefix.length + header.length + offset * 4 + CHECKPOINT_SPACE_MARGIN_BYTES;
+  const free = freeBytes(dirname(path));
+  if (free !== null && free < needed) {
+    throw new CheckpointWriteError(
+      `Not enough free space to write checkpoint ${path}: ${formatMb(free)} free, about ${formatMb(needed)} needed. The previous checkpoint is kept.`,
+      'ENOSPC',
+    );
+  }
   const tmp = `${path}.tmp-${process.pid}`;
   const hash = createHash('sha256');
-  const fd = openSync(tmp, 'w');
+  let fd: number;
+  try {
+    fd = openSync(tmp, 'w');
+  } catch (err) {
+    throw writeError(path, err);
+  }
   let size = 0;
   try {
     const write = (buf: Uint8Array) => {
@@ -52,15 +94,43 @@ export async function saveCheckpoint(path: string, tensors: ReadonlyMap<string, 
     write(header);
     for (const c of chunks) write(new Uint8Array(c.buffer, c.byteOffset, c.byteLength));
     fsyncSync(fd);
-  } catch (err) {
     closeSync(fd);
-    const e = err as NodeJS.ErrnoException;
-    if (e.code === 'ENOSPC') throw new Error(`Could not write checkpoint ${path}: the disk is full. Free some space and resume the run.`);
-    throw err;
+    renameSync(tmp, path);
+  } catch (err) {
+    try {
+      closeSync(fd);
+    } catch {
+      // already closed
+    }
+    rmSync(tmp, { force: true }); // the partial file would only take space; the previous checkpoint stays
+    throw writeError(path, err);
   }
-  closeSync(fd);
-  renameSync(tmp, path);
+  syncFolder(dirname(path)); // the rename itself survives a power cut
   return { path, size, checksum: hash.digest('hex') };
+}
+
+function writeError(path: string, err: unknown): Error {
+  const e = err as NodeJS.ErrnoException;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') {
+    return new CheckpointWriteError(`Could not write checkpoint ${path}: the disk is full. The previous checkpoint is kept.`, e.code);
+  }
+  if (e.code === 'EROFS' || e.code === 'EACCES' || e.code === 'EPERM' || e.code === 'EIO') {
+    return new CheckpointWriteError(`Could not write checkpoint ${path} (${e.code}: ${e.message}). The previous checkpoint is kept.`, e.code);
+  }
+  return e;
+}
+
+function syncFolder(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Not every system lets a folder be opened and synced (Windows); the rename is still atomic.
+  }
 }
 
 export interface LoadedCheckpoint {
