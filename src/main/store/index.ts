@@ -1,5 +1,7 @@
 export { Store, progressFraction } from './store';
 export { openDatabase, NewerSchemaError, NotANasStudioDatabaseError, type SqliteDatabase } from './open-database';
+export { DamagedDatabaseError, StorageFullError, StorageNotWritableError } from './storage-errors';
+export { listBackups, newestBackup, startDailyBackups, type DailyBackups } from './backup';
 export { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index';
 export { RunRepository, INTERRUPTED_RUN_ERROR, type CreateRunOptions, type RunDatasetRef, type RunKind } from './run-repository';
 export { MetricRepository, VALIDATION_ACCURACY_METRICS, type MetricPoint } from './metric-repository';

@@ -1,7 +1,20 @@
-import { closeSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, mkdirSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { backupDirOf, backupNow, newestBackup } from './backup';
+import { OWNER_ONLY_DIR, OWNER_ONLY_FILE, restrictToOwner } from './file-modes';
 import { APPLICATION_ID, MIGRATIONS, type Migration } from './migrations/index';
+import {
+  DamagedDatabaseError,
+  NewerSchemaError,
+  NotANasStudioDatabaseError,
+  StorageFullError,
+  StorageNotWritableError,
+  errnoReason,
+  isNotWritable,
+} from './storage-errors';
+
+export { NewerSchemaError, NotANasStudioDatabaseError } from './storage-errors';
 
 export type SqliteDatabase = Database.Database;
 
@@ -12,67 +25,51 @@ export interface OpenDatabaseOptions {
   migrations?: readonly Migration[];
 }
 
-/** The database was written by a newer NAS Studio; the file was not modified. */
-export class NewerSchemaError extends Error {
-  constructor(
-    readonly path: string,
-    readonly fileVersion: number,
-    readonly appVersion: number,
-  ) {
-    super(
-      `The database at ${path} was written by a newer NAS Studio (schema v${fileVersion}, this app understands up to ` +
-        `v${appVersion}). Update NAS Studio, or choose another data folder with --data-dir.`,
-    );
-    this.name = 'NewerSchemaError';
-  }
-}
-
-/** The file exists but is not a NAS Studio database (not SQLite at all, or another program's SQLite file). */
-export class NotANasStudioDatabaseError extends Error {
-  constructor(
-    readonly path: string,
-    reason: string,
-  ) {
-    super(
-      `The file ${path} is not a NAS Studio database (${reason}). Move it out of the way, or choose another data ` +
-        `folder with --data-dir.`,
-    );
-    this.name = 'NotANasStudioDatabaseError';
-  }
-}
-
 const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 
 /**
  * Opens (creating the folders and the file when needed) and migrates the NAS Studio database.
  *
- * Nothing is written before the file has been checked: a foreign or newer file is refused untouched. Then the
- * connection is set to WAL (readers never wait for the writer), foreign keys on, `synchronous = NORMAL` (durable
- * at each checkpoint, safe against corruption; a power cut may lose the last transactions, which the trainer's
- * checkpoints make up for) and pending migrations are applied, each in its own transaction with the
- * `user_version` bump.
+ * Nothing is written before the file has been checked: a foreign, newer, empty or damaged (`PRAGMA
+ * quick_check`) file is refused untouched, and an unwritable folder or file is named before SQLite says
+ * "unable to open database file". Then the connection is set to WAL (readers never wait for the writer),
+ * foreign keys on, `synchronous = NORMAL` (durable at each checkpoint, safe against corruption; a power cut may
+ * lose the last transactions, which the trainer's checkpoints make up for), the files are made owner-only, and
+ * pending migrations are applied after a backup, each in its own transaction with the `user_version` bump.
  */
 export function openDatabase(path: string, options: OpenDatabaseOptions = {}): SqliteDatabase {
   const migrations = options.migrations ?? MIGRATIONS;
   checkMigrationOrder(migrations);
-  if (path !== ':memory:') {
-    mkdirSync(dirname(path), { recursive: true });
-    assertSqliteHeader(path);
-  }
+  const onDisk = path !== ':memory:';
+  if (onDisk) checkFileBeforeOpening(path);
 
-  const db = new Database(path);
+  let db: SqliteDatabase;
+  try {
+    db = new Database(path);
+  } catch (err) {
+    throw translateSqliteError(err, path);
+  }
   try {
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     // Reads only: these touch nothing in the file.
     assertCompatible(db, path, migrations.length);
+    if (onDisk) assertIntact(db, path);
     db.pragma('journal_mode = WAL');
     db.pragma('foreign_keys = ON');
     db.pragma('synchronous = NORMAL');
-    migrate(db, path, migrations);
+    if (onDisk) {
+      // SQLite gives -wal and -shm the mode of the database file, so tightening it first covers them too.
+      for (const file of [path, `${path}-wal`, `${path}-shm`]) restrictToOwner(file, OWNER_ONLY_FILE);
+    }
+    migrate(db, path, migrations, onDisk);
     return db;
   } catch (err) {
-    db.close();
-    throw translateOpenError(err, path);
+    try {
+      db.close();
+    } catch {
+      /* the error that got us here is the one to report */
+    }
+    throw translateSqliteError(err, path);
   }
 }
 
@@ -84,15 +81,39 @@ function checkMigrationOrder(migrations: readonly Migration[]): void {
   });
 }
 
-/** better-sqlite3 opens any file and fails only on the first query; check the header first to say it plainly. */
-function assertSqliteHeader(path: string): void {
+/** What SQLite would report late or obscurely ("unable to open database file", "malformed"), said plainly. */
+function checkFileBeforeOpening(path: string): void {
+  const dir = dirname(path);
+  try {
+    mkdirSync(dir, { recursive: true, mode: OWNER_ONLY_DIR });
+    // WAL needs to create -wal and -shm next to the database: the folder itself must be writable.
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new StorageNotWritableError(dir, 'data folder', errnoReason(err));
+  }
+  restrictToOwner(dir, OWNER_ONLY_DIR);
+
   let size: number;
   try {
-    size = statSync(path).size;
-  } catch {
-    return; // does not exist yet: SQLite creates it
+    const stat = statSync(path);
+    if (stat.isDirectory()) throw new NotANasStudioDatabaseError(path, 'it is a folder');
+    size = stat.size;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // a new database: SQLite creates it
+    throw err;
   }
-  if (size === 0) return; // an empty file is an empty database
+  try {
+    accessSync(path, constants.R_OK | constants.W_OK);
+  } catch (err) {
+    if (isNotWritable(err)) throw new StorageNotWritableError(path, 'database', errnoReason(err));
+    throw err;
+  }
+  // SQLite would take an empty file for a new database and silently start an empty history.
+  if (size === 0) throw damaged(path, 'the file is empty, 0 bytes: probably cut short by a full disk or an interrupted copy');
+  if (!hasSqliteHeader(path)) throw new NotANasStudioDatabaseError(path, 'it is not a SQLite database');
+}
+
+function hasSqliteHeader(path: string): boolean {
   const header = Buffer.alloc(SQLITE_MAGIC.length);
   const fd = openSync(path, 'r');
   try {
@@ -100,7 +121,7 @@ function assertSqliteHeader(path: string): void {
   } finally {
     closeSync(fd);
   }
-  if (!header.equals(SQLITE_MAGIC)) throw new NotANasStudioDatabaseError(path, 'it is not a SQLite database');
+  return header.equals(SQLITE_MAGIC);
 }
 
 function assertCompatible(db: SqliteDatabase, path: string, latest: number): void {
@@ -118,28 +139,106 @@ function assertCompatible(db: SqliteDatabase, path: string, latest: number): voi
   }
 }
 
-function migrate(db: SqliteDatabase, path: string, migrations: readonly Migration[]): void {
-  for (;;) {
-    // IMMEDIATE takes the write lock before reading the version, so two processes opening the same
-    // folder at once cannot both apply the same migration.
-    const applied = db
-      .transaction(() => {
-        const current = db.pragma('user_version', { simple: true }) as number;
-        if (current > migrations.length) throw new NewerSchemaError(path, current, migrations.length);
-        const next = migrations[current];
-        if (!next) return false;
-        db.exec(next.sql);
-        db.pragma(`user_version = ${next.version}`);
-        return true;
-      })
-      .immediate();
-    if (!applied) return;
+/** A damaged page found now is refused with the way out, instead of failing later in the middle of a run. */
+function assertIntact(db: SqliteDatabase, path: string): void {
+  const rows = db.pragma('quick_check(3)', { simple: false }) as { quick_check: string }[];
+  if (rows.length === 0 || rows[0]!.quick_check === 'ok') return;
+  const lines = rows.flatMap((r) => r.quick_check.split('\n')).filter((l) => l.trim() && !/^\*\*\* in database/.test(l));
+  const first = lines[0] ?? rows[0]!.quick_check;
+  throw damaged(path, `integrity check: ${first}${tableOfTree(db, first)}`);
+}
+
+/** quick_check names a b-tree by its root page ("Tree 12 page 40 …"): say which table or index that is. */
+function tableOfTree(db: SqliteDatabase, problem: string): string {
+  const root = /^Tree (\d+) /.exec(problem)?.[1];
+  if (!root) return '';
+  try {
+    const name = db.prepare('SELECT name FROM sqlite_schema WHERE rootpage = ?').pluck().get(Number(root)) as string | undefined;
+    return name ? `, in '${name}'` : '';
+  } catch {
+    return '';
   }
 }
 
-function translateOpenError(err: unknown, path: string): unknown {
-  if (err instanceof Error && (err as { code?: string }).code === 'SQLITE_NOTADB') {
-    return new NotANasStudioDatabaseError(path, 'it is not a SQLite database');
+function migrate(db: SqliteDatabase, path: string, migrations: readonly Migration[], onDisk: boolean): void {
+  const start = db.pragma('user_version', { simple: true }) as number;
+  if (start >= migrations.length) return;
+  // A new database has nothing to lose; an existing one is copied once, before its schema changes.
+  if (onDisk && start > 0) backupBeforeMigrating(db, path);
+  // Off outside the transactions (it cannot change inside one): a migration that rebuilds a table drops the
+  // old one, which with foreign keys on would cascade-delete every row that refers to it.
+  db.pragma('foreign_keys = OFF');
+  try {
+    for (;;) {
+      // IMMEDIATE takes the write lock before reading the version, so two processes opening the same
+      // folder at once cannot both apply the same migration.
+      const applied = db
+        .transaction(() => {
+          const current = db.pragma('user_version', { simple: true }) as number;
+          if (current > migrations.length) throw new NewerSchemaError(path, current, migrations.length);
+          const next = migrations[current];
+          if (!next) return false;
+          db.exec(next.sql);
+          next.transform?.(db);
+          assertForeignKeysHold(db, next);
+          db.pragma(`user_version = ${next.version}`);
+          return true;
+        })
+        .immediate();
+      if (!applied) return;
+    }
+  } finally {
+    db.pragma('foreign_keys = ON');
   }
+}
+
+function backupBeforeMigrating(db: SqliteDatabase, path: string): void {
+  try {
+    backupNow(db, path);
+  } catch (err) {
+    const reason = (err as { code?: string }).code === 'SQLITE_FULL' ? 'the disk is full' : (err as Error).message;
+    throw new Error(
+      `NAS Studio must back up ${path} to ${backupDirOf(path)} before upgrading it, and the backup failed ` +
+        `(${reason}). Nothing was changed; free some space or fix the folder, then start again.`,
+    );
+  }
+}
+
+function assertForeignKeysHold(db: SqliteDatabase, m: Migration): void {
+  const broken = db.pragma('foreign_key_check') as { table: string; parent: string }[];
+  if (broken.length > 0) {
+    const first = broken[0]!;
+    throw new Error(
+      `Migration ${m.version} (${m.name}) would leave ${broken.length} row(s) of '${first.table}' pointing at ` +
+        `missing '${first.parent}' rows; it was rolled back.`,
+    );
+  }
+}
+
+function damaged(path: string, reason: string): DamagedDatabaseError {
+  return new DamagedDatabaseError(path, reason, newestBackup(path), backupDirOf(path));
+}
+
+function translateSqliteError(err: unknown, path: string): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('SQLITE_')) return err;
+  const reason = (err as Error).message;
+  if (code === 'SQLITE_NOTADB') {
+    return path !== ':memory:' && safeHasHeader(path)
+      ? damaged(path, reason)
+      : new NotANasStudioDatabaseError(path, 'it is not a SQLite database');
+  }
+  if (code.startsWith('SQLITE_CORRUPT')) return damaged(path, reason);
+  if (code.startsWith('SQLITE_READONLY')) return new StorageNotWritableError(path, 'database', reason);
+  if (code.startsWith('SQLITE_CANTOPEN')) return new StorageNotWritableError(dirname(path), 'data folder', reason);
+  if (code === 'SQLITE_FULL') return new StorageFullError(path);
   return err;
+}
+
+function safeHasHeader(path: string): boolean {
+  try {
+    return hasSqliteHeader(path);
+  } catch {
+    return false;
+  }
 }

@@ -71,13 +71,22 @@ export class Store {
     this.ingestTx(runId, events, now);
   }
 
-  /** Folds the query planner's statistics into the file (cheap), then closes the connection. */
+  /**
+   * Folds the query planner's statistics into the file (cheap), then closes the connection. Never throws: a
+   * full, read-only or damaged database must not turn a clean shutdown into a crash (what was committed is
+   * already on disk; `optimize` is only a hint).
+   */
   close(): void {
     if (!this.db.open) return;
     try {
       this.db.pragma('optimize');
-    } finally {
+    } catch {
+      /* statistics only */
+    }
+    try {
       this.db.close();
+    } catch (err) {
+      console.warn(`Closing the database ${this.db.name} failed: ${(err as Error).message}`);
     }
   }
 

@@ -4,8 +4,9 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, type Migration } from '../../../src/main/store/migrations/index';
 import { NewerSchemaError, NotANasStudioDatabaseError, openDatabase } from '../../../src/main/store/open-database';
+import { DamagedDatabaseError } from '../../../src/main/store/storage-errors';
 import { Store } from '../../../src/main/store/store';
-import { searchConfig, tempDataDir } from './helpers';
+import { tempDataDir } from './helpers';
 
 const TABLES = ['artifacts', 'datasets', 'decisions', 'logs', 'metrics', 'notes', 'runs', 'snapshots', 'tags'];
 
@@ -127,12 +128,10 @@ describe('openDatabase and migrations', () => {
     expect(() => openDatabase(tmp.dbPath)).toThrow(/is not a NAS Studio database \(it is a SQLite database with other tables/);
   });
 
-  it('treats an empty file as a new database', () => {
+  it('refuses an empty file instead of taking it for an empty history (see integrity.spec.ts)', () => {
     mkdirSync(dirname(tmp.dbPath), { recursive: true });
     writeFileSync(tmp.dbPath, '');
-    const db = openDatabase(tmp.dbPath);
-    expect(db.pragma('user_version', { simple: true })).toBe(LATEST_SCHEMA_VERSION);
-    db.close();
+    expect(() => openDatabase(tmp.dbPath)).toThrow(DamagedDatabaseError);
   });
 });
 
@@ -146,7 +145,7 @@ describe('upgrading a version-1 history', () => {
         v1.prepare(
           `INSERT INTO runs (kind, name, status, config, seed, dataset_name, strategy, space, created_at, started_at, finished_at)
            VALUES ('search', 'old run', 'completed', ?, 0, 'demo', 'darts', 'nb201', 900, 1000, 4500)`,
-        ).run(JSON.stringify(searchConfig())).lastInsertRowid,
+        ).run(JSON.stringify({ dataset: 'Fashion-MNIST', epochs: 3 })).lastInsertRowid,
       );
       v1.close();
 

@@ -1,11 +1,14 @@
 import { sql as initial } from './001_initial';
 import { sql as activeTime } from './002_active_time';
+import { sql as runIds } from './003_run_ids';
 
 export interface Migration {
   /** The `user_version` the database has once this migration is applied. */
   version: number;
   name: string;
   sql: string;
+  /** Row-level changes SQL cannot express well (JSON reshaping), run after `sql` in the same transaction. */
+  transform?: (db: import('better-sqlite3').Database) => void;
 }
 
 /**
@@ -15,6 +18,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'active_time', sql: activeTime },
+  { version: 3, name: 'run_ids', sql: runIds },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
