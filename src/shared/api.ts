@@ -68,8 +68,13 @@ export const DatasetSchema = z.object({
   classCounts: z.array(z.number().int()),
   checksum: z.string(),
   createdAt: z.number(),
+  /** Names of the classes in label order, where the set is known (e.g. Fashion-MNIST); absent otherwise. */
+  classNames: z.array(z.string()).optional(),
 });
 export type Dataset = z.infer<typeof DatasetSchema>;
+
+/** An import's answer: the dataset, and whether it was already in the list (same files, same checksum). */
+export const DatasetImportResultSchema = DatasetSchema.extend({ alreadyImported: z.boolean() });
 
 export const RunListQuerySchema = z
   .object({
@@ -122,12 +127,12 @@ export const channels = {
         testLabels: z.string().optional(),
       })
       .strict(),
-    result: DatasetSchema,
+    result: DatasetImportResultSchema,
   },
   /** Imports the built-in demo set, or Debian's Fashion-MNIST when it is installed. */
   'datasets.importBuiltin': {
     args: z.object({ which: z.enum(['demo', 'fashion-mnist']) }).strict(),
-    result: DatasetSchema,
+    result: DatasetImportResultSchema,
   },
   'datasets.available': {
     args: none,

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Dataset } from '../../shared/api';
+import { classNamesFor } from '../../shared/dataset-classes';
 import type { SqliteDatabase } from './open-database';
 
-export type DatasetInput = Omit<Dataset, 'id' | 'createdAt'> & { createdAt?: number };
+export type DatasetInput = Omit<Dataset, 'id' | 'createdAt' | 'classNames'> & { createdAt?: number };
 
 interface DatasetRow {
   id: number;
@@ -23,6 +24,7 @@ export class DatasetRepository {
   private readonly insertStmt: Database.Statement;
   private readonly getStmt: Database.Statement;
   private readonly byNameStmt: Database.Statement;
+  private readonly byChecksumStmt: Database.Statement;
   private readonly listStmt: Database.Statement;
   private readonly deleteStmt: Database.Statement;
 
@@ -34,6 +36,7 @@ export class DatasetRepository {
               @createdAt)`);
     this.getStmt = db.prepare('SELECT * FROM datasets WHERE id = ?');
     this.byNameStmt = db.prepare('SELECT * FROM datasets WHERE name = ? ORDER BY id DESC LIMIT 1');
+    this.byChecksumStmt = db.prepare('SELECT * FROM datasets WHERE checksum = ? ORDER BY id LIMIT 1');
     this.listStmt = db.prepare('SELECT * FROM datasets ORDER BY name COLLATE NOCASE, id');
     this.deleteStmt = db.prepare('DELETE FROM datasets WHERE id = ?');
   }
@@ -46,7 +49,7 @@ export class DatasetRepository {
       classCounts: JSON.stringify(input.classCounts),
       createdAt,
     });
-    return { ...input, id: Number(info.lastInsertRowid), createdAt };
+    return withClassNames({ ...input, id: Number(info.lastInsertRowid), createdAt });
   }
 
   get(id: number): Dataset | null {
@@ -60,6 +63,12 @@ export class DatasetRepository {
     return row ? toDataset(row) : null;
   }
 
+  /** The first dataset imported from exactly these files (same checksum), to answer a re-import. */
+  findByChecksum(checksum: string): Dataset | null {
+    const row = this.byChecksumStmt.get(checksum) as DatasetRow | undefined;
+    return row ? toDataset(row) : null;
+  }
+
   list(): Dataset[] {
     return (this.listStmt.all() as DatasetRow[]).map(toDataset);
   }
@@ -69,8 +78,14 @@ export class DatasetRepository {
   }
 }
 
+/** Class names are known data of some sets (shared/dataset-classes.ts), not stored per row. */
+function withClassNames(d: Dataset): Dataset {
+  const names = classNamesFor(d);
+  return names ? { ...d, classNames: names } : d;
+}
+
 function toDataset(row: DatasetRow): Dataset {
-  return {
+  return withClassNames({
     id: row.id,
     name: row.name,
     format: row.format,
@@ -82,5 +97,5 @@ function toDataset(row: DatasetRow): Dataset {
     classCounts: JSON.parse(row.class_counts) as number[],
     checksum: row.checksum,
     createdAt: row.created_at,
-  };
+  });
 }
