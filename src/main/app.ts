@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { channels, type Channel, type ChannelMap, type PushEvent, type ResultOf } from '../shared/api';
@@ -8,6 +7,9 @@ import { LocalProcessBackend } from './runs/local-process-backend';
 import { RunManager } from './runs/run-manager';
 import { DatasetsService } from './services/datasets-service';
 import { Store } from './store/store';
+import { startDailyBackups } from './store/backup';
+import { prepareDataDir } from './data-dir';
+import { acquireInstanceLock } from './instance-lock';
 import { APP_VERSION } from './version';
 
 // Composition root: builds the store, the services and the run manager from a data folder. The Electron
@@ -44,8 +46,19 @@ export interface NasApp {
 }
 
 export function createApp(o: AppOptions): NasApp {
-  mkdirSync(o.dataDir, { recursive: true });
-  const store = Store.open(join(o.dataDir, 'nas-studio.db'));
+  prepareDataDir(o.dataDir);
+  // First of all: a second instance must be refused before it reads the history and marks the live run of the
+  // first one interrupted.
+  const lock = acquireInstanceLock(o.dataDir, o.mode === 'electron' ? 'electron' : 'server');
+  const dbPath = join(o.dataDir, 'nas-studio.db');
+  let store: Store;
+  try {
+    store = Store.open(dbPath);
+  } catch (err) {
+    lock.release();
+    throw err;
+  }
+  const backups = startDailyBackups(store.db, dbPath, (line) => console.warn(line));
   const datasets = new DatasetsService(store, o.dataDir);
   const runs = new RunManager({
     store,
@@ -95,7 +108,9 @@ export function createApp(o: AppOptions): NasApp {
     onPush: (l) => runs.onPush(l),
     async close() {
       await runs.close();
+      await backups.stop();
       store.close();
+      lock.release();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { BrowserWindow, Menu, Notification, app, ipcMain, nativeTheme, shell } from 'electron';
+import { BrowserWindow, Menu, Notification, app, dialog, ipcMain, nativeTheme, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, createApp, type NasApp } from './app';
@@ -62,7 +62,14 @@ if (!app.requestSingleInstanceLock()) {
   });
   void app.whenReady().then(() => {
     const trainerScript = join(here, 'trainer.js');
-    nas = createApp({ dataDir, mode: 'electron', trainerScript, backend: new UtilityProcessBackend(trainerScript) });
+    try {
+      nas = createApp({ dataDir, mode: 'electron', trainerScript, backend: new UtilityProcessBackend(trainerScript) });
+    } catch (err) {
+      // The data folder is in use by a server, damaged or read-only: the message names it and the way out.
+      dialog.showErrorBox('NAS Studio cannot open its data folder', (err as Error).message);
+      app.exit(1);
+      return;
+    }
     ipcMain.handle('nas:invoke', async (_e, channel: string, args: unknown) => {
       try {
         return { ok: true, value: await nas!.invoke(channel, args) };
