@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
 import { channels, type Channel, type ChannelMap, type PushEvent, type ResultOf } from '../shared/api';
-import { describeZodError } from '../shared/config';
+import { NotFoundError, UserError, describeArgsError } from './app-errors';
 import type { ExecutionBackend } from './runs/execution-backend';
 import { LocalProcessBackend } from './runs/local-process-backend';
 import { RunManager } from './runs/run-manager';
@@ -27,14 +27,7 @@ export interface AppOptions {
 /** Handlers receive arguments already validated (and defaulted) by the channel's schema in invoke(). */
 export type Handlers = { [K in Channel]: (args: z.output<ChannelMap[K]['args']>) => ResultOf<K> | Promise<ResultOf<K>> };
 
-export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
+export { UserError } from './app-errors';
 
 export interface NasApp {
   /** Validates the args with the contract's schema, then runs the handler. */
@@ -70,7 +63,7 @@ export function createApp(o: AppOptions): NasApp {
   const ok = { ok: true as const };
   const requireRun = (id: number) => {
     const r = store.runs.get(id);
-    if (!r) throw new UserError(`There is no run ${id}.`);
+    if (!r) throw new NotFoundError(`There is no run ${id}.`, 'Pick a run from the runs list; it may have been deleted.');
     return r;
   };
 
@@ -98,10 +91,10 @@ export function createApp(o: AppOptions): NasApp {
     runs,
     store,
     async invoke(channel, rawArgs) {
-      if (!Object.hasOwn(channels, channel)) throw new UserError(`Unknown request '${channel}'.`);
+      if (!Object.hasOwn(channels, channel)) throw new NotFoundError(`Unknown request '${channel}'.`, `The requests are: ${Object.keys(channels).join(', ')}.`);
       const key = channel as Channel;
       const parsed = channels[key].args.safeParse(rawArgs ?? {});
-      if (!parsed.success) throw new UserError(`Invalid request ${channel}: ${describeZodError(parsed.error)}`);
+      if (!parsed.success) throw new UserError(`Invalid request ${channel}: ${describeArgsError(parsed.error, rawArgs)}`);
       const handler = handlers[key] as (a: unknown) => unknown;
       return await handler(parsed.data);
     },
