@@ -1,8 +1,9 @@
-import { BrowserWindow, Menu, Notification, app, dialog, ipcMain, nativeTheme, shell } from 'electron';
+import { BrowserWindow, Menu, Notification, app, dialog, ipcMain, nativeTheme, session, shell } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, createApp, type NasApp } from './app';
 import { UtilityProcessBackend } from './runs/utility-process-backend';
+import { isAllowedExternalUrl, isPermissionAllowed, isTrustedSender, type RendererOrigin } from './electron-security';
 
 // Electron entry: one window, the IPC transport of the contract, menus and notifications. Everything else
 // is in the composition root (app.ts), shared with the headless server.
@@ -17,6 +18,22 @@ function argValue(flag: string): string | undefined {
 
 let nas: NasApp | null = null;
 let window: BrowserWindow | null = null;
+/** The only pages that may use the IPC contract and the few permissions the app needs. */
+const renderer: RendererOrigin = { indexHtml: join(here, '..', 'renderer', 'index.html'), devServerUrl: process.env.ELECTRON_RENDERER_URL ?? null };
+
+/** An https link opens in the system browser once the user agrees; any other URL is refused. */
+async function openExternalAfterAsking(win: BrowserWindow, url: string): Promise<void> {
+  if (!isAllowedExternalUrl(url)) return;
+  const { response } = await dialog.showMessageBox(win, {
+    type: 'question',
+    buttons: ['Open in browser', 'Cancel'],
+    defaultId: 1,
+    cancelId: 1,
+    message: 'Open this link in your web browser?',
+    detail: url,
+  });
+  if (response === 0) await shell.openExternal(url);
+}
 
 function createWindow(): BrowserWindow {
   const win = new BrowserWindow({
@@ -31,9 +48,10 @@ function createWindow(): BrowserWindow {
       nodeIntegration: false,
     },
   });
-  // No remote content: links open in the system browser, navigation away from the app is refused.
+  // No remote content: https links open in the system browser after asking, nothing else opens; navigation
+  // away from the app is refused.
   win.webContents.setWindowOpenHandler(({ url }) => {
-    void shell.openExternal(url);
+    void openExternalAfterAsking(win, url);
     return { action: 'deny' };
   });
   win.webContents.on('will-navigate', (e) => e.preventDefault());
@@ -70,7 +88,18 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(1);
       return;
     }
-    ipcMain.handle('nas:invoke', async (_e, channel: string, args: unknown) => {
+    // Electron grants every web permission unless told otherwise: deny by default.
+    session.defaultSession.setPermissionRequestHandler((_wc, permission, callback, details) =>
+      callback(isPermissionAllowed(permission, details.requestingUrl, renderer)),
+    );
+    session.defaultSession.setPermissionCheckHandler((_wc, permission, requestingOrigin, details) =>
+      isPermissionAllowed(permission, details.requestingUrl ?? requestingOrigin, renderer),
+    );
+    ipcMain.handle('nas:invoke', async (e, channel: string, args: unknown) => {
+      // Only the app's own renderer may call the contract (not an iframe or a page navigated elsewhere).
+      if (!isTrustedSender(e.senderFrame?.url, renderer)) {
+        return { ok: false, error: `Refused: ${e.senderFrame?.url || 'an unknown frame'} is not NAS Studio's window.` };
+      }
       try {
         return { ok: true, value: await nas!.invoke(channel, args) };
       } catch (err) {
