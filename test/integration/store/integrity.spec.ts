@@ -2,10 +2,12 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, statSync, tru
 import { basename, dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createApp } from '../../../src/main/app';
 import { backupNow, listBackups } from '../../../src/main/store/backup';
 import { openDatabase } from '../../../src/main/store/open-database';
 import { DamagedDatabaseError, StorageNotWritableError } from '../../../src/main/store/storage-errors';
 import { Store } from '../../../src/main/store/store';
+import { TRAINER_JS } from '../../support/nas-server';
 import { tempDataDir } from './helpers';
 import { fillRun, insertDataset, insertRun } from './raw-history';
 import { makeFileReadOnly, makeFolderReadOnly } from './read-only';
@@ -111,6 +113,20 @@ describe('opening damaged storage', () => {
       expect(err.message).toContain(folder);
       expect(err.message).toContain('choose another data folder with --data-dir');
       expect(err.message).not.toMatch(/unable to open database file|ENOENT/);
+    } finally {
+      ro.undo();
+    }
+  });
+
+  it('refuses to start the app on a read-only data folder, naming it (not ENOENT or "unable to open")', (ctx) => {
+    writeHistory(tmp.dbPath);
+    const folder = dirname(tmp.dbPath);
+    const ro = makeFolderReadOnly(folder);
+    if ('unavailable' in ro) return ctx.skip(ro.unavailable);
+    try {
+      expect(() => createApp({ dataDir: folder, mode: 'headless', trainerScript: TRAINER_JS })).toThrow(
+        new RegExp(`^NAS Studio cannot write to its data folder ${folder} \\((read-only file system|permission denied)`),
+      );
     } finally {
       ro.undo();
     }
