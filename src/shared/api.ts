@@ -151,8 +151,19 @@ export type Channel = keyof ChannelMap;
 export type ArgsOf<K extends Channel> = z.input<ChannelMap[K]['args']>;
 export type ResultOf<K extends Channel> = z.output<ChannelMap[K]['result']>;
 
+/** The data folder's disk: 'low' when little space is left, 'fault' when writes fail (runs pause). */
+export const StorageStatusSchema = z.object({
+  level: z.enum(['ok', 'low', 'fault']),
+  folder: z.string(),
+  freeBytes: z.number().nullable(),
+  /** What is wrong and what to do; null when all is well. */
+  message: z.string().nullable(),
+});
+export type StorageStatus = z.infer<typeof StorageStatusSchema>;
+
 /** Events pushed from main to every subscribed window. */
 export const PushEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('storage.status'), status: StorageStatusSchema }),
   z.object({ type: z.literal('run.event'), runId: id, event: TrainerEventSchema }),
   z.object({ type: z.literal('run.updated'), run: RunSummarySchema }),
   z.object({ type: z.literal('run.deleted'), runId: id }),

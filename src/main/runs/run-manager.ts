@@ -2,14 +2,20 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PushEvent } from '../../shared/api';
 import type { SearchConfig } from '../../shared/config';
-import type { TrainerEvent } from '../../shared/events';
+import type { RunStatus, TrainerEvent } from '../../shared/events';
 import type { DataReference } from '../nas/job';
 import type { Store } from '../store/store';
+import { ConflictError, NotFoundError } from '../app-errors';
 import type { ExecutionBackend, JobExit, JobHandle } from './execution-backend';
+import { NotEnoughSpaceError, RUN_START_MARGIN_BYTES, requireFreeSpace } from '../disk-space';
+import { StorageGuard } from './storage-guard';
+import { describeStorageFault, isStorageFault, type StorageFaultText } from './storage-fault';
 
 // Queue and supervisor of runs. One run trains at a time (a second would halve both on a CPU); the others
 // wait as 'queued'. Trainer events are forwarded live and written to SQLite in batches, and every batch is
-// flushed before a status change, so nothing a trainer reported is lost when it dies.
+// flushed before a status change, so nothing a trainer reported is lost when it dies. Writes go through the
+// StorageGuard: on a full, read-only or failing disk the run is paused (not failed), what it reported waits
+// in memory and in a spool file, and is written when the disk recovers; the server never dies of it.
 
 const FLUSH_MS = 250;
 const SUMMARY_THROTTLE_MS = 1000;
@@ -26,6 +32,8 @@ interface ActiveRun {
   buffer: TrainerEvent[];
   cancelRequested: boolean;
   killTimer: NodeJS.Timeout | null;
+  /** Set when a storage fault paused the run: the reason it ends up paused. */
+  storagePause: StorageFaultText | null;
 }
 
 export interface RunManagerOptions {
@@ -43,14 +51,51 @@ export class RunManager {
   private flushTimer: NodeJS.Timeout;
   private lastSummaryAt = 0;
   private closing = false;
+  private readonly storage: StorageGuard;
   /** Runs found 'running' at start-up: the app stopped while they trained. */
   readonly interruptedRuns: number[];
 
   constructor(private readonly o: RunManagerOptions) {
-    this.interruptedRuns = o.store.runs.markInterrupted();
+    this.storage = new StorageGuard({
+      store: o.store,
+      dataDir: o.dataDir,
+      runDir: (id) => this.runDir(id),
+      onStatus: (status) => this.publish({ type: 'storage.status', status }),
+      onRecovered: () => this.schedule(),
+    });
+    // Events a previous session could not store come first: a run they belong to may be marked interrupted.
+    this.storage.start();
+    this.interruptedRuns = this.markInterrupted();
     this.flushTimer = setInterval(() => this.flush(), FLUSH_MS);
     this.flushTimer.unref();
     setImmediate(() => this.schedule());
+  }
+
+  private markInterrupted(): number[] {
+    try {
+      return this.o.store.runs.markInterrupted();
+    } catch (e) {
+      if (!isStorageFault(e)) throw e;
+      this.storage.noteFault(e);
+      return [];
+    }
+  }
+
+  /** The data folder's disk: ok, low on space, or faulted (what the low-disk banner shows). */
+  storageStatus() {
+    return this.storage.status();
+  }
+
+  /** A write made on a user's request: a storage fault becomes an error that says what to do. */
+  private userWrite<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (!isStorageFault(e)) throw e;
+      this.storage.noteFault(e);
+      const { reason, action } = describeStorageFault(e, this.o.dataDir, 'the change');
+      throw new Error(`${reason} ${action} Then try again.`);
+    }
   }
 
   onPush(listener: (e: PushEvent) => void): () => void {
@@ -64,8 +109,13 @@ export class RunManager {
 
   /** A line in the run's event log, stored and shown live like the trainer's own log lines. */
   private log(id: number, level: 'info' | 'warn' | 'error', message: string): void {
-    this.o.store.logs.add(id, { time: Date.now(), level, message });
+    this.storage.record(id, { time: Date.now(), events: [{ type: 'log', level, message }] });
     this.publish({ type: 'run.event', runId: id, event: { type: 'log', level, message } });
+  }
+
+  /** A status change the run manager makes on its own (not on a request): never throws on a storage fault. */
+  private setStatus(id: number, status: RunStatus, error?: string | null): void {
+    this.storage.record(id, { time: Date.now(), status: error === undefined ? { status } : { status, error } });
   }
 
   private publishSummary(id: number): void {
@@ -75,7 +125,8 @@ export class RunManager {
 
   create(config: SearchConfig): number {
     const dataset = this.o.resolveDataset(config);
-    const id = this.o.store.runs.create(config, { id: dataset.id, name: dataset.name }, { status: 'queued', name: config.name });
+    requireFreeSpace(this.o.dataDir, RUN_START_MARGIN_BYTES, 'start a run');
+    const id = this.userWrite(() => this.o.store.runs.create(config, { id: dataset.id, name: dataset.name }, { status: 'queued', name: config.name }));
     this.publishSummary(id);
     this.schedule();
     return id;
@@ -86,7 +137,8 @@ export class RunManager {
   }
 
   private schedule(): void {
-    if (this.active || this.closing) return;
+    // During a storage fault queued runs wait: they could record nothing.
+    if (this.active || this.closing || this.storage.fault) return;
     const next = this.o.store.runs.list({ status: 'queued', sort: 'createdAt', direction: 'asc' })[0];
     if (next) this.startRun(next.id);
   }
@@ -98,16 +150,27 @@ export class RunManager {
     try {
       data = this.o.resolveDataset(run.config).ref;
     } catch (e) {
-      this.o.store.runs.setStatus(id, 'failed', { error: (e as Error).message });
+      this.setStatus(id, 'failed', (e as Error).message);
       this.publishSummary(id);
       setImmediate(() => this.schedule());
       return;
     }
     const checkpoint = this.o.store.artifacts.latest(id);
     const resumeFrom = checkpoint && existsSync(checkpoint.path) ? checkpoint.path : null;
-    this.o.store.runs.setStatus(id, 'running');
+    try {
+      // Room for two checkpoints (the new one is written before the old one goes) and the run's records.
+      requireFreeSpace(this.runDir(id), Math.max(RUN_START_MARGIN_BYTES, 2 * (checkpoint?.size ?? 0) + RUN_START_MARGIN_BYTES / 2), 'start this run');
+      this.o.store.runs.setStatus(id, 'running');
+    } catch (e) {
+      if (!isStorageFault(e)) throw e;
+      // A full disk pauses the run with the reason; a failed write leaves it queued until the disk recovers.
+      if (e instanceof NotEnoughSpaceError) this.setStatus(id, 'paused', e.message);
+      else this.storage.noteFault(e);
+      this.publishSummary(id);
+      return;
+    }
     this.log(id, 'info', resumeFrom ? 'Resuming from the last checkpoint.' : 'Started.');
-    const active: ActiveRun = { id, handle: null as unknown as JobHandle, buffer: [], cancelRequested: false, killTimer: null };
+    const active: ActiveRun = { id, handle: null as unknown as JobHandle, buffer: [], cancelRequested: false, killTimer: null, storagePause: null };
     this.active = active;
     try {
       active.handle = this.o.backend.start(
@@ -116,7 +179,7 @@ export class RunManager {
       );
     } catch (e) {
       this.active = null;
-      this.o.store.runs.setStatus(id, 'failed', { error: (e as Error).message });
+      this.setStatus(id, 'failed', (e as Error).message);
       this.publishSummary(id);
       return;
     }
@@ -143,6 +206,14 @@ export class RunManager {
   private pruneCheckpoints(id: number, newest: string): void {
     const dir = join(this.runDir(id), 'checkpoints');
     if (!existsSync(dir)) return;
+    try {
+      this.removeOldCheckpoints(dir, newest);
+    } catch (e) {
+      console.error(`Could not remove old checkpoints of run ${id}: ${(e as Error).message}`);
+    }
+  }
+
+  private removeOldCheckpoints(dir: string, newest: string): void {
     const files = readdirSync(dir)
       .filter((f) => f.endsWith('.ckpt'))
       .sort(); // names encode epoch and step with zero padding
@@ -156,13 +227,12 @@ export class RunManager {
     if (!a || a.buffer.length === 0) return;
     const batch = a.buffer;
     a.buffer = [];
-    try {
-      this.o.store.ingest(a.id, batch);
-    } catch (e) {
-      // Keep the events for the next attempt (e.g. a disk that was full) rather than dropping them.
-      a.buffer = batch.concat(a.buffer);
-      console.error(`Could not save events of run ${a.id}: ${(e as Error).message}`);
-    }
+    if (this.storage.record(a.id, { time: Date.now(), events: batch }) || a.storagePause) return;
+    // The disk refused the events (they wait in memory and the spool file): pause at a checkpoint rather than
+    // train on with nowhere to record the results.
+    a.storagePause = this.storage.fault;
+    this.publish({ type: 'run.event', runId: a.id, event: { type: 'log', level: 'warn', message: `${a.storagePause!.reason} Pausing the run.` } });
+    a.handle.pause();
   }
 
   private onExit(active: ActiveRun, exit: JobExit): void {
@@ -177,9 +247,14 @@ export class RunManager {
           : exit.status === 'stopped' || active.cancelRequested
             ? 'cancelled'
             : 'failed';
-    const error = status === 'failed' ? [exit.error ?? 'The run failed.', exit.hint].filter(Boolean).join(' ') : null;
-    this.o.store.runs.setStatus(id, status, { error });
-    this.log(id, status === 'failed' ? 'error' : 'info', status === 'failed' ? error! : `Run ${status}.`);
+    // A pause forced by the disk (the run manager's writes, or the trainer's checkpoint) keeps its reason.
+    const storagePause = status === 'paused' && active.storagePause ? `${active.storagePause.reason} ${active.storagePause.fix}` : null;
+    const pauseReason = status === 'paused' && exit.error ? [exit.error, exit.hint].filter(Boolean).join(' ') : storagePause;
+    const error = status === 'failed' ? [exit.error ?? 'The run failed.', exit.hint].filter(Boolean).join(' ') : pauseReason;
+    this.setStatus(id, status, error);
+    this.log(id, status === 'failed' ? 'error' : pauseReason ? 'warn' : 'info', error ?? `Run ${status}.`);
+    // On a full disk, the reserve's space lets the waiting events and the paused status through now.
+    if (this.storage.fault) this.storage.flushWithReserve();
     this.active = null;
     this.publishSummary(id);
     this.schedule();
@@ -196,31 +271,34 @@ export class RunManager {
       return;
     }
     if (run.status !== 'queued' && run.status !== 'paused') {
-      throw new Error(`Run ${id} is ${run.status}; only queued, running or paused runs can be cancelled.`);
+      throw new ConflictError(`Run ${id} is ${run.status}; only queued, running or paused runs can be cancelled.`);
     }
-    this.o.store.runs.setStatus(id, 'cancelled');
+    this.userWrite(() => this.o.store.runs.setStatus(id, 'cancelled'));
     this.publishSummary(id);
   }
 
   pause(id: number): void {
-    if (this.active?.id !== id) throw new Error(`Run ${id} is not running, so it cannot be paused.`);
+    if (this.active?.id !== id) {
+      this.requireRun(id); // an unknown run is a 404, not a wrong state
+      throw new ConflictError(`Run ${id} is not running, so it cannot be paused.`);
+    }
     this.active.handle.pause();
   }
 
   resume(id: number): void {
     const run = this.requireRun(id);
     if (!['paused', 'failed', 'cancelled'].includes(run.status)) {
-      throw new Error(`Run ${id} is ${run.status}; only paused, failed or cancelled runs can be resumed.`);
+      throw new ConflictError(`Run ${id} is ${run.status}; only paused, failed or cancelled runs can be resumed.`);
     }
-    this.o.store.runs.setStatus(id, 'queued');
+    this.userWrite(() => this.o.store.runs.setStatus(id, 'queued'));
     this.publishSummary(id);
     this.schedule();
   }
 
   delete(id: number): void {
     this.requireRun(id);
-    if (this.active?.id === id) throw new Error(`Run ${id} is running; cancel it before deleting it.`);
-    this.o.store.runs.delete(id);
+    if (this.active?.id === id) throw new ConflictError(`Run ${id} is running; cancel it before deleting it.`);
+    this.userWrite(() => this.o.store.runs.delete(id));
     rmSync(this.runDir(id), { recursive: true, force: true });
     this.publish({ type: 'run.deleted', runId: id });
   }
@@ -237,7 +315,7 @@ export class RunManager {
 
   private requireRun(id: number) {
     const run = this.o.store.runs.get(id);
-    if (!run) throw new Error(`There is no run ${id}.`);
+    if (!run) throw new NotFoundError(`There is no run ${id}.`);
     return run;
   }
 
@@ -246,7 +324,7 @@ export class RunManager {
     this.closing = true;
     clearInterval(this.flushTimer);
     const a = this.active;
-    if (!a) return;
+    if (!a) return this.storage.close();
     await new Promise<void>((resolve) => {
       const done = setTimeout(resolve, SHUTDOWN_GRACE_MS + 1000);
       const orig = this.onExit.bind(this);
@@ -258,5 +336,6 @@ export class RunManager {
       a.handle.pause();
       a.killTimer = setTimeout(() => a.handle.kill(), SHUTDOWN_GRACE_MS);
     });
+    this.storage.close();
   }
 }

@@ -1,7 +1,9 @@
 import { parseSearchConfig } from '../../shared/config';
 import type { TrainerEvent } from '../../shared/events';
 import { runSearchJob, type SearchJob } from '../nas/job';
-import { triageTrainingError } from '../nas/engine/errors';
+import { isOutOfMemory, triageTrainingError } from '../nas/engine/errors';
+import { isStorageFault } from '../runs/storage-fault';
+import { measureMemoryFacts } from './oom-advice';
 import * as tf from '../nas/engine/tf';
 
 // The training process: receives one job from its parent (main or the headless server), runs it with the
@@ -38,9 +40,17 @@ async function start(job: SearchJob): Promise<void> {
     await pending;
     await send({ type: 'done', status: outcome.status });
   } catch (e) {
-    const { message, hint } = triageTrainingError(e, { batchSize: job.config.batchSize, channels: job.config.channels, backend: tf.getBackend() });
-    emit({ type: 'error', message, hint });
     await pending;
+    // A disk that is full or refuses writes (a checkpoint could not be written): the previous checkpoint is
+    // intact, so the run pauses with the reason instead of failing.
+    if (isStorageFault(e)) {
+      await send({ type: 'done', status: 'paused', error: (e as Error).message, hint: 'Free some space on that disk (or make it writable), then resume the run: it continues from its last checkpoint.' });
+      process.exit(0);
+    }
+    const backend = tf.getBackend();
+    const memory = isOutOfMemory(e) ? (console.error(String((e as Error)?.stack ?? e)), await measureMemoryFacts(job, backend)) : null;
+    const { message, hint } = triageTrainingError(e, { batchSize: job.config.batchSize, channels: job.config.space.channels, cells: job.config.space.cells, backend, memory });
+    // Reported once, in 'done': the run manager stores and shows it (an 'error' event as well stored it twice).
     await send({ type: 'done', status: 'failed', error: message, hint });
   }
   process.exit(0);
