@@ -1,31 +1,39 @@
-import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Dataset, ResultOf } from '../../shared/api';
 import type { SearchConfig } from '../../shared/config';
-import { loadIdxPair } from '../nas/data/idx';
-import { classCounts, type ImageSet } from '../nas/data/image-set';
+import { ConflictError, NotFoundError, UserError } from '../app-errors';
+import { DatasetFileError } from '../nas/data/errors';
 import { findIdxPair } from '../nas/data/mnist-family';
 import { defaultDemoDatasetDir } from '../nas/data/resources';
-import { DEBIAN_FASHION_MNIST, type DataReference } from '../nas/job';
+import { scanIdxFile } from '../nas/data/idx-stream';
+import { DEBIAN_FASHION_MNIST } from '../nas/data/system-datasets';
+import type { DataReference } from '../nas/job';
 import type { Store } from '../store/store';
+import { checksumFiles, inspectSet, removeStaleImports, stageImport, type DatasetFiles, type SetFacts } from './dataset-import';
 
-// Datasets the app remembers. Imported files are validated in full (an IDX file that is truncated or whose
-// labels do not match is refused with the reason) and copied into the data folder, so a run never depends on
-// a file the user later moves. Debian's system-wide Fashion-MNIST is referenced in place.
+// Datasets the app remembers. Imported files are checked, copied by role and validated in full
+// (dataset-import.ts) before they join the list, so a run never depends on a file the user later moves.
+// Debian's system-wide Fashion-MNIST is validated and referenced in place. Re-importing the same files
+// (same checksum) answers with the dataset already there.
 
-interface Location {
-  trainImages: string;
-  trainLabels: string;
-  testImages?: string;
-  testLabels?: string;
-}
+type Location = DatasetFiles;
+export type ImportOutcome = ResultOf<'datasets.import'>;
 
 export class DatasetsService {
+  private readonly datasetsDir: string;
+  /** Imports run one at a time, so two imports of the same files cannot both pass the duplicate check. */
+  private queue: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly store: Store,
     private readonly dataDir: string,
-  ) {}
+  ) {
+    this.datasetsDir = join(dataDir, 'datasets');
+    // First in the queue: temporary folders of an import a crash interrupted go before any new import starts.
+    this.queue = removeStaleImports(this.datasetsDir);
+  }
 
   list(): Dataset[] {
     return this.store.datasets.list();
@@ -38,65 +46,65 @@ export class DatasetsService {
     ];
   }
 
-  importBuiltin(which: 'demo' | 'fashion-mnist'): Dataset {
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(work, work);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  importBuiltin(which: 'demo' | 'fashion-mnist'): Promise<ImportOutcome> {
     const name = which === 'demo' ? 'Fashion-MNIST demo' : 'Fashion-MNIST';
-    const existing = this.store.datasets.findByName(name);
-    if (existing) return existing;
-    const dir = which === 'demo' ? defaultDemoDatasetDir() : DEBIAN_FASHION_MNIST;
-    if (!existsSync(dir)) {
-      throw new Error(
-        which === 'demo'
-          ? `The built-in demo dataset is missing from this installation (${dir}). Reinstall NAS Studio.`
-          : `Fashion-MNIST is not installed (${dir}). Install Debian's package: sudo apt-get install dataset-fashion-mnist.`,
-      );
-    }
-    const train = findIdxPair(dir, 'train');
-    const test = findIdxPair(dir, 'test');
-    const location: Location = { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
-    // The demo set ships inside the app and is small: copy it so the history survives an app update.
-    return this.register(name, which === 'demo' ? this.copyInto(name, location) : location);
-  }
-
-  import(args: { name: string; trainImages: string; trainLabels: string; testImages?: string; testLabels?: string }): Dataset {
-    if (this.store.datasets.findByName(args.name)) throw new Error(`A dataset named '${args.name}' already exists; choose another name.`);
-    if (Boolean(args.testImages) !== Boolean(args.testLabels)) throw new Error('Give both test files (images and labels) or neither.');
-    for (const p of [args.trainImages, args.trainLabels, args.testImages, args.testLabels]) {
-      if (p && !existsSync(p)) throw new Error(`File not found: ${p}. Check the path (it is read on the machine that runs NAS Studio).`);
-    }
-    return this.register(args.name, this.copyInto(args.name, args));
-  }
-
-  private copyInto(name: string, loc: Location): Location {
-    // Validate before copying anything, so a bad file leaves no trace.
-    loadIdxPair(loc.trainImages, loc.trainLabels);
-    if (loc.testImages && loc.testLabels) loadIdxPair(loc.testImages, loc.testLabels);
-    const dir = join(this.dataDir, 'datasets', `${Date.now()}-${name.replace(/[^a-z0-9_-]+/gi, '_')}`);
-    mkdirSync(dir, { recursive: true });
-    const copy = (p?: string) => {
-      if (!p) return undefined;
-      const target = join(dir, basename(p));
-      copyFileSync(p, target);
-      return target;
-    };
-    return { trainImages: copy(loc.trainImages)!, trainLabels: copy(loc.trainLabels)!, testImages: copy(loc.testImages), testLabels: copy(loc.testLabels) };
-  }
-
-  private register(name: string, loc: Location): Dataset {
-    const train = loadIdxPair(loc.trainImages, loc.trainLabels);
-    const test = loc.testImages && loc.testLabels ? loadIdxPair(loc.testImages, loc.testLabels, { classes: train.classes }) : null;
-    const hash = createHash('sha256');
-    for (const p of [loc.trainImages, loc.trainLabels, loc.testImages, loc.testLabels]) if (p) hash.update(readFileSync(p));
-    return this.store.datasets.add({
-      name,
-      format: 'idx',
-      location: JSON.stringify(loc),
-      shape: [train.height, train.width, train.channels],
-      classes: train.classes,
-      trainCount: train.count,
-      testCount: test?.count ?? 0,
-      classCounts: classCounts(train),
-      checksum: hash.digest('hex'),
+    return this.serial(async () => {
+      const existing = this.store.datasets.findByName(name);
+      if (existing) return { ...existing, alreadyImported: true };
+      const dir = which === 'demo' ? defaultDemoDatasetDir() : DEBIAN_FASHION_MNIST;
+      if (!existsSync(dir)) {
+        throw new Error(
+          which === 'demo'
+            ? `The built-in demo dataset is missing from this installation (${dir}). Reinstall NAS Studio.`
+            : `Fashion-MNIST is not installed (${dir}). Install Debian's package: sudo apt-get install dataset-fashion-mnist.`,
+        );
+      }
+      const train = findIdxPair(dir, 'train');
+      const test = findIdxPair(dir, 'test');
+      const files: DatasetFiles = { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
+      // The demo set ships inside the app and is small: copy it so the history survives an app update.
+      if (which === 'demo') return this.importCopy(name, files);
+      const [facts, checksum] = [await inspectSet(files), await checksumFiles(files)];
+      const same = this.store.datasets.findByChecksum(checksum);
+      if (same) return { ...same, alreadyImported: true };
+      return { ...this.register(name, files, facts, checksum), alreadyImported: false };
     });
+  }
+
+  import(args: { name: string; trainImages: string; trainLabels: string; testImages?: string; testLabels?: string }): Promise<ImportOutcome> {
+    if (Boolean(args.testImages) !== Boolean(args.testLabels)) {
+      return Promise.reject(new UserError('testImages, testLabels: give both test files (images and labels) or neither.'));
+    }
+    const { name, ...files } = args;
+    return this.serial(() => this.importCopy(name, files));
+  }
+
+  private async importCopy(name: string, sources: DatasetFiles): Promise<ImportOutcome> {
+    const staged = await stageImport(sources, this.datasetsDir);
+    try {
+      const same = this.store.datasets.findByChecksum(staged.checksum);
+      if (same) return { ...same, alreadyImported: true };
+      if (this.store.datasets.findByName(name)) throw new ConflictError(`name: a dataset named '${name}' already exists with other files; choose another name.`);
+      const files = await staged.commit(join(this.datasetsDir, `${Date.now()}-${name.replace(/[^a-z0-9_-]+/gi, '_')}`));
+      try {
+        return { ...this.register(name, files, staged.facts, staged.checksum), alreadyImported: false };
+      } catch (e) {
+        await rm(dirname(files.trainImages), { recursive: true, force: true });
+        throw e;
+      }
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  private register(name: string, loc: Location, facts: SetFacts, checksum: string): Dataset {
+    return this.store.datasets.add({ name, format: 'idx', location: JSON.stringify(loc), ...facts, checksum });
   }
 
   delete(id: number): void {
@@ -107,37 +115,40 @@ export class DatasetsService {
     if (loc.trainImages.startsWith(join(this.dataDir, 'datasets'))) rmSync(join(loc.trainImages, '..'), { recursive: true, force: true });
   }
 
-  samples(id: number, perClass: number): ResultOf<'datasets.samples'> {
-    const set = this.load(id);
+  /** A few training images per class, read without blocking (the files may be Fashion-MNIST's 47 MB). */
+  async samples(id: number, perClass: number): Promise<ResultOf<'datasets.samples'>> {
+    const loc = JSON.parse(this.require(id).location) as Location;
+    const images = await scanIdxFile(loc.trainImages, { keepData: true });
+    const labels = await scanIdxFile(loc.trainLabels, { keepData: true });
+    const [count, height, width] = images.dims;
+    const size = images.dataBytes / count;
+    if (labels.dims[0] !== count) throw new DatasetFileError(loc.trainLabels, `holds ${labels.dims[0]} labels for ${count} images`, 'Delete the dataset and import it again.');
     const out: ResultOf<'datasets.samples'> = [];
-    const taken = new Array<number>(set.classes).fill(0);
-    const size = set.height * set.width * set.channels;
-    for (let i = 0; i < set.count && out.length < perClass * set.classes; i++) {
-      const c = set.labels[i];
-      if (taken[c] >= perClass) continue;
-      taken[c]++;
-      const px = set.images.subarray(i * size, (i + 1) * size);
-      out.push({ label: c, width: set.width, height: set.height, pixels: Buffer.from(px).toString('base64') });
+    const taken = new Map<number, number>();
+    for (let i = 0; i < count && out.length < perClass * 256; i++) {
+      const c = labels.data![i];
+      if ((taken.get(c) ?? 0) >= perClass) continue;
+      taken.set(c, (taken.get(c) ?? 0) + 1);
+      const px = images.data!.subarray(i * size, (i + 1) * size);
+      out.push({ label: c, width, height, pixels: Buffer.from(px).toString('base64') });
     }
     return out.sort((a, b) => a.label - b.label);
   }
 
-  private load(id: number): ImageSet {
-    const loc = JSON.parse(this.require(id).location) as Location;
-    return loadIdxPair(loc.trainImages, loc.trainLabels);
-  }
-
   private require(id: number): Dataset {
     const d = this.store.datasets.get(id);
-    if (!d) throw new Error(`There is no dataset ${id}.`);
+    if (!d) throw new NotFoundError(`There is no dataset ${id}.`);
     return d;
   }
 
   /** The files behind a run's dataset (its config holds the dataset id). */
   resolve(config: SearchConfig): { ref: DataReference; id: number; name: string } {
-    const id = Number(config.dataset);
-    const d = Number.isInteger(id) ? this.store.datasets.get(id) : null;
-    if (!d) throw new Error(`Dataset ${config.dataset} is not in the dataset list (never imported, or deleted since). Import it on the Datasets page and start the run again.`);
+    // Only a plain decimal id: Number() would also take "0x1", "1e0" or " 1 " as dataset 1.
+    if (!/^[1-9][0-9]{0,14}$/.test(config.dataset)) {
+      throw new UserError(`dataset: must be a number, the id of a dataset in the list; got ${JSON.stringify(config.dataset)}.`, 'Pick the dataset on the Datasets page or from datasets.list.');
+    }
+    const d = this.store.datasets.get(Number(config.dataset));
+    if (!d) throw new NotFoundError(`Dataset ${config.dataset} is not in the dataset list (never imported, or deleted since). Import it on the Datasets page and start the run again.`);
     const loc = JSON.parse(d.location) as Location;
     return { ref: { trainImages: loc.trainImages, trainLabels: loc.trainLabels, name: d.name }, id: d.id, name: d.name };
   }

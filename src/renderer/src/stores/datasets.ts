@@ -36,15 +36,20 @@ export const useDatasetsStore = defineStore('datasets', () => {
     else list.value.push(d);
   }
 
+  /** Adds an import's dataset to the list and says whether it was new or already there. */
+  function settle(result: ResultOf<'datasets.import'>): Dataset {
+    const { alreadyImported, ...d } = result;
+    upsert(d);
+    const notify = useNotifyStore();
+    if (alreadyImported) notify.info(`These files are already in your datasets as “${d.name}”.`);
+    else notify.success(`Imported ${d.name}.`);
+    return d;
+  }
+
   async function importBuiltin(which: BuiltinDataset['which']): Promise<Dataset | null> {
     importing.value = which;
     try {
-      const d = await api().invoke('datasets.importBuiltin', { which });
-      // The server returns the existing entry when this dataset was imported before.
-      const already = list.value.some((x) => x.id === d.id);
-      upsert(d);
-      useNotifyStore().success(already ? `${d.name} is already in your datasets.` : `Imported ${d.name}.`);
-      return d;
+      return settle(await api().invoke('datasets.importBuiltin', { which }));
     } catch (err) {
       useNotifyStore().error(err, 'Import failed');
       return null;
@@ -57,10 +62,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
   async function importIdx(args: ArgsOf<'datasets.import'>): Promise<Dataset> {
     importing.value = 'idx';
     try {
-      const d = await api().invoke('datasets.import', args);
-      upsert(d);
-      useNotifyStore().success(`Imported ${d.name}.`);
-      return d;
+      return settle(await api().invoke('datasets.import', args));
     } finally {
       importing.value = null;
     }

@@ -1,0 +1,37 @@
+import type { Dataset } from '../../../../shared/api';
+
+// Small text helpers shared by the Datasets view's parts.
+
+/** The location may be a path or a JSON object of paths (IDX: train/test images and labels), one per line. */
+export function locationText(loc: string): string {
+  if (!loc.startsWith('{')) return loc;
+  try {
+    const o = JSON.parse(loc) as Record<string, unknown>;
+    const paths = Object.values(o).filter((v): v is string => typeof v === 'string');
+    return paths.length ? paths.join('\n') : loc;
+  } catch {
+    return loc;
+  }
+}
+
+export function firstPath(loc: string): string {
+  return locationText(loc).split('\n')[0];
+}
+
+export function maxCount(d: Dataset): number {
+  return Math.max(1, ...d.classCounts);
+}
+
+/** Smallest class over largest class, as a percentage. */
+export function balance(d: Dataset): string {
+  if (!d.classCounts.length) return '—';
+  const min = Math.min(...d.classCounts);
+  const max = Math.max(...d.classCounts);
+  return max === 0 ? '—' : `${((min / max) * 100).toFixed(0)}%`;
+}
+
+/** "3 · Dress" where the set has class names, else "3". */
+export function classLabel(d: Dataset, label: number): string {
+  const name = d.classNames?.[label];
+  return name ? `${label} · ${name}` : String(label);
+}
