@@ -1,15 +1,17 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { randomBytes, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { API_PREFIX, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../shared/transport';
-import { UserError, createApp, type NasApp } from './app';
+import { API_PREFIX, EVENTS_PATH, TOKEN_QUERY } from '../shared/transport';
+import { createApp, type NasApp } from './app';
+import { UserError, statusOf } from './app-errors';
 import { defaultDataDir } from './data-dir';
+import { AccessGate, loadToken, sessionCookie } from './server-access';
 
 // Headless mode: the same handlers as the Electron IPC, over HTTP (requests) and Server-Sent Events (live
-// events), plus the built renderer. Bound to 127.0.0.1 by default; every API call needs the access token.
+// events), plus the built renderer. Bound to 127.0.0.1 by default; every API call needs the access token
+// (server-access.ts: Host and Origin checks, header token for scripts, session cookie for the browser).
 
 const here = dirname(fileURLToPath(import.meta.url));
 const MIME: Record<string, string> = {
@@ -32,6 +34,8 @@ export interface ServerOptions {
   dataDir: string;
   rendererDir?: string;
   trainerScript?: string;
+  /** Replace the stored access token: links and cookies with the old one stop working. */
+  newToken?: boolean;
 }
 
 export interface RunningServer {
@@ -41,20 +45,14 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-function loadToken(dataDir: string): string {
-  const file = join(dataDir, 'server-token');
-  if (existsSync(file)) {
-    const t = readFileSync(file, 'utf8').trim();
-    if (/^[0-9a-f]{32,}$/.test(t)) return t;
-  }
-  const t = randomBytes(24).toString('hex');
-  writeFileSync(file, t, { mode: 0o600 });
-  return t;
-}
+const NO_TOKEN = {
+  error: 'Missing or wrong access token.',
+  hint: 'Open the URL printed by `npm run serve` (it ends in ?token=…); scripts send the token in the x-nas-token header.',
+};
 
-function send(res: ServerResponse, status: number, body: unknown): void {
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const data = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers });
   res.end(data);
 }
 
@@ -77,13 +75,7 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const rendererDir = o.rendererDir ?? join(here, '..', 'renderer');
   const app = createApp({ dataDir: o.dataDir, mode: 'headless', trainerScript: o.trainerScript ?? join(here, 'trainer.js') });
-  const token = loadToken(o.dataDir);
-  const tokenBuf = Buffer.from(token);
-  const authorised = (req: IncomingMessage, url: URL) => {
-    const given = (req.headers[TOKEN_HEADER] as string | undefined) ?? url.searchParams.get(TOKEN_QUERY) ?? '';
-    const b = Buffer.from(given);
-    return b.length === tokenBuf.length && timingSafeEqual(b, tokenBuf);
-  };
+  const token = loadToken(o.dataDir, { rotate: o.newToken });
   const sseClients = new Set<ServerResponse>();
   const unsubscribe = app.onPush((e) => {
     const line = `data: ${JSON.stringify(e)}\n\n`;
@@ -94,37 +86,56 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   }, 15000);
   heartbeat.unref();
 
+  let gate: AccessGate | null = null; // known once listening (port 0 = any free port)
+
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     try {
-      if (url.pathname === EVENTS_PATH) {
-        if (!authorised(req, url)) return send(res, 401, { error: 'Missing or wrong access token. Open the URL printed by `npm run serve`.' });
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
-        res.write(': connected\n\n');
-        sseClients.add(res);
-        req.on('close', () => sseClients.delete(res));
-        return;
-      }
+      if (!gate) return send(res, 503, { error: 'The server is starting; try again in a moment.' });
+      const foreign = gate.foreignRequest(req);
+      if (foreign) return send(res, 403, { error: foreign });
       if (url.pathname.startsWith(API_PREFIX)) {
-        if (!authorised(req, url)) return send(res, 401, { error: 'Missing or wrong access token. Open the URL printed by `npm run serve`.' });
-        if (req.method !== 'POST') return send(res, 405, { error: 'Use POST for API requests.' });
+        const method = url.pathname === EVENTS_PATH ? 'GET' : 'POST';
+        if (req.method !== method) return send(res, 405, { error: `Use ${method} for ${url.pathname}.` }, { allow: method });
+        if (!gate.authorised(req)) {
+          // The URL token only opens the page; the page then holds the session cookie.
+          const inUrl = url.searchParams.has(TOKEN_QUERY);
+          return send(res, 401, inUrl ? { ...NO_TOKEN, error: 'The access token is not accepted in the URL of API requests.' } : NO_TOKEN);
+        }
+        if (url.pathname === EVENTS_PATH) return openEventStream(req, res);
         const channel = url.pathname.slice(API_PREFIX.length);
         const result = await app.invoke(channel, await readJson(req));
         return send(res, 200, result);
       }
-      return serveStatic(rendererDir, url.pathname, res);
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        return send(res, 405, { error: `${req.method} is not allowed here; the app's pages are read with GET.` }, { allow: 'GET, HEAD' });
+      }
+      if (url.searchParams.has(TOKEN_QUERY)) return openSession(gate, url, res);
+      return serveStatic(rendererDir, url.pathname, req.method === 'HEAD', res);
     } catch (e) {
       const err = e as Error & { hint?: string };
-      const status = e instanceof UserError ? 400 : 422;
-      send(res, status, { error: err.message, ...(err.hint ? { hint: err.hint } : {}) });
+      const status = statusOf(e);
+      if (status >= 500) process.stderr.write(`nas-studio serve: ${req.method} ${url.pathname} failed: ${err.stack ?? err.message}\n`);
+      const hint = err.hint ?? (status >= 500 ? 'This is a fault in the server, not in your request; the server log has the details.' : undefined);
+      if (!res.headersSent) send(res, status, { error: err.message || 'Internal server error.', ...(hint ? { hint } : {}) });
+      else res.end();
     }
   });
+
+  function openEventStream(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store', connection: 'keep-alive' });
+    res.write(': connected\n\n');
+    sseClients.add(res);
+    req.on('close', () => sseClients.delete(res));
+  }
+
   await new Promise<void>((resolveListen, reject) => {
     server.once('error', reject);
     server.listen(o.port, o.host, () => resolveListen());
   });
   const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : o.port;
+  gate = new AccessGate(o.host, port, token);
   return {
     url: `http://${o.host}:${port}/?${TOKEN_QUERY}=${token}`,
     token,
@@ -139,7 +150,31 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   };
 }
 
-function serveStatic(root: string, pathname: string, res: ServerResponse): void {
+/**
+ * The printed URL's `?token=`: a right token becomes the session cookie and the browser is sent on to the
+ * same address without it (303), so the token leaves the address bar and the history.
+ */
+function openSession(gate: AccessGate, url: URL, res: ServerResponse): void {
+  const given = url.searchParams.get(TOKEN_QUERY);
+  if (!gate.matches(given)) {
+    res.writeHead(401, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' });
+    res.end(
+      'This link holds a wrong or old access token.\n' +
+        'Open the URL the NAS Studio server printed when it started (after `npm run serve -- --new-token`, only the new one works).\n',
+    );
+    return;
+  }
+  url.searchParams.delete(TOKEN_QUERY);
+  res.writeHead(303, {
+    location: `${url.pathname}${url.search}`,
+    'set-cookie': sessionCookie(gate.port, given!),
+    'cache-control': 'no-store',
+    'referrer-policy': 'no-referrer',
+  });
+  res.end();
+}
+
+function serveStatic(root: string, pathname: string, headOnly: boolean, res: ServerResponse): void {
   const rel = normalize(decodeURIComponent(pathname)).replace(/^([/\\])+/, '');
   let file = resolve(root, rel || 'index.html');
   if (!file.startsWith(resolve(root) + sep) && file !== resolve(root)) return send(res, 403, { error: 'Forbidden.' });
@@ -151,8 +186,9 @@ function serveStatic(root: string, pathname: string, res: ServerResponse): void 
     'content-security-policy': CSP,
     'x-content-type-options': 'nosniff',
     'cache-control': ext === '.html' ? 'no-store' : 'max-age=3600',
+    'referrer-policy': 'no-referrer',
   });
-  res.end(readFileSync(file));
+  res.end(headOnly ? undefined : readFileSync(file));
 }
 
 function port(value: string): number {
@@ -167,24 +203,28 @@ async function main(): Promise<void> {
     .option('--port <n>', 'port (0 = any free port)', port, 5174)
     .option('--host <host>', 'interface to bind (keep 127.0.0.1 unless you know why)', '127.0.0.1')
     .option('--data-dir <dir>', 'data folder (default: $NAS_STUDIO_DATA or the per-user app data folder)')
+    .option('--new-token', 'replace the access token kept in the data folder; links and sessions with the old one stop working')
     .parse(process.argv);
-  const opts = program.opts<{ port: number; host: string; dataDir?: string }>();
+  const opts = program.opts<{ port: number; host: string; dataDir?: string; newToken?: boolean }>();
   const dataDir = resolve(opts.dataDir ?? process.env.NAS_STUDIO_DATA ?? defaultDataDir());
   let running: RunningServer;
   try {
-    running = await startServer({ port: opts.port, host: opts.host, dataDir });
+    running = await startServer({ port: opts.port, host: opts.host, dataDir, newToken: opts.newToken });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const msg = err.code === 'EADDRINUSE' ? `port ${opts.port} is in use; pass --port 0 for any free port, or another number.` : err.message;
     process.stderr.write(`nas-studio serve: ${msg}\n`);
     process.exit(1);
   }
+  if (opts.newToken) process.stdout.write('A new access token was made: links and browser sessions with the old one no longer work.\n');
   process.stdout.write(`NAS Studio is serving ${dataDir}\nOpen ${running.url}\n`);
   if (running.app.runs.interruptedRuns.length) {
     process.stdout.write(`Runs interrupted by an earlier stop: ${running.app.runs.interruptedRuns.join(', ')} (open them to resume).\n`);
   }
   let stopping = false;
-  const shutdown = async () => {
+  const shutdown = async (signal: NodeJS.Signals) => {
+    // Tells `npm run serve` (scripts/serve.js) this signal arrived, so it does not send it a second time.
+    if (process.connected) process.send?.({ nasServe: 'signal', signal }, undefined, {}, () => {}); // a gone wrapper is fine
     if (stopping) {
       process.stdout.write('Stopping at once; the run resumes from its previous checkpoint.\n');
       process.exit(1);
@@ -201,6 +241,8 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  // The wrapper's IPC channel must not keep the server alive on its own.
+  process.channel?.unref();
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) void main();

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as sharedConfig from '../../src/shared/config';
 
 // Test support: the real built headless server (out/main/server.js) as a child process on a free port with a
 // temporary data folder, plus a tiny client for its HTTP API. `npm test` builds first; while developing, run
@@ -11,10 +12,17 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const SERVER_JS = join(ROOT, 'out', 'main', 'server.js');
 export const TRAINER_JS = join(ROOT, 'out', 'main', 'trainer.js');
+export const SERVE_JS = join(ROOT, 'scripts', 'serve.js');
 
-/** The smallest budget that still trains a real NB201 DARTS search on the demo set (~5 steps per epoch). */
+/**
+ * The smallest budget that still trains a real NB201 DARTS search on the demo set (~5 steps per epoch).
+ * Written flat (epochs, channels, … side by side, overrides likewise); where the config schema nests them
+ * (`space: {…}`, `strategy: {…}`), the schema's own upgrade of a flat config gives today's shape.
+ */
 export function demoConfig(datasetId: number, overrides: Record<string, unknown> = {}): Record<string, unknown> {
-  return { dataset: String(datasetId), epochs: 2, trainLimit: 300, channels: 4, cells: 1, batchSize: 32, ...overrides };
+  const flat = { space: 'nb201', strategy: 'darts', dataset: String(datasetId), epochs: 2, trainLimit: 300, channels: 4, cells: 1, batchSize: 32, ...overrides };
+  const upgrade = (sharedConfig as unknown as { upgradeStoredConfig?: (c: unknown) => unknown }).upgradeStoredConfig;
+  return (upgrade ? upgrade(flat) : flat) as Record<string, unknown>;
 }
 
 export function requireBuild(): void {
@@ -39,7 +47,7 @@ export class ApiCallError extends Error {
 }
 
 export interface ServerProcess {
-  /** The URL printed at start-up, token included. */
+  /** The URL printed at start-up, token included (opening it sets the session cookie). */
   url: string;
   origin: string;
   token: string;
@@ -49,19 +57,29 @@ export interface ServerProcess {
   call<T = any>(channel: string, args?: unknown): Promise<T>;
   /** POSTs and returns status + parsed body without throwing. */
   raw(channel: string, args?: unknown): Promise<{ status: number; body: any }>;
+  /** The server's pid: `pid` itself, or the wrapper's child when started through scripts/serve.js. */
+  serverPid(): number | undefined;
   /** Pids of the server's direct children (the trainer process while a run trains). */
   childPids(): number[];
   /** SIGTERM (graceful: pauses a running search) and waits for exit. */
   stop(): Promise<void>;
   /** Ctrl+C in a terminal: SIGINT to the server's whole process group; resolves with the exit code. */
   interrupt(): Promise<number | null>;
-  /** SIGKILL the server (a crash), and its trainer child too (orphans would keep training). */
+  /** SIGKILL the server (a crash), and its trainer child too (orphans would keep training); waits for `proc` to exit. */
   crash(): Promise<void>;
 }
 
-export async function startServer(dataDir: string, { timeoutMs = 30_000 } = {}): Promise<ServerProcess> {
+export interface StartOptions {
+  timeoutMs?: number;
+  /** More command-line options, e.g. ['--new-token']. */
+  args?: string[];
+  /** Start it the way a person does, through `npm run serve`'s wrapper (scripts/serve.js), not server.js. */
+  viaServeScript?: boolean;
+}
+
+export async function startServer(dataDir: string, { timeoutMs = 30_000, args = [], viaServeScript = false }: StartOptions = {}): Promise<ServerProcess> {
   requireBuild();
-  const proc = spawn(process.execPath, [SERVER_JS, '--port', '0', '--data-dir', dataDir], {
+  const proc = spawn(process.execPath, [viaServeScript ? SERVE_JS : SERVER_JS, '--port', '0', '--data-dir', dataDir, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NAS_STUDIO_DATA: dataDir },
@@ -100,9 +118,10 @@ export async function startServer(dataDir: string, { timeoutMs = 30_000 } = {}):
     const text = await res.text();
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
-  const childPids = () => {
+  const childrenOf = (pid: number | undefined): number[] => {
+    if (pid === undefined) return [];
     try {
-      return execFileSync('ps', ['--ppid', String(proc.pid), '-o', 'pid='], { encoding: 'utf8' })
+      return execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' })
         .split('\n')
         .map((s) => Number(s.trim()))
         .filter((n) => n > 0);
@@ -110,6 +129,8 @@ export async function startServer(dataDir: string, { timeoutMs = 30_000 } = {}):
       return []; // ps exits 1 when there is no child
     }
   };
+  const serverPid = () => (viaServeScript ? childrenOf(proc.pid)[0] : proc.pid);
+  const childPids = () => childrenOf(serverPid());
   return {
     url,
     origin,
@@ -123,6 +144,7 @@ export async function startServer(dataDir: string, { timeoutMs = 30_000 } = {}):
       if (r.status !== 200) throw new ApiCallError(r.status, r.body ?? {}, channel);
       return r.body;
     },
+    serverPid,
     childPids,
     async stop() {
       if (proc.exitCode !== null || proc.signalCode !== null) return;
@@ -137,8 +159,10 @@ export async function startServer(dataDir: string, { timeoutMs = 30_000 } = {}):
     },
     async crash() {
       const kids = childPids();
+      const server = serverPid();
       if (proc.exitCode === null && proc.signalCode === null) {
-        proc.kill('SIGKILL');
+        // Through the wrapper, the server dies and the wrapper then exits on its own.
+        if (server !== undefined) process.kill(server, 'SIGKILL');
         await exited;
       }
       for (const k of kids) {
