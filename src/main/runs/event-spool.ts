@@ -97,7 +97,7 @@ export class PendingWrites {
   }
 
   private write(runId: number, record: SpoolRecord, restoreStatus: 'always' | 'if-running'): void {
-    const run = this.store.runs.get(runId);
+    const run = this.store.runs.summary(runId); // the status only: no need to parse the stored config
     if (!run) throw new Error(`run ${runId} no longer exists`);
     if (record.events?.length) this.store.ingest(runId, this.notYetStored(runId, record), record.time);
     if (record.status && (restoreStatus === 'always' || run.status === 'running')) {
