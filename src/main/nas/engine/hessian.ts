@@ -231,3 +231,17 @@ export function alphaHvp(
   };
   return { dim, hvp, calls: () => calls };
 }
+
+/**
+ * λ_max of ∇²_α L + λ_α·I over the undecided rows (§4.1): `alphaHvp` + `powerIteration`. `gradient` should be
+ * the α gradient of the validation loss on one fixed batch in training mode without BN statistics updates.
+ */
+export function estimateLambdaMax(
+  blocks: readonly AlphaBlock[],
+  gradient: AlphaGradient,
+  options: PowerIterationOptions & { step?: number; weightDecay?: number },
+): PowerIterationResult & { dim: number; gradientCalls: number } {
+  const { dim, hvp, calls } = alphaHvp(blocks, gradient, { step: options.step, weightDecay: options.weightDecay });
+  const result = powerIteration(hvp, dim, options);
+  return { ...result, dim, gradientCalls: calls() };
+}

@@ -14,6 +14,7 @@ import { initBackend } from '../../../../src/main/nas/engine/backend';
 import {
   DEFAULT_HVP_STEP,
   alphaHvp,
+  estimateLambdaMax,
   explicitHessian,
   jacobiEigenvalues,
   powerIteration,
@@ -199,6 +200,11 @@ describe('HVP of a tiny NAS-Bench-201 supernet (C = 4, 1 cell, 8×8 input, batch
     expect(frobenius(minus(h, ref)) / frobenius(ref)).toBeLessThan(0.1);
     const power = powerIteration(chosen.hvp, chosen.dim, { iters: 100, tol: 1e-4, rng: new Rng(8) });
     expect(relative(power.lambdaMax, refTop)).toBeLessThan(0.02);
+    // The app's setting (≤ 30 products, stop at a 1e-3 relative change) with the α weight decay folded in.
+    const indicator = estimateLambdaMax([{ variable: alpha, rows: [0, 1, 2, 3, 4, 5] }], gradient, { weightDecay: 1e-3, rng: new Rng(9) });
+    expect(indicator.dim).toBe(dim);
+    expect(indicator.gradientCalls).toBe(2 * indicator.iterations);
+    expect(relative(indicator.lambdaMax, refTop + 1e-3)).toBeLessThan(0.05);
 
     // Why the step is small: at r = 1e-2 the step crosses ReLU kinks and λ_max is off by more than 50 %.
     const coarse = alphaHvp([{ variable: alpha, rows: [0, 1, 2, 3, 4, 5] }], gradient, { step: 1e-2 });
