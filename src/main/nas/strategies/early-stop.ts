@@ -65,7 +65,12 @@ function localAverage(values: readonly number[], window: number): number | null 
  * current average is no jump up). With the defaults the first test is at the phase's 6th epoch and points
  * back to its 1st.
  */
-export function observeEigenvalue(state: EigenTrackerState, epoch: number, lambdaMax: number, options: EarlyStopOptions): EigenTrackerState {
+export function observeEigenvalue(
+  state: EigenTrackerState,
+  epoch: number,
+  lambdaMax: number,
+  options: EarlyStopOptions,
+): EigenTrackerState {
   const evFreq = options.evFreq ?? 1;
   if (state.stop) throw new Error(`The early stop already fired at epoch ${state.stop.epoch}; start a new tracker for the next phase.`);
   if (epoch < state.phaseStart) throw new Error(`Epoch ${epoch} is before this phase's start (${state.phaseStart}); start a new tracker after a rollback.`);

@@ -109,7 +109,12 @@ export interface SgasScores {
  * 0 and the argmax falls on the first candidate edge whatever α says. We do not replicate that quirk: with an
  * empty history the stability factor is left out, so that decision is made by Criterion 1.
  */
-export function edgeScores(probs: readonly (readonly number[])[], ops: readonly string[], history: readonly number[][][], criterion: SgasCriterion): SgasScores {
+export function edgeScores(
+  probs: readonly (readonly number[])[],
+  ops: readonly string[],
+  history: readonly number[][][],
+  criterion: SgasCriterion,
+): SgasScores {
   for (const [e, row] of probs.entries()) {
     if (row.length !== ops.length) throw new Error(`Edge ${e} has ${row.length} op weights for ${ops.length} ops (${ops.join(', ')}).`);
   }
