@@ -6,11 +6,11 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { classCounts } from '../nas/data/image-set';
 import { checkRegularFile, openRegularFile } from '../nas/data/file-checks';
-import { checkIdxPair, checkSameShape, type PairShape } from '../nas/data/idx-pair-checks';
+import { checkIdxPair, checkPairHeaders, checkSameShape, type PairShape } from '../nas/data/idx-pair-checks';
 import { scanIdxFile } from '../nas/data/idx-stream';
 
 export interface DatasetFiles {
@@ -46,9 +46,10 @@ function given(files: DatasetFiles): [Role, string][] {
 }
 
 async function scanPair(images: string, labels: string, shownAs: { images: string; labels: string }, classes?: number) {
-  const im = await scanIdxFile(images, { shownAs: shownAs.images });
-  const lb = await scanIdxFile(labels, { shownAs: shownAs.labels, keepData: true });
-  const shape = checkIdxPair({ path: shownAs.images, ...im }, { path: shownAs.labels, ...lb }, lb.data!, classes);
+  const im = { path: shownAs.images, ...(await scanIdxFile(images, { shownAs: shownAs.images })) };
+  // The labels are kept in memory: their header must match the images before any of them is read.
+  const lb = await scanIdxFile(labels, { shownAs: shownAs.labels, keepData: true, onHeader: (h) => checkPairHeaders(im, { path: shownAs.labels, ...h }) });
+  const shape = checkIdxPair(im, { path: shownAs.labels, ...lb }, lb.data!, classes);
   return { shape, labels: lb.data! };
 }
 
@@ -141,7 +142,7 @@ export async function stageImport(sources: DatasetFiles, datasetsDir: string): P
     const checksum = hash.digest('hex');
     const commit = async (finalDir: string): Promise<DatasetFiles> => {
       await rename(dir!, finalDir);
-      const moved = Object.fromEntries(given(files).map(([role, p]) => [role, join(finalDir, p.slice(dir!.length + 1))])) as unknown as DatasetFiles;
+      const moved = Object.fromEntries(given(files).map(([role, p]) => [role, join(finalDir, basename(p))])) as unknown as DatasetFiles;
       dir = null;
       return moved;
     };

@@ -70,7 +70,8 @@ export class DatasetsService {
       const files: DatasetFiles = { trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels };
       // The demo set ships inside the app and is small: copy it so the history survives an app update.
       if (which === 'demo') return this.importCopy(name, files);
-      const [facts, checksum] = [await inspectSet(files), await checksumFiles(files)];
+      const facts = await inspectSet(files);
+      const checksum = await checksumFiles(files);
       const same = this.store.datasets.findByChecksum(checksum);
       if (same) return { ...same, alreadyImported: true };
       return { ...this.register(name, files, facts, checksum), alreadyImported: false };
@@ -117,7 +118,8 @@ export class DatasetsService {
 
   /** A few training images per class, read without blocking (the files may be Fashion-MNIST's 47 MB). */
   async samples(id: number, perClass: number): Promise<ResultOf<'datasets.samples'>> {
-    const loc = JSON.parse(this.require(id).location) as Location;
+    const dataset = this.require(id);
+    const loc = JSON.parse(dataset.location) as Location;
     const images = await scanIdxFile(loc.trainImages, { keepData: true });
     const labels = await scanIdxFile(loc.trainLabels, { keepData: true });
     const [count, height, width] = images.dims;
@@ -125,7 +127,7 @@ export class DatasetsService {
     if (labels.dims[0] !== count) throw new DatasetFileError(loc.trainLabels, `holds ${labels.dims[0]} labels for ${count} images`, 'Delete the dataset and import it again.');
     const out: ResultOf<'datasets.samples'> = [];
     const taken = new Map<number, number>();
-    for (let i = 0; i < count && out.length < perClass * 256; i++) {
+    for (let i = 0; i < count && out.length < perClass * dataset.classes; i++) {
       const c = labels.data![i];
       if ((taken.get(c) ?? 0) >= perClass) continue;
       taken.set(c, (taken.get(c) ?? 0) + 1);

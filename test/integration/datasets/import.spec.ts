@@ -135,6 +135,21 @@ describe('dataset import', () => {
     expect(store.datasets.list()).toEqual([]);
   });
 
+  it('a labels header that does not match the images is refused before its labels are read into memory', async () => {
+    const files = demoAsSplitFolders(join(tmp.dir, 'download'));
+    // Declares a billion labels (1 GB) but holds four.
+    writeGz(files.trainLabels, Buffer.concat([labelsIdx([]).subarray(0, 4), Buffer.from([0x3b, 0x9a, 0xca, 0x00]), Buffer.from([1, 2, 3, 4])]));
+    const before = process.memoryUsage().arrayBuffers;
+    const e = await refusal(service.import({ name: 'x', ...files }));
+    expect(e.message).toContain(`${files.trainLabels}: holds 1000000000 labels but the images file ${files.trainImages} holds 3000 images`);
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(100 * 1024 ** 2);
+    // Images given as labels: refused from the header, not after keeping 2.3 MB of pixels as labels.
+    const swapped = await refusal(service.import({ name: 'x', ...files, trainLabels: files.testImages, testImages: undefined, testLabels: undefined }));
+    expect(swapped.message).toContain(`${files.testImages}: not a labels file`);
+    expect(swapped.message).toMatch(/swap/);
+    expect(entries()).toEqual([]);
+  });
+
   it('a name already used by other files is refused, the staged copy removed', async () => {
     await service.importBuiltin('demo');
     const e = await refusal(

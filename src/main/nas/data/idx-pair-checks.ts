@@ -19,11 +19,8 @@ export interface PairShape {
   classes: number;
 }
 
-/**
- * Checks kinds, counts and label range of an images file and its labels. `classes` defaults to the largest
- * label + 1; when given, every label must be below it.
- */
-export function checkIdxPair(images: IdxFacts, labels: IdxFacts, labelValues: Uint8Array, classes?: number): PairShape {
+/** Checks kinds and counts of an images file and its labels file from their headers alone. */
+export function checkPairHeaders(images: IdxFacts, labels: IdxFacts): Omit<PairShape, 'classes'> {
   if (images.type !== 'uint8' || (images.dims.length !== 3 && images.dims.length !== 4)) {
     const swapped = images.type === 'uint8' && images.dims.length === 1;
     throw new DatasetFileError(
@@ -51,6 +48,15 @@ export function checkIdxPair(images: IdxFacts, labels: IdxFacts, labelValues: Ui
       'Pick the labels file that belongs to these images (train with train, test with test).',
     );
   }
+  return { count, height, width, channels };
+}
+
+/**
+ * Checks kinds, counts and label range of an images file and its labels. `classes` defaults to the largest
+ * label + 1; when given, every label must be below it.
+ */
+export function checkIdxPair(images: IdxFacts, labels: IdxFacts, labelValues: Uint8Array, classes?: number): PairShape {
+  const { count, height, width, channels } = checkPairHeaders(images, labels);
   let maxLabel = 0;
   for (let i = 0; i < labelValues.length; i++) if (labelValues[i] > maxLabel) maxLabel = labelValues[i];
   if (classes === undefined) return { count, height, width, channels, classes: maxLabel + 1 };

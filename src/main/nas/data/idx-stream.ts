@@ -1,6 +1,7 @@
 // Streamed IDX reading for imports: the file is read in chunks (gzip decompressed by a zlib stream) on
 // Node's thread pool, so the server keeps answering meanwhile, and reading stops as soon as the data runs past
 // what the header declares, so a small gzip that expands to gigabytes costs a few kilobytes.
+import type { FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { DatasetFileError } from './errors';
@@ -18,9 +19,11 @@ export interface ScanOptions {
   shownAs?: string;
   /** Keep the data part in memory (labels, sample images); otherwise it is only counted. */
   keepData?: boolean;
+  /** Called with the header before any data is read or kept; throw to refuse the file early. */
+  onHeader?: (header: IdxHeader) => void;
 }
 
-async function startsWithGzipMagic(handle: import('node:fs/promises').FileHandle): Promise<boolean> {
+async function startsWithGzipMagic(handle: FileHandle): Promise<boolean> {
   const head = Buffer.alloc(2);
   const { bytesRead } = await handle.read(head, 0, 2, 0);
   return bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
@@ -38,8 +41,7 @@ export async function scanIdxFile(path: string, options: ScanOptions = {}): Prom
     raw = handle.createReadStream({ start: 0, end: size - 1, autoClose: false });
     source = gzip ? raw.pipe(createGunzip()) : raw;
     if (gzip) raw.on('error', (e) => source!.destroy(e));
-    const scan = await consume(source, shownAs, gzip, options.keepData ?? false);
-    return scan;
+    return await consume(source, shownAs, gzip, options);
   } finally {
     source?.destroy();
     raw?.destroy();
@@ -47,7 +49,7 @@ export async function scanIdxFile(path: string, options: ScanOptions = {}): Prom
   }
 }
 
-async function consume(source: Readable, file: string, gzip: boolean, keepData: boolean): Promise<IdxScan> {
+async function consume(source: Readable, file: string, gzip: boolean, { keepData = false, onHeader }: ScanOptions): Promise<IdxScan> {
   let headerBuf = Buffer.alloc(0);
   let header: IdxHeader | null = null;
   let data: Uint8Array | null = null;
@@ -68,6 +70,7 @@ async function consume(source: Readable, file: string, gzip: boolean, keepData: 
       headerBuf = Buffer.concat([headerBuf, chunk]);
       header = parseIdxHeader(file, headerBuf, false, !gzip && /\.gz$/i.test(file));
       if (header) {
+        onHeader?.(header);
         if (keepData) data = new Uint8Array(header.dataBytes);
         take(headerBuf.subarray(header.headerBytes));
         headerBuf = Buffer.alloc(0);
@@ -80,7 +83,10 @@ async function consume(source: Readable, file: string, gzip: boolean, keepData: 
     }
     throw new DatasetFileError(file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'Check the path and the disk.');
   }
-  if (!header) header = parseIdxHeader(file, headerBuf, true, !gzip && /\.gz$/i.test(file))!;
+  if (!header) {
+    header = parseIdxHeader(file, headerBuf, true, !gzip && /\.gz$/i.test(file))!;
+    onHeader?.(header);
+  }
   checkDataLength(file, header, received);
   return { ...header, gzip, data };
 }
