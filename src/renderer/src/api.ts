@@ -1,6 +1,6 @@
 import type { ArgsOf, Channel, NasApi, PushEvent, ResultOf } from '../../shared/api';
 import { PushEventSchema } from '../../shared/api';
-import { API_PREFIX, EVENTS_PATH, TOKEN_HEADER, TOKEN_QUERY } from '../../shared/transport';
+import { API_PREFIX, EVENTS_PATH } from '../../shared/transport';
 
 // The one way the renderer reaches main: `window.nas` under Electron (the preload bridge), otherwise an
 // HTTP + Server-Sent Events client for the headless server. Both implement `NasApi`.
@@ -19,23 +19,9 @@ export class ApiError extends Error {
 
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
 
-const TOKEN_KEY = 'nas-studio.token';
-
-/** The access token from `?token=` in the page URL, kept in sessionStorage across reloads and hash routes. */
-export function readToken(): string {
-  let fromUrl: string | null = null;
-  try {
-    fromUrl = new URL(window.location.href).searchParams.get(TOKEN_QUERY);
-  } catch {
-    fromUrl = null;
-  }
-  try {
-    if (fromUrl) sessionStorage.setItem(TOKEN_KEY, fromUrl);
-    return fromUrl ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
-  } catch {
-    return fromUrl ?? '';
-  }
-}
+// Authentication is the server's session cookie (HttpOnly, SameSite=Strict), set when the printed
+// `?token=` URL is opened; fetch and EventSource send it on their own for same-origin requests, so no script
+// here ever sees the token.
 
 function apiBase(): string {
   // Requests go to the page's own origin (connect-src 'self').
@@ -52,14 +38,13 @@ export class HttpNasApi implements NasApi {
   private state: ConnectionState = 'connecting';
   private everOpened = false;
 
-  constructor(private readonly token: string) {}
-
   async invoke<K extends Channel>(channel: K, args: ArgsOf<K>): Promise<ResultOf<K>> {
     let res: Response;
     try {
       res = await fetch(`${apiBase()}${API_PREFIX}${channel}`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', [TOKEN_HEADER]: this.token },
+        headers: { 'content-type': 'application/json' },
+        credentials: 'same-origin',
         body: JSON.stringify(args ?? {}),
       });
     } catch (err) {
@@ -83,13 +68,13 @@ export class HttpNasApi implements NasApi {
         typeof b.error === 'string' && b.error
           ? b.error
           : res.status === 401 || res.status === 403
-            ? 'Access denied: the page URL has no valid token.'
+            ? 'Access denied: this browser has no valid session with the server.'
             : `Request ${channel} failed (HTTP ${res.status}).`;
       const hint =
         typeof b.hint === 'string'
           ? b.hint
           : res.status === 401 || res.status === 403
-            ? 'Open the URL the server printed at start-up (it ends in ?token=…).'
+            ? 'Open the URL the server printed at start-up (it ends in ?token=…); after a restart with --new-token, open the new one.'
             : undefined;
       throw new ApiError(message, hint, res.status);
     }
@@ -118,8 +103,7 @@ export class HttpNasApi implements NasApi {
 
   private ensureSource(): void {
     if (this.source || this.retryTimer) return;
-    const url = `${apiBase()}${EVENTS_PATH}?${TOKEN_QUERY}=${encodeURIComponent(this.token)}`;
-    const es = new EventSource(url);
+    const es = new EventSource(`${apiBase()}${EVENTS_PATH}`);
     this.source = es;
     es.onopen = () => {
       this.retryDelay = 500;
@@ -182,7 +166,7 @@ let instance: NasApi | null = null;
 /** The API for this window: the preload bridge under Electron, else the HTTP client. */
 export function api(): NasApi {
   if (instance) return instance;
-  instance = isNasApi(window.nas) ? window.nas : new HttpNasApi(readToken());
+  instance = isNasApi(window.nas) ? window.nas : new HttpNasApi();
   return instance;
 }
 
