@@ -79,6 +79,7 @@ export function createApp(o: AppOptions): NasApp {
     'runs.metrics': ({ id, maxPoints }) => (requireRun(id), store.metrics.series(id, maxPoints ?? 2000)),
     'runs.snapshots': ({ id, kind }) => (requireRun(id), store.snapshots.list(id, kind)),
     'runs.logs': ({ id }) => (requireRun(id), store.logs.list(id)),
+    'runs.searchHistory': ({ id }) => (requireRun(id), store.searchHistory.get(id)),
     'datasets.list': () => datasets.list(),
     'datasets.import': (args) => datasets.import(args),
     'datasets.importBuiltin': ({ which }) => datasets.importBuiltin(which),

@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKENDS, SPACES, STRATEGIES, parseSearchConfig } from '../shared/config';
-import type { TrainerEvent } from '../shared/events';
+import { STRATEGY_OPTION_SCHEMAS } from '../shared/strategies/registry';
+import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
-import { resolveDataReference, runSearchJob } from './nas/job';
+import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
 import { APP_VERSION } from './version';
 
 // `nas-studio search …`: a search from the command line, for scripting and benchmarks. Progress goes to
@@ -29,57 +30,72 @@ function real(name: string) {
 
 class CliError extends Error {}
 
-function progressPrinter(json: boolean) {
-  let lastLine = 0;
-  // A terminal gets one line rewritten in place; a log file gets a plain line every 10 s.
-  const tty = Boolean(process.stderr.isTTY);
-  return (e: TrainerEvent) => {
-    if (e.type === 'progress') {
-      const now = Date.now();
-      if (now - lastLine < (tty ? 1000 : 10_000)) return;
-      lastLine = now;
-      process.stderr.write(`epoch ${e.epoch + 1}/${e.epochs}  step ${e.step}/${e.stepsPerEpoch}${tty ? '\r' : '\n'}`);
-    } else if (e.type === 'metrics' && e.values.val_acc !== undefined) {
-      process.stderr.write(
-        `\nepoch ${e.epoch + 1}: train loss ${e.values.epoch_train_loss.toFixed(4)}  train acc ${(100 * e.values.epoch_train_acc).toFixed(2)}%  val loss ${e.values.val_loss.toFixed(4)}  val acc ${(100 * e.values.val_acc).toFixed(2)}%\n`,
-      );
-    } else if (e.type === 'log' && (e.level !== 'info' || !json)) {
-      process.stderr.write(`${e.level === 'info' ? '' : `${e.level}: `}${e.message}\n`);
-    } else if (e.type === 'environment') {
-      process.stderr.write(`backend: ${e.environment.backend} (${e.environment.device})\n`);
-    }
-  };
+/** Flags that only some strategies take, as config keys; a flag left out keeps the strategy's default. */
+const STRATEGY_FLAGS = {
+  order: (v: unknown) => Number(v),
+  epochs: Number,
+  wLr: Number,
+  alphaLr: Number,
+  criterion: (v: unknown) => Number(v),
+  warmup: Number,
+  decisionFreq: Number,
+  finalEpochs: Number,
+  esWindow: Number,
+  esDelta: Number,
+  esFactor: Number,
+  hessianIters: Number,
+  lambdaMax: Boolean,
+} as const;
+
+function defined(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
 }
 
-async function search(opts: Record<string, unknown>): Promise<void> {
-  const config = (() => {
-    try {
-      return parseSearchConfig({
-        space: opts.space,
-        strategy: opts.strategy,
-        order: Number(opts.order),
+function buildConfig(opts: Record<string, unknown>) {
+  const strategy: Record<string, unknown> = { name: opts.strategy };
+  for (const [key, convert] of Object.entries(STRATEGY_FLAGS)) {
+    if (opts[key] !== undefined) strategy[key] = (convert as (v: unknown) => unknown)(opts[key]);
+  }
+  const space = defined({
+    name: opts.space,
+    channels: opts.channels,
+    cells: opts.cells,
+    nodes: opts.nodes,
+    ops: opts.ops ? String(opts.ops).split(',').map((o) => o.trim()).filter(Boolean) : undefined,
+    // --no-allow-none sets false; the flag's implicit true is the space default anyway.
+    allowNone: opts.allowNone === false ? false : undefined,
+  });
+  try {
+    return parseSearchConfig(
+      defined({
         dataset: opts.dataset,
-        epochs: opts.epochs,
         batchSize: opts.batch,
-        channels: opts.channels,
-        cells: opts.cells,
         trainLimit: opts.trainLimit,
         seed: opts.seed,
         backend: opts.backend,
         augment: opts.augment,
         recompute: opts.recompute,
-        nodes: opts.nodes,
-        allowNone: opts.allowNone,
         trainPortion: opts.trainPortion,
-        wLr: opts.wLr,
-        alphaLr: opts.alphaLr,
-        ...(opts.ops ? { ops: String(opts.ops).split(',').map((o) => o.trim()).filter(Boolean) } : {}),
-      });
-    } catch (e) {
-      throw new CliError((e as Error).message);
-    }
-  })();
+        space,
+        strategy,
+      }),
+    );
+  } catch (e) {
+    // Name the flag rather than the config key: "strategy: Unrecognized key: "warmup"" → "--warmup …".
+    const msg = (e as Error).message.replace(/strategy: Unrecognized keys?: "?([a-zA-Z]+)"?/g, (_m, key: string) => {
+      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+      return `${flag} does not apply to ${String(opts.strategy)}; strategies that take it: ${STRATEGIES.filter((n) => key in (STRATEGY_OPTION_SCHEMAS[n] as unknown as { shape: object }).shape).join(', ')}`;
+    });
+    throw new CliError(msg);
+  }
+}
+
+const percent = (fraction: number) => Math.round(fraction * 1e4) / 100;
+
+async function search(opts: Record<string, unknown>): Promise<void> {
+  const config = buildConfig(opts);
   const data = resolveDataReference(config.dataset);
+  const ownRunDir = opts.runDir === undefined;
   const runDir = (opts.runDir as string | undefined) ?? mkdtempSync(join(tmpdir(), 'nas-studio-cli-'));
   let interrupted: 'stop' | null = null;
   process.once('SIGINT', () => {
@@ -87,41 +103,60 @@ async function search(opts: Record<string, unknown>): Promise<void> {
     process.stderr.write('\nStopping after the current step…\n');
   });
   const started = Date.now();
-  const { outcome, result, environment } = await runSearchJob(
-    { config, data, runDir, appVersion: APP_VERSION },
-    progressPrinter(Boolean(opts.json)),
-    { interrupt: () => interrupted },
-  ).catch((e: unknown) => {
-    const { message, hint } = triageTrainingError(e, config);
-    throw Object.assign(new CliError(message), { hint });
-  });
-  if (!result) throw new CliError(`Search ${outcome.status} after ${outcome.epochsDone} epochs; checkpoints are in ${runDir}.`);
-  const summary = {
-    backend: environment.backend,
-    device: environment.device,
-    seed: config.seed,
-    space: config.space,
-    strategy: config.strategy,
-    order: config.order,
-    genotype: result.genotype,
-    arch: result.arch,
-    nb201: result.nb201,
-    trainAccuracy: result.trainAccuracy,
-    valAccuracy: result.valAccuracy,
-    wallSeconds: (Date.now() - started) / 1000,
-    checkpoints: runDir,
-  };
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify(summary)}\n`);
-  } else {
-    process.stdout.write(`\nGenotype: ${result.arch ?? JSON.stringify(result.genotype)}\n`);
-    if (result.nb201) {
-      const s = result.nb201;
-      process.stdout.write(
-        `NAS-Bench-201: CIFAR-10 ${s.cifar10.toFixed(2)}%, CIFAR-100 ${s.cifar100.toFixed(2)}%, ImageNet16-120 ${s.imagenet16.toFixed(2)}%; rank ${s.rank} of 15,625 (gap to optimum ${s.gapToOptimum.toFixed(2)})\n`,
-      );
+  const history = new SearchHistory();
+  const print = progressPrinter(Boolean(opts.json));
+  try {
+    const { outcome, result, environment } = await runSearchJob(
+      { config, data, runDir, appVersion: APP_VERSION },
+      (e) => {
+        history.record(e);
+        print(e);
+      },
+      { interrupt: () => interrupted },
+    ).catch((e: unknown) => {
+      const { message, hint } = triageTrainingError(e, { ...trainingShape(config), backend: config.backend });
+      throw Object.assign(new CliError(message), { hint });
+    });
+    if (!result) {
+      throw new CliError(`Search ${outcome.status} after ${outcome.epochsDone} epochs${ownRunDir ? '' : `; checkpoints are in ${runDir}`}.`);
     }
-    process.stdout.write(`Final train accuracy ${(100 * result.trainAccuracy).toFixed(2)}%, val accuracy ${(100 * result.valAccuracy).toFixed(2)}%, ${summary.wallSeconds.toFixed(1)} s\n`);
+    const summary = {
+      backend: environment.backend,
+      device: environment.device,
+      seed: config.seed,
+      space: config.space.name,
+      strategy: config.strategy.name,
+      config,
+      genotype: result.genotype,
+      arch: result.arch,
+      /** Every accuracy in this object is a percentage (0–100), as in the NAS-Bench-201 table. */
+      accuracyUnit: 'percent',
+      nb201: result.nb201,
+      trainAccuracy: percent(result.trainAccuracy),
+      valAccuracy: percent(result.valAccuracy),
+      decisions: history.decisions,
+      eigenvalues: history.eigenvalues,
+      earlyStops: history.earlyStops,
+      collapseWarnings: history.collapseWarnings,
+      epochsTrained: outcome.epochsDone,
+      wallSeconds: (Date.now() - started) / 1000,
+      checkpoints: ownRunDir ? null : runDir,
+    };
+    if (opts.json) {
+      process.stdout.write(`${JSON.stringify(summary)}\n`);
+    } else {
+      process.stdout.write(`Genotype: ${result.arch ?? JSON.stringify(result.genotype)}\n`);
+      if (result.nb201) {
+        const s = result.nb201;
+        process.stdout.write(
+          `NAS-Bench-201: CIFAR-10 ${s.cifar10.toFixed(2)}%, CIFAR-100 ${s.cifar100.toFixed(2)}%, ImageNet16-120 ${s.imagenet16.toFixed(2)}%; rank ${s.rank} of 15,625 (gap to optimum ${s.gapToOptimum.toFixed(2)})\n`,
+        );
+      }
+      process.stdout.write(`Final train accuracy ${summary.trainAccuracy.toFixed(2)}%, val accuracy ${summary.valAccuracy.toFixed(2)}%, ${summary.wallSeconds.toFixed(1)} s\n`);
+    }
+  } finally {
+    // A temporary folder holds checkpoints nobody can resume from the CLI: never leave it behind.
+    if (ownRunDir) rmSync(runDir, { recursive: true, force: true });
   }
 }
 
@@ -136,20 +171,29 @@ export async function main(argv: string[]): Promise<number> {
     .description('Run a search and print the architecture it finds.')
     .addOption(new Option('--space <space>', 'search space').choices(SPACES).default('nb201'))
     .addOption(new Option('--strategy <strategy>', 'search strategy').choices(STRATEGIES).default('darts'))
-    .addOption(new Option('--order <n>', 'DARTS order (1 = first, 2 = second)').choices(['1', '2']).default('1'))
+    .addOption(new Option('--order <n>', 'α gradient order of the one-shot strategies (1 = first, 2 = second)').choices(['1', '2']))
     .requiredOption('--dataset <pathOrName>', "'fashion-mnist' (Debian's package), 'demo' (built in), or a folder of IDX files")
-    .option('--epochs <n>', 'epochs', int('--epochs', 1), 50)
-    .option('--batch <n>', 'batch size', int('--batch', 2), 64)
-    .option('--channels <n>', 'initial channels C', int('--channels', 2), 16)
-    .option('--cells <n>', 'cells per stage (nb201) or total cells (darts)', int('--cells', 1), 5)
-    .option('--train-limit <n>', 'use only N class-balanced training images (0 = all)', int('--train-limit', 0), 0)
-    .option('--seed <n>', 'random seed', int('--seed', 0), 0)
-    .option('--nodes <n>', 'intermediate nodes per cell (darts space)', int('--nodes', 2), 4)
+    .option('--epochs <n>', 'darts: search epochs (default 50)', int('--epochs', 1))
+    .option('--batch <n>', 'batch size (default 64)', int('--batch', 2))
+    .option('--channels <n>', 'initial channels C (default 16)', int('--channels', 2))
+    .option('--cells <n>', 'cells per stage (nb201, default 5) or total cells L (darts, default 8)', int('--cells', 1))
+    .option('--nodes <n>', 'intermediate nodes per cell (darts space, default 4)', int('--nodes', 2))
     .option('--ops <list>', 'comma-separated candidate ops (default: all of the space)')
     .option('--no-allow-none', "nb201: never pick 'none' for an edge when discretising")
-    .option('--train-portion <p>', 'share of the training images for the weights (the rest updates α)', real('--train-portion'), 0.5)
-    .option('--w-lr <lr>', 'weight learning rate (cosine-annealed to 0.001)', real('--w-lr'), 0.025)
-    .option('--alpha-lr <lr>', 'architecture (α) learning rate, Adam', real('--alpha-lr'), 3e-4)
+    .option('--train-limit <n>', 'use only N class-balanced training images (0 = all)', int('--train-limit', 0))
+    .option('--train-portion <p>', 'share of the training images for the weights (the rest updates α)', real('--train-portion'))
+    .option('--seed <n>', 'random seed', int('--seed', 0))
+    .option('--w-lr <lr>', 'weight learning rate (cosine-annealed to 0.001)', real('--w-lr'))
+    .option('--alpha-lr <lr>', 'architecture (α) learning rate, Adam', real('--alpha-lr'))
+    .addOption(new Option('--criterion <n>', 'sgas, sgas-es: 1 = importance × certainty, 2 = also × stability').choices(['1', '2']))
+    .option('--warmup <n>', 'sgas: epochs before the first decision (default 9)', int('--warmup', 0))
+    .option('--decision-freq <n>', 'sgas: epochs between decisions (default 5); sgas-es: longest phase (default 15)', int('--decision-freq', 1))
+    .option('--final-epochs <n>', 'sgas, sgas-es: epochs after the last decision (default 5)', int('--final-epochs', 0))
+    .option('--es-window <n>', "sgas-es: window of λ_max's local average (default 3)", int('--es-window', 1))
+    .option('--es-delta <n>', 'sgas-es: compare with the local average δ epochs earlier (default 4)', int('--es-delta', 1))
+    .option('--es-factor <f>', 'sgas-es: stop when the local average grew by more than this factor (default 1.3)', real('--es-factor'))
+    .option('--hessian-iters <n>', 'power-iteration steps for λ_max (default 20)', int('--hessian-iters', 2))
+    .option('--lambda-max', 'darts, sgas: also track λ_max as a collapse indicator (sgas-es always does)')
     .option('--no-augment', 'no pad-crop/flip augmentation (keeps the native image size)')
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .addOption(new Option('--recompute <mode>', 'gradient checkpointing: trade ~25% speed for memory').choices(['auto', 'on', 'off']).default('auto'))

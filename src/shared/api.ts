@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SearchConfigSchema } from './config';
-import { EnvironmentSchema, Nb201ScoreSchema, RUN_STATUSES, TrainerEventSchema } from './events';
+import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, Nb201ScoreSchema, RUN_STATUSES, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
 // pushed event. Both transports (Electron IPC and the headless HTTP/SSE server) validate args with these
@@ -29,6 +29,8 @@ export const RunSummarySchema = z.object({
   activeMs: z.number(),
   /** Start of the current training span while running; the live duration is activeMs + (now − runningSince). */
   runningSince: z.number().nullable(),
+  /** The latest collapse warning of a one-shot search, null when none was raised. */
+  collapseWarning: z.string().nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
@@ -116,6 +118,11 @@ export const channels = {
     result: z.array(SnapshotSchema),
   },
   'runs.logs': { args: byId, result: z.array(LogLineSchema) },
+  /** SGAS edge decisions, SGAS-es early stops and λ_max per epoch (empty for strategies without them). */
+  'runs.searchHistory': {
+    args: byId,
+    result: z.object({ decisions: z.array(DecisionSchema), earlyStops: z.array(EarlyStopSchema), eigenvalues: z.array(EigenvalueSchema) }),
+  },
   'datasets.list': { args: none, result: z.array(DatasetSchema) },
   'datasets.import': {
     args: z

@@ -1,71 +1,50 @@
 import { z } from 'zod';
-import { DARTS_OPS } from './spaces/darts';
-import { NB201_OPS } from './spaces/nb201';
+import { BACKENDS } from './backends';
+import { SPACE_DESCRIPTORS, SpaceConfigSchema, type SpaceName } from './spaces/registry';
+import { STRATEGY_DESCRIPTORS, StrategyConfigSchema } from './strategies/registry';
 
-// Run configuration: one schema for the wizard, the CLI, the store and the trainer. Defaults follow
-// ALGORITHMS.md §2 (DARTS engine) unless the field says otherwise.
-export const SPACES = ['nb201', 'darts'] as const;
-export const STRATEGIES = ['darts'] as const;
-export const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export { BACKENDS } from './backends';
+export { SPACES, type SpaceConfig, type SpaceName } from './spaces/registry';
+export { STRATEGIES, type StrategyConfig, type StrategyConfigOf, type StrategyName } from './strategies/registry';
+
+// Run configuration: one schema for the wizard, the CLI, the store and the trainer (ARCHITECTURE §8):
+// common fields, then `space: { name, …space options }` and `strategy: { name, …strategy options }`, each a
+// discriminated union whose members carry their own defaults. Stored configs of older shapes are migrated
+// (store migration 4; `upgradeStoredConfig` below).
 
 export const SearchConfigSchema = z
   .object({
     name: z.string().trim().max(200).optional(),
-    space: z.enum(SPACES).default('nb201'),
-    strategy: z.enum(STRATEGIES).default('darts'),
-    /** 1 = first-order DARTS, 2 = second-order (unrolled) DARTS. */
-    order: z.union([z.literal(1), z.literal(2)]).default(1),
     /** A dataset id from the app's dataset list, or a path / known name for the CLI. */
     dataset: z.string().min(1, 'Choose a dataset.'),
-    epochs: z.number().int().min(1).max(1000).default(50),
-    batchSize: z.number().int().min(2).max(1024).default(64),
-    /** Initial channel count C. */
-    channels: z.number().int().min(2).max(256).default(16),
-    /** nb201: cells per stage (N); darts: total cells (L). */
-    cells: z.number().int().min(1).max(30).default(5),
-    /** darts only: intermediate nodes per cell. */
-    nodes: z.number().int().min(2).max(6).default(4),
-    /** Candidate ops; empty = the space's full list. */
-    ops: z.array(z.string()).default([]),
     /** Use only the first N (class-balanced) training images; 0 = all. */
     trainLimit: z.number().int().min(0).default(0),
     trainPortion: z.number().gt(0).lt(1).default(0.5),
     augment: z.boolean().default(true),
+    batchSize: z.number().int().min(2).max(1024).default(64),
     seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
     backend: z.enum(BACKENDS).default('auto'),
     /** Gradient checkpointing: recompute activations in the backward pass to fit large supernets in memory. */
     recompute: z.enum(['auto', 'on', 'off']).default('auto'),
-    wLr: z.number().positive().default(0.025),
-    wLrMin: z.number().min(0).default(0.001),
-    momentum: z.number().min(0).max(1).default(0.9),
-    wWeightDecay: z.number().min(0).default(3e-4),
-    gradClip: z.number().positive().default(5),
-    alphaLr: z.number().min(0).default(3e-4),
-    alphaWeightDecay: z.number().min(0).default(1e-3),
-    alphaBeta1: z.number().min(0).lt(1).default(0.5),
-    alphaBeta2: z.number().min(0).lt(1).default(0.999),
-    /** nb201 discretisation: allow `none` on an edge (benchmark parity) or exclude it (SGAS-style). */
-    allowNone: z.boolean().default(true),
+    space: SpaceConfigSchema.prefault({ name: 'nb201' }),
+    strategy: StrategyConfigSchema.prefault({ name: 'darts' }),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.wLrMin > c.wLr) ctx.addIssue({ code: 'custom', path: ['wLrMin'], message: 'must not exceed the weight learning rate' });
-    const valid: readonly string[] = c.space === 'nb201' ? NB201_OPS : DARTS_OPS;
-    const unknown = c.ops.filter((op) => !valid.includes(op));
-    if (unknown.length) {
-      ctx.addIssue({ code: 'custom', path: ['ops'], message: `unknown op${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; the ${c.space} space has ${valid.join(', ')}` });
-    } else if (c.ops.length && c.ops.every((op) => op === 'none')) {
-      ctx.addIssue({ code: 'custom', path: ['ops'], message: "needs at least one op other than 'none'" });
-    }
-    if (c.space === 'darts' && c.channels % 2 !== 0) {
-      ctx.addIssue({ code: 'custom', path: ['channels'], message: 'must be even for the DARTS space (FactorizedReduce splits channels in two)' });
+    const supported: readonly SpaceName[] = STRATEGY_DESCRIPTORS[c.strategy.name].spaces;
+    if (!supported.includes(c.space.name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['strategy', 'name'],
+        message: `${STRATEGY_DESCRIPTORS[c.strategy.name].label} does not search the ${SPACE_DESCRIPTORS[c.space.name].label} space; it supports ${supported.join(', ')}`,
+      });
     }
   });
 
 export type SearchConfig = z.output<typeof SearchConfigSchema>;
 export type SearchConfigInput = z.input<typeof SearchConfigSchema>;
 
-/** One line per problem, naming the field: "epochs: must be at least 1". */
+/** One line per problem, naming the field: "strategy.epochs: must be at least 1". */
 export function describeZodError(err: z.ZodError): string {
   return err.issues.map((i) => `${i.path.length ? i.path.join('.') : 'config'}: ${i.message}`).join('; ');
 }
@@ -74,4 +53,25 @@ export function parseSearchConfig(input: unknown): SearchConfig {
   const r = SearchConfigSchema.safeParse(input);
   if (!r.success) throw new Error(`Invalid run configuration: ${describeZodError(r.error)}`);
   return r.data;
+}
+
+const COMMON_KEYS = ['name', 'dataset', 'trainLimit', 'trainPortion', 'augment', 'batchSize', 'seed', 'backend', 'recompute'] as const;
+const SPACE_KEYS = { nb201: ['channels', 'cells', 'ops', 'allowNone'], darts: ['channels', 'cells', 'nodes', 'ops'] } as const;
+const DARTS_KEYS = ['order', 'epochs', 'wLr', 'wLrMin', 'momentum', 'wWeightDecay', 'gradClip', 'alphaLr', 'alphaWeightDecay', 'alphaBeta1', 'alphaBeta2'] as const;
+
+/**
+ * A stored config in today's shape. Configs written before the strategy seam were flat
+ * (`{ space: 'nb201', strategy: 'darts', order, epochs, cells, … }`); they become
+ * `{ …common, space: { name, … }, strategy: { name: 'darts', … } }`, keeping every value the run used.
+ * The old shape defaulted `cells` to 5 in both spaces, so a flat DARTS-space config without `cells` keeps 5.
+ */
+export function upgradeStoredConfig(raw: unknown): unknown {
+  if (!raw || typeof raw !== 'object') return raw;
+  const old = raw as Record<string, unknown>;
+  if (typeof old.space !== 'string' && typeof old.strategy !== 'string') return raw;
+  const pick = (keys: readonly string[]) => Object.fromEntries(keys.filter((k) => old[k] !== undefined).map((k) => [k, old[k]]));
+  const spaceName = old.space === 'darts' ? 'darts' : 'nb201';
+  const space = { name: spaceName, ...pick(SPACE_KEYS[spaceName]) } as Record<string, unknown>;
+  if (spaceName === 'darts' && space.cells === undefined) space.cells = 5;
+  return { ...pick(COMMON_KEYS), space, strategy: { name: typeof old.strategy === 'string' ? old.strategy : 'darts', ...pick(DARTS_KEYS) } };
 }

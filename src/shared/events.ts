@@ -26,6 +26,63 @@ export const Nb201ScoreSchema = z.object({
 export type Nb201Score = z.infer<typeof Nb201ScoreSchema>;
 
 const num = z.number();
+
+/** Logical epochs repeat after an SGAS-es rollback; wall epochs count every epoch trained. */
+export const DecisionSchema = z.object({
+  epoch: num,
+  wallEpoch: num,
+  cellType: z.string(),
+  /** The edge's α row and a readable name ("node 2 ← s1", "1→3"). */
+  edge: num,
+  edgeLabel: z.string(),
+  op: z.string(),
+  /** Edges pruned by the in-degree rule as a consequence (DARTS space). */
+  pruned: z.array(num),
+  /** Per-edge scores of every candidate at decision time (NaN-free; decided edges are null). */
+  scores: z.object({
+    importance: z.array(num),
+    certainty: z.array(num),
+    stability: z.array(num).nullable(),
+    score: z.array(num.nullable()),
+  }),
+  reason: z.enum(['schedule', 'early-stop', 'phase-limit']),
+});
+export type Decision = z.infer<typeof DecisionSchema>;
+
+export const EigenvalueSchema = z.object({
+  epoch: num,
+  wallEpoch: num,
+  lambdaMax: num,
+  /** The phase's local moving average appended at this epoch (attributed to `epoch − ⌊w/2⌋`), if any. */
+  localAverage: num.nullable(),
+  iterations: num,
+});
+export type Eigenvalue = z.infer<typeof EigenvalueSchema>;
+
+export const EarlyStopSchema = z.object({
+  /** Logical epoch at which the stop test fired. */
+  epoch: num,
+  wallEpoch: num,
+  rollbackTo: num,
+  reason: z.enum(['eigenvalue', 'phase-limit']),
+  /** LA[last] / LA[last − δ] when the eigenvalue rule fired. */
+  ratio: num.nullable(),
+});
+export type EarlyStop = z.infer<typeof EarlyStopSchema>;
+
+export const CollapseSchema = z.object({
+  epoch: num,
+  wallEpoch: num,
+  /** Share of skip_connect among the current cell's chosen ops (0..1). */
+  skipShare: num,
+  /** Mean normalised entropy of α rows (1 = uniform, 0 = one-hot). */
+  entropy: num,
+  lambdaMax: num.nullable(),
+  /** Why this is a warning, in words. */
+  message: z.string(),
+});
+export type Collapse = z.infer<typeof CollapseSchema>;
+
 export const TrainerEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('environment'), environment: EnvironmentSchema }),
   z.object({ type: z.literal('log'), level: z.enum(['info', 'warn', 'error']), message: z.string() }),
@@ -61,6 +118,14 @@ export const TrainerEventSchema = z.discriminatedUnion('type', [
     seconds: num,
   }),
   z.object({ type: z.literal('error'), message: z.string(), hint: z.string().nullable() }),
+  /** SGAS: one edge of one cell type fixed (or an early stop / rollback, ALGORITHMS.md §3–4). */
+  z.object({ type: z.literal('decision'), decision: DecisionSchema }),
+  /** λ_max of the validation-loss Hessian w.r.t. the undecided α (§4.1), with the phase's local average. */
+  z.object({ type: z.literal('eigenvalue'), eigenvalue: EigenvalueSchema }),
+  /** SGAS-es: a phase ended by the stop rule or the phase limit, rolled back to `rollbackTo`. */
+  z.object({ type: z.literal('early-stop'), earlyStop: EarlyStopSchema }),
+  /** A collapse signal of a one-shot search (λ_max rising, skip connections taking over, α entropy). */
+  z.object({ type: z.literal('collapse'), collapse: CollapseSchema }),
 ]);
 export type TrainerEvent = z.infer<typeof TrainerEventSchema>;
 

@@ -2,8 +2,8 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { SearchConfig } from '../../shared/config';
 import type { RunEnvironment, TrainerEvent } from '../../shared/events';
-import { deriveDartsGenotype, deriveNb201Ops } from '../../shared/genotype';
-import { formatNb201Arch } from '../../shared/spaces/nb201';
+import { SPACE_DESCRIPTORS } from '../../shared/spaces/registry';
+import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
 import { loadIdxPair } from './data/idx';
 import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type ImageSet } from './data/image-set';
 import { validateMnistFolder } from './data/mnist-family';
@@ -12,10 +12,9 @@ import { initBackend } from './engine/backend';
 import { shouldRecompute } from './engine/recompute';
 import { Rng, hashSeed } from './engine/rng';
 import type { Supernet } from './engine/supernet';
-import { Nb201Table, toNb201Score } from './estimation/nb201-table';
-import { buildDartsSupernet } from './spaces/darts';
-import { buildNb201Supernet } from './spaces/nb201';
-import { DartsSearch, type DartsOutcome, type SearchControl } from './strategies/darts';
+import { spaceImplementation } from './spaces/registry';
+import type { SearchControl } from './strategies/darts';
+import { createStrategy, type SearchOutcome } from './strategies/registry';
 
 // One search job, end to end: data → space → strategy → estimation. The trainer process and the CLI both
 // run jobs through here; a job is fully described by its config plus a data reference (ARCHITECTURE §7).
@@ -66,18 +65,28 @@ export function loadTrainingSet(data: DataReference, config: SearchConfig): Imag
   return config.trainLimit > 0 && config.trainLimit < set.count ? balancedSubset(set, config.trainLimit, config.seed) : set;
 }
 
+/** The memory-relevant shape of a run, for out-of-memory advice. */
+export function trainingShape(config: SearchConfig): { batchSize: number; channels: number; cells: number } {
+  return { batchSize: config.batchSize, channels: config.space.channels, cells: config.space.cells };
+}
+
 export function buildSupernet(config: SearchConfig, inputShape: [number, number, number], classes: number): Supernet {
-  const rng = new Rng(hashSeed(config.seed, 1));
-  if (config.space === 'nb201') {
-    return buildNb201Supernet({ channels: config.channels, cellsPerStage: config.cells, inputShape, classes, ops: config.ops }, rng);
-  }
-  return buildDartsSupernet({ channels: config.channels, layers: config.cells, steps: config.nodes, inputShape, classes, ops: config.ops }, rng);
+  return spaceImplementation(config.space).build(config.space, inputShape, classes, new Rng(hashSeed(config.seed, 1)));
 }
 
 export interface JobResult {
-  outcome: DartsOutcome;
+  outcome: SearchOutcome;
   result: Extract<TrainerEvent, { type: 'result' }> | null;
   environment: RunEnvironment;
+}
+
+/**
+ * Checkpoint names sort in the order they were written: the global step leads, because an SGAS-es rollback
+ * repeats epoch numbers.
+ */
+export function checkpointFile(runDir: string, epoch: number, stepInEpoch: number, globalStep: number): string {
+  const pad = (n: number, w: number) => String(n).padStart(w, '0');
+  return join(runDir, 'checkpoints', `step-${pad(globalStep, 9)}-epoch-${pad(epoch, 4)}-${pad(stepInEpoch, 6)}.ckpt`);
 }
 
 export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
@@ -99,31 +108,45 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   const normalization = /fashion/i.test(job.data.name) ? { ...FASHION_MNIST_NORMALIZATION } : computeNormalization(train);
   // Search augmentation pads and crops to 32×32 (ALGORITHMS.md §4.4); without it images keep their size.
   const inputShape: [number, number, number] = config.augment ? [32, 32, train.channels] : [train.height, train.width, train.channels];
-  emit({
-    type: 'log',
-    level: 'info',
-    message: `${job.data.name}: ${train.count} training images (${train.height}×${train.width}×${train.channels}, ${train.classes} classes), split ${config.trainPortion}/${1 - config.trainPortion} for w/α; ${config.space} space, DARTS ${config.order === 1 ? 'first' : 'second'} order on ${backend.backend}`,
-  });
+  if (!job.resumeFrom) {
+    emit({
+      type: 'log',
+      level: 'info',
+      message: `${job.data.name}: ${train.count} training images (${train.height}×${train.width}×${train.channels}, ${train.classes} classes), split ${config.trainPortion}/${1 - config.trainPortion} for w/α; ${SPACE_DESCRIPTORS[config.space.name].label} space, ${describeStrategy(config)} on ${backend.backend}`,
+    });
+  }
   const net = buildSupernet(config, inputShape, train.classes);
   const recompute = config.recompute === 'on' || (config.recompute === 'auto' && shouldRecompute(net, inputShape, config.batchSize));
-  if (recompute) {
+  if (recompute && !job.resumeFrom) {
     emit({
       type: 'log',
       level: 'info',
       message: `Memory saving (gradient checkpointing) is on${config.recompute === 'auto' ? `: this supernet's activations at batch ${config.batchSize} would crowd the ${backend.backend === 'wasm' ? 'WebAssembly backend’s 4 GB heap' : 'available memory'}` : ''}. Steps are about 25% slower; memory use is a fraction.`,
     });
   }
-  const search = new DartsSearch({ ...config, recompute }, net, { train, normalization }, emit, (epoch, step) =>
-    join(job.runDir, 'checkpoints', `epoch-${String(epoch).padStart(4, '0')}-step-${String(step).padStart(6, '0')}.ckpt`),
-  );
+  const space = spaceImplementation(config.space);
+  const search = createStrategy({
+    config,
+    net,
+    space,
+    data: { train, normalization },
+    emit,
+    runDir: job.runDir,
+    recompute,
+    checkpointPath: (epoch, stepInEpoch, globalStep) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep),
+  });
   try {
     if (job.resumeFrom) {
       search.restore(job.resumeFrom);
-      emit({ type: 'log', level: 'info', message: `Resumed from ${job.resumeFrom} (epoch ${search.epoch + 1}).` });
+      emit({ type: 'log', level: 'info', message: `Resumed from ${basename(job.resumeFrom)} (epoch ${search.epoch + 1}).` });
     }
     const outcome = await search.run(control);
     if (outcome.status !== 'completed') return { outcome, result: null, environment };
-    const result = discretise(config, outcome, (Date.now() - started) / 1000);
+    const architecture = outcome.selection
+      ? space.fromSelection(config.space, outcome.selection, outcome.ops)
+      : space.fromWeights(config.space, outcome.weights, outcome.ops);
+    const seconds = (Date.now() - started) / 1000;
+    const result = { type: 'result' as const, ...architecture, trainAccuracy: outcome.trainAccuracy, valAccuracy: outcome.valAccuracy, seconds };
     emit({ type: 'snapshot', epoch: outcome.epochsDone - 1, kind: 'genotype', payload: result.genotype });
     emit(result);
     return { outcome, result, environment };
@@ -132,14 +155,9 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   }
 }
 
-function discretise(config: SearchConfig, outcome: DartsOutcome, seconds: number): Extract<TrainerEvent, { type: 'result' }> {
-  const common = { type: 'result' as const, trainAccuracy: outcome.trainAccuracy, valAccuracy: outcome.valAccuracy, seconds };
-  if (config.space === 'nb201') {
-    const genotype = deriveNb201Ops(outcome.weights.cell, outcome.ops, config.allowNone);
-    const arch = formatNb201Arch(genotype);
-    return { ...common, genotype, arch, nb201: toNb201Score(Nb201Table.loadDefault().lookup(arch)) };
-  }
-  const { normal } = outcome.weights;
-  const genotype = deriveDartsGenotype(normal, outcome.weights.reduce ?? normal, outcome.ops, config.nodes);
-  return { ...common, genotype, arch: null, nb201: null };
+function describeStrategy(config: SearchConfig): string {
+  const s = config.strategy;
+  const label = STRATEGY_DESCRIPTORS[s.name].label;
+  const order = 'order' in s ? `, ${s.order === 1 ? 'first' : 'second'} order` : '';
+  return `${label}${order}`;
 }

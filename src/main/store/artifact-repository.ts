@@ -45,7 +45,7 @@ export class ArtifactRepository {
     this.checkpointEpochStmt = db.prepare('UPDATE runs SET last_checkpoint_epoch = ? WHERE id = ?');
     this.latestStmt = db.prepare(`
       SELECT * FROM artifacts WHERE run_id = ? AND kind = 'checkpoint'
-      ORDER BY epoch DESC NULLS LAST, id DESC LIMIT 1`);
+      ORDER BY id DESC LIMIT 1`); // the newest written: after an SGAS-es rollback epochs repeat
     this.listStmt = db.prepare('SELECT * FROM artifacts WHERE run_id = ? ORDER BY id');
     this.addTx = db.transaction((runId: number, input: ArtifactInput, now: number) => {
       const info = this.insertStmt.run({ runId, ...input, createdAt: now });

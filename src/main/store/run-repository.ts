@@ -1,5 +1,5 @@
 import type { RunDetail, RunListQuery, RunSummary } from '../../shared/api';
-import { SearchConfigSchema, type SearchConfig } from '../../shared/config';
+import { SearchConfigSchema, upgradeStoredConfig, type SearchConfig } from '../../shared/config';
 import type { Nb201Score, RunEnvironment, RunStatus } from '../../shared/events';
 import { fromJsonColumn, toJsonColumn } from './json-column';
 import type { SqliteDatabase } from './open-database';
@@ -60,6 +60,7 @@ interface SummaryRow {
   error: string | null;
   active_ms: number;
   running_since: number | null;
+  collapse_warning: string | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -72,7 +73,7 @@ interface DetailRow extends SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `id, kind, name, status, strategy, space, dataset_name, seed, created_at, started_at,
-  finished_at, best_accuracy, progress, error, active_ms, running_since`;
+  finished_at, best_accuracy, progress, error, active_ms, running_since, collapse_warning`;
 
 type SortKey = NonNullable<RunListQuery['sort']>;
 
@@ -154,7 +155,7 @@ export class RunRepository {
 
   /** Inserts a run (queued by default) and returns its id. `config` is stored whole, as JSON. */
   create(config: SearchConfig, dataset: RunDatasetRef, options: CreateRunOptions = {}): number {
-    const name = options.name?.trim() || config.name?.trim() || `${config.strategy} · ${config.space} · ${dataset.name}`;
+    const name = options.name?.trim() || config.name?.trim() || `${config.strategy.name} · ${config.space.name} · ${dataset.name}`;
     const info = this.insertStmt.run({
       kind: options.kind ?? 'search',
       parentId: options.parentId ?? null,
@@ -164,8 +165,8 @@ export class RunRepository {
       seed: config.seed,
       datasetId: dataset.id,
       datasetName: dataset.name,
-      strategy: config.strategy,
-      space: config.space,
+      strategy: config.strategy.name,
+      space: config.space.name,
       createdAt: options.createdAt ?? Date.now(),
     });
     return Number(info.lastInsertRowid);
@@ -300,13 +301,14 @@ function toSummary(row: SummaryRow): RunSummary {
     error: row.error,
     activeMs: row.active_ms,
     runningSince: row.running_since,
+    collapseWarning: row.collapse_warning,
   };
 }
 
 /** A list row in SUMMARY_COLUMNS order. */
 type SummaryTuple = [
   number, RunKind, string, RunStatus, string, string, string, number, number,
-  number | null, number | null, number | null, number, string | null, number, number | null,
+  number | null, number | null, number | null, number, string | null, number, number | null, string | null,
 ];
 
 function tupleToSummary(t: SummaryTuple): RunSummary {
@@ -327,6 +329,7 @@ function tupleToSummary(t: SummaryTuple): RunSummary {
     error: t[13],
     activeMs: t[14],
     runningSince: t[15],
+    collapseWarning: t[16],
   };
 }
 
@@ -350,6 +353,6 @@ function toDetail(row: DetailRow): RunDetail {
  */
 function parseConfig(text: string): SearchConfig {
   const raw: unknown = JSON.parse(text);
-  const parsed = SearchConfigSchema.safeParse(raw);
+  const parsed = SearchConfigSchema.safeParse(upgradeStoredConfig(raw));
   return parsed.success ? parsed.data : (raw as SearchConfig);
 }

@@ -41,7 +41,7 @@ export function seedHistory(store: Store, options: SeedHistoryOptions): SeedHist
   const configFor = (space: (typeof SPACES)[number], dataset: string, seed: number): SearchConfig => {
     const key = `${space}|${dataset}`;
     let base = configs.get(key);
-    if (!base) configs.set(key, (base = parseSearchConfig({ space, dataset, epochs: 50 })));
+    if (!base) configs.set(key, (base = parseSearchConfig({ dataset, space: { name: space }, strategy: { name: 'darts', epochs: 50 } })));
     return { ...base, seed };
   };
 

@@ -5,6 +5,7 @@ import { LogRepository } from './log-repository';
 import { MetricRepository, type MetricPoint } from './metric-repository';
 import { openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './open-database';
 import { RunRepository } from './run-repository';
+import { SearchHistoryRepository } from './search-history-repository';
 import { SnapshotRepository } from './snapshot-repository';
 
 /**
@@ -26,6 +27,7 @@ export class Store {
   readonly artifacts: ArtifactRepository;
   readonly logs: LogRepository;
   readonly datasets: DatasetRepository;
+  readonly searchHistory: SearchHistoryRepository;
   private readonly ingestTx: (runId: number, events: readonly TrainerEvent[], now: number) => void;
 
   static open(path: string, options?: OpenDatabaseOptions): Store {
@@ -39,6 +41,7 @@ export class Store {
     this.artifacts = new ArtifactRepository(db);
     this.logs = new LogRepository(db);
     this.datasets = new DatasetRepository(db);
+    this.searchHistory = new SearchHistoryRepository(db);
     this.ingestTx = db.transaction((runId: number, events: readonly TrainerEvent[], now: number) =>
       this.writeEvents(runId, events, now),
     );
@@ -133,6 +136,18 @@ export class Store {
           break;
         case 'environment':
           this.runs.setEnvironment(runId, event.environment);
+          break;
+        case 'decision':
+          this.searchHistory.addDecision(runId, event.decision);
+          break;
+        case 'early-stop':
+          this.searchHistory.addEarlyStop(runId, event.earlyStop);
+          break;
+        case 'eigenvalue':
+          this.searchHistory.addEigenvalue(runId, event.eigenvalue);
+          break;
+        case 'collapse':
+          this.searchHistory.setCollapseWarning(runId, event.collapse);
           break;
         default:
           throw new Error(

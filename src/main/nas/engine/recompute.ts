@@ -1,3 +1,4 @@
+import { archWeights } from './arch-weights';
 import * as tf from './tf';
 import { applyBnUpdates, type ForwardContext } from './layers';
 import type { ForwardSegment, Supernet } from './supernet';
@@ -86,7 +87,7 @@ export function lossAndGradsRecompute(
     const given = options.weights?.get(key);
     if (given) W.set(key, given);
     else {
-      const w = tf.tidy(() => tf.softmax(a) as tf.Tensor2D);
+      const w = tf.tidy(() => archWeights(a, net.masks.get(key)));
       W.set(key, w);
       ownedW.push(w);
       if (wanted.has(a.id)) softmaxOf.set(key, a);
@@ -189,11 +190,11 @@ export function lossAndGradsRecompute(
       });
       release(input);
     }
-    // dL/dα = vjp of softmax at α with dL/dW (summed over every cell that read W).
+    // dL/dα = vjp of archWeights (softmax, masked) at α with dL/dW (summed over every cell that read W).
     for (const [key, a] of softmaxOf) {
       const d = dW.get(wKeys.indexOf(key));
       if (!d) continue;
-      const { value, grads: g } = segmentGradients(() => tf.softmax(a), [a], d);
+      const { value, grads: g } = segmentGradients(() => archWeights(a, net.masks.get(key)), [a], d);
       value.dispose();
       if (g[0]) grads.set(a.id, g[0]);
     }

@@ -1,3 +1,4 @@
+import type { ArchMasks } from './arch-weights';
 import type * as tf from './tf';
 import type { ForwardContext } from './layers';
 import type { ParamStore } from './params';
@@ -20,9 +21,11 @@ export interface Supernet {
   readonly params: ParamStore;
   /** Architecture parameters by cell type ('cell' for NAS-Bench-201, 'normal'/'reduce' for DARTS), rows = edges. */
   readonly alphas: ReadonlyMap<string, tf.Variable>;
+  /** Decided edges per cell type (SGAS); empty for a plain one-shot search. */
+  readonly masks: ArchMasks;
   /** Candidate op names, the columns of every α. */
   readonly ops: readonly string[];
-  /** Logits for x; architecture weights are softmax(α) unless `weights` overrides them (same keys). */
+  /** Logits for x; architecture weights are archWeights(α, mask) (softmax(α) when nothing is decided) unless `weights` overrides them (same keys). */
   forward(ctx: ForwardContext, x: tf.Tensor4D, weights?: ReadonlyMap<string, tf.Tensor2D>): tf.Tensor2D;
   /**
    * The forward pass as a chain of segments (stem, each cell / reduction block, head): running them in order

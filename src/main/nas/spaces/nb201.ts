@@ -1,3 +1,4 @@
+import { ArchMasks, archWeights } from '../engine/arch-weights';
 import * as tf from '../engine/tf';
 import { NB201_EDGES, NB201_NODES, NB201_OPS } from '../../../shared/spaces/nb201';
 import { avgPool3x3, batchNorm, classifierHead, convBn, identity, reluConvBn, type ForwardContext, type Layer } from '../engine/layers';
@@ -92,6 +93,7 @@ export function buildNb201Supernet(options: Nb201SupernetOptions, rng: Rng): Sup
   const head = classifierHead(params, 'classifier', c, options.classes);
   const alpha = ParamStore.alpha(NB201_EDGES.length, ops.length, rng, 'alpha.cell');
   const alphas = new Map([['cell', alpha]]);
+  const masks = new ArchMasks();
 
   // The forward pass as segments (recompute.ts): stem, each cell / reduction block, then the head.
   const segments: ForwardSegment[] = [
@@ -109,9 +111,10 @@ export function buildNb201Supernet(options: Nb201SupernetOptions, rng: Rng): Sup
   return {
     params,
     alphas,
+    masks,
     ops,
     forward(ctx, x, weights) {
-      const w = new Map([['cell', weights?.get('cell') ?? (tf.softmax(alpha) as tf.Tensor2D)]]);
+      const w = new Map([['cell', weights?.get('cell') ?? archWeights(alpha, masks.get('cell'))]]);
       let state: tf.Tensor[] = [x];
       for (const seg of segments) state = seg.run(ctx, state, w);
       return state[0] as tf.Tensor2D;
@@ -120,6 +123,7 @@ export function buildNb201Supernet(options: Nb201SupernetOptions, rng: Rng): Sup
     dispose() {
       params.dispose();
       alpha.dispose();
+      masks.clear();
     },
   };
 }

@@ -1,6 +1,8 @@
 import * as tf from '../engine/tf';
 import type { SearchConfig } from '../../../shared/config';
+import type { OneShotTrainingOptions } from '../../../shared/strategies/one-shot-options';
 import type { TrainerEvent } from '../../../shared/events';
+import type { EdgeSelection } from '../spaces/registry';
 import { Batcher, EVAL_PREPROCESSING, SEARCH_AUGMENTATION, type BatcherOptions, type BatcherState } from '../data/batcher';
 import type { ImageSet, Normalization } from '../data/image-set';
 import { splitTrainVal } from '../data/image-set';
@@ -8,32 +10,29 @@ import { loadCheckpoint, restoreVariables, saveCheckpoint, type CheckpointInfo }
 import { Adam, Sgd, clipByGlobalNorm, cosineLr, type NamedGrads } from '../engine/optim';
 import { hashSeed } from '../engine/rng';
 import type { Supernet } from '../engine/supernet';
+import { CollapseMonitor, type CollapseMonitorState } from './collapse';
+import { measureLambdaMax, undecidedBlocks } from './eigenvalue';
 import { alphaWeights, batchTensors, disposeGrads, evaluate, lossAndGrads } from './one-shot';
 
 // DARTS bilevel search (ALGORITHMS.md §2): per minibatch an α step on D_val (first order, or second order
 // with the finite-difference Hessian-vector term) then a w step on D_train (clip 5, SGD momentum, cosine lr).
 
-export type DartsConfig = Pick<
-  SearchConfig,
-  | 'order'
-  | 'epochs'
-  | 'batchSize'
-  | 'seed'
-  | 'trainPortion'
-  | 'augment'
-  | 'wLr'
-  | 'wLrMin'
-  | 'momentum'
-  | 'wWeightDecay'
-  | 'gradClip'
-  | 'alphaLr'
-  | 'alphaWeightDecay'
-  | 'alphaBeta1'
-  | 'alphaBeta2'
-> & {
-  /** Resolved gradient checkpointing (the job turns 'auto' into on/off for the model and backend). */
-  recompute?: boolean;
-};
+export type DartsConfig = Pick<SearchConfig, 'batchSize' | 'seed' | 'trainPortion' | 'augment'> &
+  OneShotTrainingOptions & {
+    /** Planned epochs (the cosine period). */
+    epochs: number;
+    /** Resolved gradient checkpointing (the job turns 'auto' into on/off for the model and backend). */
+    recompute?: boolean;
+    /** Track λ_max each epoch as a collapse indicator. */
+    lambdaMax?: boolean;
+    hessianIters?: number;
+  };
+
+/** What the search needs from its space beyond the supernet. */
+export interface DartsSearchOptions {
+  /** The ops of the current discrete cell (the normal cell in the DARTS space), for the collapse indicator. */
+  cellOps?: (weights: Record<string, number[][]>, ops: readonly string[]) => string[];
+}
 
 export interface DartsState {
   version: 1;
@@ -45,6 +44,13 @@ export interface DartsState {
   val: BatcherState;
   adam: Record<string, number>;
   epochAcc: { loss: number; correct: number; count: number };
+  /** Accuracies of the last finished epoch, so a resume (even from the final checkpoint) reports them. */
+  lastAccuracy?: { train: number; val: number };
+  /** A subclass's own state (SGAS decisions, the eigenvalue tracker), plain JSON. */
+  extra?: unknown;
+  /** Epochs trained, including those an SGAS-es rollback discarded (the logical `epoch` repeats then). */
+  wallEpoch?: number;
+  collapse?: CollapseMonitorState;
 }
 
 export interface SearchControl {
@@ -62,30 +68,33 @@ export interface DartsOutcome {
   trainAccuracy: number;
   valAccuracy: number;
   epochsDone: number;
+  /** Edges a strategy decided itself (SGAS): the architecture is read from here instead of from α. */
+  selection?: EdgeSelection;
 }
 
 /** Builds the network lazily so that one class serves fresh starts and resumes. */
 export class DartsSearch {
   readonly net: Supernet;
-  private readonly weightVars: Map<string, tf.Variable>;
-  private readonly alphaVars: Map<string, tf.Variable>;
-  private readonly sgd: Sgd;
-  private readonly adam: Adam;
-  private trainBatches: Batcher;
-  private valBatches: Batcher;
-  private readonly batcherOptions: { train: BatcherOptions; val: BatcherOptions };
+  protected readonly weightVars: Map<string, tf.Variable>;
+  protected readonly alphaVars: Map<string, tf.Variable>;
+  protected readonly sgd: Sgd;
+  protected readonly adam: Adam;
+  protected trainBatches: Batcher;
+  protected valBatches: Batcher;
+  protected readonly batcherOptions: { train: BatcherOptions; val: BatcherOptions };
   private readonly evalOptions: BatcherOptions;
   private readonly valSet: ImageSet;
-  private state: DartsState;
-  private lastTrainAcc = 0;
-  private lastValAcc = 0;
+  protected state: DartsState;
+  protected lastTrainAcc = 0;
+  protected lastValAcc = 0;
 
   constructor(
     readonly config: DartsConfig,
     net: Supernet,
     data: { train: ImageSet; normalization: Normalization },
-    private readonly emit: Emit,
-    private readonly checkpointPath: (epoch: number, step: number) => string,
+    protected readonly emit: Emit,
+    private readonly checkpointPath: (epoch: number, stepInEpoch: number, globalStep: number) => string,
+    protected readonly options: DartsSearchOptions = {},
   ) {
     this.net = net;
     this.weightVars = new Map(net.params.trainableList().map((v) => [v.name, v]));
@@ -140,28 +149,126 @@ export class DartsSearch {
   }
 
   async saveCheckpoint(): Promise<CheckpointInfo> {
-    this.state.train = this.trainBatches.state();
-    this.state.val = this.valBatches.state();
-    this.state.adam = this.adam.stateJson();
-    const info = await saveCheckpoint(this.checkpointPath(this.state.epoch, this.state.stepInEpoch), this.checkpointTensors(), this.state);
+    const info = await this.writeCheckpoint(this.checkpointPath(this.state.epoch, this.state.stepInEpoch, this.state.globalStep));
     this.emit({ type: 'checkpoint', epoch: this.state.epoch, ...info });
     return info;
   }
 
+  /** Writes the whole search state to `path` (the resume checkpoint, or a rollback point of SGAS-es). */
+  protected async writeCheckpoint(path: string): Promise<CheckpointInfo> {
+    this.state.train = this.trainBatches.state();
+    this.state.val = this.valBatches.state();
+    this.state.adam = this.adam.stateJson();
+    this.state.extra = this.saveExtra();
+    this.state.collapse = this.collapse.save();
+    return saveCheckpoint(path, this.checkpointTensors(), this.state);
+  }
+
+  /** Subclass state to checkpoint; restored by `restoreExtra`. */
+  protected saveExtra(): unknown {
+    return undefined;
+  }
+
+  protected restoreExtra(_extra: unknown): void {}
+
+  /**
+   * Called at the end of every epoch, after validation and before the checkpoint: the collapse indicator
+   * here; SGAS decides edges here.
+   */
+  protected async endOfEpoch(epoch: number): Promise<void> {
+    const lambda = this.config.lambdaMax ? this.measureLambda() : null;
+    if (lambda) {
+      this.emit({ type: 'eigenvalue', eigenvalue: { epoch, wallEpoch: this.wallEpoch - 1, lambdaMax: lambda.lambdaMax, localAverage: null, iterations: lambda.iterations } });
+    }
+    this.checkCollapse(epoch, lambda?.lambdaMax ?? null);
+  }
+
+  protected readonly collapse = new CollapseMonitor();
+
+  /** Epochs trained so far, rollbacks included. */
+  protected get wallEpoch(): number {
+    return this.state.wallEpoch ?? this.state.epoch;
+  }
+
+  /** The ops of the cell the search would return now (SGAS: decided edges plus the forced rest). */
+  protected currentCellOps(): string[] {
+    return this.options.cellOps?.(alphaWeights(this.net), this.net.ops) ?? [];
+  }
+
+  protected checkCollapse(epoch: number, lambdaMax: number | null): void {
+    const rows: number[][] = [];
+    const weights = alphaWeights(this.net);
+    for (const block of undecidedBlocks(this.net)) {
+      const key = [...this.net.alphas].find(([, v]) => v === block.variable)?.[0];
+      if (key) for (const r of block.rows) rows.push(weights[key][r]);
+    }
+    const warning = this.collapse.observe(epoch, this.wallEpoch - 1, this.currentCellOps(), rows, lambdaMax);
+    if (warning) {
+      this.emit({ type: 'collapse', collapse: warning });
+      this.emit({ type: 'log', level: 'warn', message: warning.message });
+    }
+  }
+
+  /** λ_max on the last validation batch of the epoch (ALGORITHMS.md §4.1); null when every edge is decided. */
+  protected measureLambda(): { lambdaMax: number; iterations: number } | null {
+    const v = this.valBatches.state();
+    const batch = v.position > 0 ? this.valBatches.batchAt(v.epoch, v.position - 1) : this.valBatches.batchAt(Math.max(v.epoch - 1, 0), this.valBatches.stepsPerEpoch - 1);
+    return measureLambdaMax(
+      this.net,
+      batch,
+      { iterations: this.config.hessianIters ?? 20, alphaWeightDecay: this.config.alphaWeightDecay, recompute: this.config.recompute },
+      hashSeed(this.config.seed, 21, this.wallEpoch),
+    );
+  }
+
+  /** Epochs of the cosine schedule. */
+  get plannedEpochs(): number {
+    return this.config.epochs;
+  }
+
+  /** True once the search has trained every epoch it needs. */
+  protected finished(): boolean {
+    return this.state.epoch >= this.plannedEpochs;
+  }
+
+  /** Continue with another batch size from the next data epoch on (SGAS grows the batch after each decision). */
+  protected setBatchSize(batchSize: number): void {
+    const t = this.trainBatches.state();
+    const v = this.valBatches.state();
+    this.batcherOptions.train = { ...this.batcherOptions.train, batchSize };
+    this.batcherOptions.val = { ...this.batcherOptions.val, batchSize };
+    this.trainBatches = new Batcher(this.trainBatches.set, this.batcherOptions.train);
+    this.valBatches = new Batcher(this.valBatches.set, this.batcherOptions.val);
+    // Start of the next data epoch: a batch cut at another size would skip or repeat images.
+    this.trainBatches.seek(t.epoch + (t.position > 0 ? 1 : 0));
+    this.valBatches.seek(v.epoch + (v.position > 0 ? 1 : 0));
+  }
+
   restore(path: string): void {
+    this.restoreFrom(path);
+  }
+
+  protected restoreFrom(path: string): void {
     const ckpt = loadCheckpoint(path);
     const state = ckpt.state as DartsState;
     if (!state || state.version !== 1) throw new Error(`Checkpoint ${path} was not written by a DARTS search.`);
     restoreVariables(ckpt, this.checkpointTensors());
     this.adam.loadStateJson(state.adam);
-    // restore() validates the saved state against these options and data (seed, size, generator).
+    // restore() validates the saved state against these options and data (seed, size, generator); the batch
+    // size is the state's own, which SGAS grows during the search.
+    this.batcherOptions.train = { ...this.batcherOptions.train, batchSize: state.train.batchSize };
+    this.batcherOptions.val = { ...this.batcherOptions.val, batchSize: state.val.batchSize };
     this.trainBatches = Batcher.restore(this.trainBatches.set, this.batcherOptions.train, state.train);
     this.valBatches = Batcher.restore(this.valBatches.set, this.batcherOptions.val, state.val);
     this.state = state;
+    this.lastTrainAcc = state.lastAccuracy?.train ?? 0;
+    this.lastValAcc = state.lastAccuracy?.val ?? 0;
+    this.collapse.load(state.collapse);
+    this.restoreExtra(state.extra);
   }
 
   lr(epoch = this.state.epoch): number {
-    return cosineLr(epoch, this.config.epochs, this.config.wLr, this.config.wLrMin);
+    return cosineLr(epoch, this.plannedEpochs, this.config.wLr, this.config.wLrMin);
   }
 
   /** One search iteration: α step on a val batch, then w step on a train batch. */
@@ -189,13 +296,26 @@ export class DartsSearch {
     const alphas = [...this.alphaVars.values()];
     if (this.config.order === 1) {
       const { grads } = lossAndGrads(this.net, v.x, v.y, alphas, { recompute: this.config.recompute });
-      this.adam.step(grads, this.config.alphaLr);
+      this.stepAlphas(grads);
       disposeGrads(grads);
       return;
     }
     const grads = this.secondOrderAlphaGrads(t, v, lr);
-    this.adam.step(grads, this.config.alphaLr);
+    this.stepAlphas(grads);
     disposeGrads(grads);
+  }
+
+  /** Adam step on α that leaves decided edges exactly as they were (their weight decay would move them). */
+  private stepAlphas(grads: NamedGrads): void {
+    const frozen = [...this.net.alphas].flatMap(([key, a]) => {
+      const mask = this.net.masks.get(key);
+      return mask ? [{ a, keep: mask.keep, before: tf.keep(a.clone()) }] : [];
+    });
+    this.adam.step(grads, this.config.alphaLr);
+    for (const f of frozen) {
+      tf.tidy(() => f.a.assign(tf.add(tf.mul(f.a, f.keep), tf.mul(f.before, tf.sub(1, f.keep)))));
+      f.before.dispose();
+    }
   }
 
   /**
@@ -252,11 +372,11 @@ export class DartsSearch {
 
   /** Runs (or continues) the search until the planned epochs are done or `control` interrupts. */
   async run(control: SearchControl): Promise<DartsOutcome> {
-    const steps = this.stepsPerEpoch;
-    while (this.state.epoch < this.config.epochs) {
+    while (!this.finished()) {
       const epoch = this.state.epoch;
       const started = Date.now();
-      while (this.state.stepInEpoch < steps) {
+      // The batch (and so the steps per epoch) can change between epochs: SGAS grows it.
+      while (this.state.stepInEpoch < this.stepsPerEpoch) {
         const signal = control.interrupt();
         if (signal) {
           if (signal === 'pause') await this.saveCheckpoint();
@@ -275,7 +395,7 @@ export class DartsSearch {
           epoch,
           values: { train_loss: r.loss, train_acc: r.correct / r.count, lr: this.lr() },
         });
-        this.emit({ type: 'progress', epoch, epochs: this.config.epochs, step: this.state.stepInEpoch, stepsPerEpoch: steps });
+        this.emit({ type: 'progress', epoch, epochs: this.plannedEpochs, step: this.state.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch });
         await new Promise<void>((resolve) => setImmediate(resolve)); // let control messages in
       }
       const acc = this.state.epochAcc;
@@ -295,8 +415,16 @@ export class DartsSearch {
         },
       });
       this.emit({ type: 'snapshot', epoch, kind: 'alpha', payload: { ops: [...this.net.ops], cells: alphaWeights(this.net) } });
-      this.emit({ type: 'log', level: 'info', message: `epoch ${epoch + 1}/${this.config.epochs}: train acc ${(100 * this.lastTrainAcc).toFixed(2)}%, val acc ${(100 * val.accuracy).toFixed(2)}%, val loss ${val.loss.toFixed(4)}` });
-      this.state = { ...this.state, epoch: epoch + 1, stepInEpoch: 0, epochAcc: { loss: 0, correct: 0, count: 0 } };
+      this.emit({ type: 'log', level: 'info', message: `epoch ${epoch + 1}/${this.plannedEpochs}: train acc ${(100 * this.lastTrainAcc).toFixed(2)}%, val acc ${(100 * val.accuracy).toFixed(2)}%, val loss ${val.loss.toFixed(4)}` });
+      this.state = {
+        ...this.state,
+        epoch: epoch + 1,
+        stepInEpoch: 0,
+        epochAcc: { loss: 0, correct: 0, count: 0 },
+        lastAccuracy: { train: this.lastTrainAcc, val: this.lastValAcc },
+        wallEpoch: this.wallEpoch + 1,
+      };
+      await this.endOfEpoch(epoch);
       await this.saveCheckpoint();
     }
     return this.outcome('completed');

@@ -1,6 +1,7 @@
 import { sql as initial } from './001_initial';
 import { sql as activeTime } from './002_active_time';
 import { sql as runIds } from './003_run_ids';
+import { sql as strategySeam, transform as strategySeamConfigs } from './004_strategy_seam';
 
 export interface Migration {
   /** The `user_version` the database has once this migration is applied. */
@@ -19,6 +20,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial', sql: initial },
   { version: 2, name: 'active_time', sql: activeTime },
   { version: 3, name: 'run_ids', sql: runIds },
+  { version: 4, name: 'strategy_seam', sql: strategySeam, transform: strategySeamConfigs },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

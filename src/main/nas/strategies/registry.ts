@@ -1,0 +1,67 @@
+import type { SearchConfig, StrategyConfigOf, StrategyName } from '../../../shared/config';
+import type { ImageSet, Normalization } from '../data/image-set';
+import type { Supernet } from '../engine/supernet';
+import type { SpaceImplementation } from '../spaces/registry';
+import { DartsSearch, type DartsOutcome, type Emit, type SearchControl } from './darts';
+import { SgasSearch } from './sgas';
+
+// Every strategy implementation by name (ARCHITECTURE §8). The job runner, the CLI and the trainer build
+// strategies only through `createStrategy`; adding one is a file here plus one line in STRATEGY_FACTORIES.
+
+export interface StrategyContext<C = SearchConfig['strategy']> {
+  config: SearchConfig;
+  /** config.strategy, narrowed to the strategy being built. */
+  options: C;
+  net: Supernet;
+  space: SpaceImplementation;
+  data: { train: ImageSet; normalization: Normalization };
+  emit: Emit;
+  /** The run's folder (SGAS-es keeps its rollback points there). */
+  runDir: string;
+  /** Resolved gradient checkpointing. */
+  recompute: boolean;
+  checkpointPath(epoch: number, stepInEpoch: number, globalStep: number): string;
+}
+
+export type SearchOutcome = DartsOutcome;
+
+/** A running search: fresh or restored from a checkpoint, run until done or interrupted, then disposed. */
+export interface SearchStrategy {
+  readonly epoch: number;
+  restore(checkpointPath: string): void;
+  run(control: SearchControl): Promise<SearchOutcome>;
+  dispose(): void;
+}
+
+type Factory<N extends StrategyName> = (ctx: StrategyContext<StrategyConfigOf<N>>) => SearchStrategy;
+
+/** The one-shot engine's settings from a run config (common budget fields + the strategy's optimiser fields). */
+export function oneShotSettings(ctx: StrategyContext<StrategyConfigOf<'darts' | 'sgas' | 'sgas-es'>>, epochs: number) {
+  const { config, options } = ctx;
+  return {
+    ...options,
+    epochs,
+    batchSize: config.batchSize,
+    seed: config.seed,
+    trainPortion: config.trainPortion,
+    augment: config.augment,
+    recompute: ctx.recompute,
+  };
+}
+
+const STRATEGY_FACTORIES: { [N in StrategyName]: Factory<N> } = {
+  darts: (ctx) =>
+    new DartsSearch(oneShotSettings(ctx, ctx.options.epochs), ctx.net, ctx.data, ctx.emit, ctx.checkpointPath, {
+      cellOps: (weights, ops) => ctx.space.cellOps(ctx.space.fromWeights(ctx.config.space, weights, ops).genotype),
+    }),
+  sgas: (ctx) => new SgasSearch(ctx),
+  'sgas-es': (ctx) => new SgasSearch(ctx),
+};
+
+export function createStrategy(ctx: Omit<StrategyContext, 'options'>): SearchStrategy {
+  const name = ctx.config.strategy.name;
+  const factory = STRATEGY_FACTORIES[name] as Factory<typeof name>;
+  return factory({ ...ctx, options: ctx.config.strategy } as StrategyContext<StrategyConfigOf<typeof name>>);
+}
+
+export const IMPLEMENTED_STRATEGIES = Object.keys(STRATEGY_FACTORIES) as StrategyName[];

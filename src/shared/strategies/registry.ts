@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { DartsStrategySchema, darts } from './darts';
+import { SgasStrategySchema, sgas } from './sgas';
+import { SgasEsStrategySchema, sgasEs } from './sgas-es';
+import type { StrategyDescriptor } from './types';
+
+// Every strategy by name. Adding one: a descriptor + options schema file here, an implementation in
+// main/nas/strategies/, panels in renderer/src/strategies/<name>/, and one line in each registry.
+
+export const STRATEGY_DESCRIPTORS = {
+  darts,
+  sgas,
+  'sgas-es': sgasEs,
+} as const satisfies Record<string, StrategyDescriptor>;
+
+export const StrategyConfigSchema = z.discriminatedUnion('name', [DartsStrategySchema, SgasStrategySchema, SgasEsStrategySchema]);
+export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
+export type StrategyName = StrategyConfig['name'];
+export type StrategyConfigOf<N extends StrategyName> = Extract<StrategyConfig, { name: N }>;
+export const STRATEGIES = Object.keys(STRATEGY_DESCRIPTORS) as StrategyName[];
+
+/** The options schema of one strategy (for forms: defaults, bounds and one-line help via `.description`). */
+export const STRATEGY_OPTION_SCHEMAS: Record<StrategyName, z.ZodType> = {
+  darts: DartsStrategySchema,
+  sgas: SgasStrategySchema,
+  'sgas-es': SgasEsStrategySchema,
+};

@@ -1,0 +1,15 @@
+import type { SpaceName } from '../spaces/registry';
+
+/** What the app knows about a strategy without loading its implementation (ARCHITECTURE §8). */
+export interface StrategyDescriptor {
+  name: string;
+  label: string;
+  /** One sentence for the New-run form. */
+  summary: string;
+  paper: string;
+  spaces: readonly SpaceName[];
+  /** one-shot: a supernet trained with per-epoch hooks; sampling: state as plain JSON. */
+  family: 'one-shot' | 'sampling';
+  snapshotKinds: readonly string[];
+  eventKinds: readonly string[];
+}
