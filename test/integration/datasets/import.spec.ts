@@ -73,6 +73,16 @@ describe('dataset import', () => {
     expect(entries()).toHaveLength(1);
   });
 
+  it.skipIf(!existsSync('/usr/share/datasets/fashion-mnist'))('Debian’s Fashion-MNIST is validated and referenced in place, once', async () => {
+    const d = await service.importBuiltin('fashion-mnist');
+    expect(d).toMatchObject({ alreadyImported: false, trainCount: 60000, testCount: 10000, classes: 10 });
+    expect(d.classCounts).toEqual(new Array(10).fill(6000));
+    expect(JSON.parse(d.location).trainImages).toBe('/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz');
+    expect(d.classNames).toEqual([...FASHION_MNIST_CLASS_NAMES]);
+    expect(await service.importBuiltin('fashion-mnist')).toEqual({ ...d, alreadyImported: true });
+    expect(entries()).toEqual([]); // nothing copied
+  });
+
   it('knows Fashion-MNIST class names (the demo set by its checksum, whatever its name)', async () => {
     const d = await service.import({ name: 'my clothes', ...demoAsSplitFolders(join(tmp.dir, 'download')) });
     expect(d.classNames).toEqual([...FASHION_MNIST_CLASS_NAMES]);
