@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startServer as startInProcess } from '../../../src/main/server';
 import { demoConfig, makeTempDir, startServer, waitFor, type ServerProcess } from '../../support/nas-server';
 import { http } from './http';
 
 // One meaning per status code, on the real server: 400 bad input (labelled by the argument), 404 no such
-// run / dataset / request, 409 the wrong state for the request, 405 a method the route does not take.
+// run / dataset / request, 409 the wrong state for the request, 405 a method the route does not take,
+// 500 a fault of the server itself, with its message.
 
 describe('headless server status codes', () => {
   const tmp = makeTempDir('nas-it-status-');
@@ -91,5 +93,23 @@ describe('headless server status codes', () => {
     const postEvents = await http(s.origin, '/api/events', { method: 'POST', headers: { 'x-nas-token': s.token } });
     expect(postEvents.status).toBe(405);
     expect(postEvents.headers.allow).toBe('GET');
+  });
+
+  test('500: a fault in the server (here: its database closed under it) answers with the message, not a 4xx', async () => {
+    const dir = makeTempDir('nas-it-fault-');
+    const server = await startInProcess({ port: 0, host: '127.0.0.1', dataDir: dir.dir });
+    try {
+      const origin = new URL(server.url).origin;
+      expect((await http(origin, '/api/runs.list', { method: 'POST', headers: { 'x-nas-token': server.token }, body: '{}' })).status).toBe(200);
+      server.app.store.close();
+      const r = await http(origin, '/api/runs.list', { method: 'POST', headers: { 'x-nas-token': server.token }, body: '{}' });
+      expect(r.status).toBe(500);
+      const body = JSON.parse(r.body) as { error: string; hint: string };
+      expect(body.error).toMatch(/database connection is not open/);
+      expect(body.hint).toMatch(/fault in the server, not in your request/);
+    } finally {
+      await server.close();
+      dir.dispose();
+    }
   });
 });
