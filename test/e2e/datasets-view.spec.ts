@@ -94,7 +94,7 @@ describe('e2e: Datasets view at 1024 and 1280 px', () => {
       expectInside(await box(page.locator(tid(`dataset-confirm-cancel-${demoId}`))), cardBox, 'Cancel');
       expect(await overflowsX(page, `${tid('dataset-list')}, ${tid('dataset-list')} .row, ${tid('dataset-list')} .confirm, ${tid('dataset-detail')}`)).toEqual([]);
       // The page itself does not scroll sideways.
-      expect(await page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth)).toBe(true);
+      expect(await page.evaluate('document.documentElement.scrollWidth <= document.documentElement.clientWidth')).toBe(true);
       await shot(`datasets-${width}-confirm`);
 
       // Cancel keeps it; the confirmation's own Delete deletes (the small set, re-imported for the next width).
