@@ -64,6 +64,25 @@ describe('e2e: Ctrl+C on npm run serve', () => {
     expect(new Set(validatedEpochs).size).toBe(epochs);
   });
 
+  test('a second Ctrl+C stops at once: the server says so and the wrapper exits 1', async () => {
+    await s?.stop();
+    s = await startServer(tmp.dir, { viaServeScript: true });
+    const datasetId = (await s.call<{ id: number }>('datasets.importBuiltin', { which: 'demo' })).id;
+    const { id } = await s.call<{ id: number }>('runs.create', { config: demoConfig(datasetId, { name: 'ctrl-c twice', epochs: 20 }) });
+    await waitFor(async () => (await s!.call<RunDetail>('runs.get', { id })).status === 'running', 'the run to start', { timeoutMs: 60_000, intervalMs: 100 });
+    const exit = new Promise<number | null>((r) => s!.proc.once('exit', (c) => r(c)));
+    process.kill(-s.pid, 'SIGINT');
+    await waitFor(() => /Pausing run/.test(s!.output()), 'the first press to be acknowledged', { timeoutMs: 10_000 });
+    process.kill(-s.pid, 'SIGINT');
+    expect(await exit).toBe(1);
+    expect(s.output()).toMatch(/Stopping at once/);
+    s = await startServer(tmp.dir, { viaServeScript: true });
+    // A stop without a checkpoint of this step: the run is not lost, it can be resumed (or restarted).
+    const after = await s.call<RunDetail>('runs.get', { id });
+    expect(['paused', 'failed']).toContain(after.status);
+    await s.call('runs.cancel', { id }).catch(() => undefined);
+  });
+
   test('the wrapper exits non-zero when the server is killed (SIGKILL)', async () => {
     await s?.stop();
     s = await startServer(tmp.dir, { viaServeScript: true });
