@@ -3,7 +3,8 @@
  * mid-epoch, checkpointed and continued in a new DartsSearch instance (on a network initialised differently,
  * so every value must come from the file) ends bit-identical to the uninterrupted run: α, every weight, BN
  * buffers, optimiser state (via the final checkpoint's checksum) and every metric emitted after the resume
- * point. The same from an epoch-boundary checkpoint. Damaged checkpoint files are refused with a clear error.
+ * point. The same from an epoch-boundary checkpoint. A resume from the final (or a mid-epoch) checkpoint reports
+ * the accuracies of the last finished epoch. Damaged checkpoint files are refused with a clear error.
  */
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ import { Rng, hashSeed } from '../../../src/main/nas/engine/rng';
 import type { Supernet } from '../../../src/main/nas/engine/supernet';
 import { buildDartsSupernet } from '../../../src/main/nas/spaces/darts';
 import { buildNb201Supernet } from '../../../src/main/nas/spaces/nb201';
-import { DartsSearch, type DartsConfig, type SearchControl } from '../../../src/main/nas/strategies/darts';
+import { DartsSearch, type DartsConfig, type DartsOutcome, type SearchControl } from '../../../src/main/nas/strategies/darts';
 import type { TrainerEvent } from '../../../src/shared/events';
 import type { ImageSet } from '../../../src/main/nas/data/image-set';
 import { DEMO_NORMALIZATION, demoImages, differingKeys, snapshot, testConfig } from '../../unit/nas/fixtures';
@@ -78,7 +79,7 @@ const checkpoints = (events: TrainerEvent[]) => events.filter((e): e is Extract<
 const fromStep = (t: TraceEntry[], firstStep: number, firstEpoch: number) =>
   t.filter((e) => (e.type === 'metrics' ? e.step >= firstStep : e.epoch >= firstEpoch));
 
-let reference: { run: Run; trace: TraceEntry[]; final: ReturnType<typeof state> };
+let reference: { run: Run; trace: TraceEntry[]; final: ReturnType<typeof state>; outcome: DartsOutcome };
 
 describe('exact resume', () => {
   it('the uninterrupted run completes 3 epochs and checkpoints each epoch boundary', async () => {
@@ -90,7 +91,7 @@ describe('exact resume', () => {
     const stepMetrics = run.events.filter((e) => e.type === 'metrics' && 'train_loss' in e.values);
     expect(stepMetrics.length).toBe(12);
     expect(checkpoints(run.events).map((c) => c.path)).toEqual([1, 2, 3].map((e) => join(dir, 'A', `epoch-${e}-step-0.ckpt`)));
-    reference = { run, trace: trace(run.events), final: state(run.search) };
+    reference = { run, trace: trace(run.events), final: state(run.search), outcome };
     // The run did something: α left its initialisation.
     expect(differingKeys(reference.final.alpha, snapshot(net(config.seed).alphas))).toEqual(['cell']);
   });
@@ -149,6 +150,38 @@ describe('exact resume', () => {
     expect(differingKeys(final.weights, reference.final.weights)).toEqual([]);
     expect(differingKeys(final.buffers, reference.final.buffers)).toEqual([]);
     expect(checkpoints(run.events).at(-1)!.checksum).toBe(checkpoints(reference.run.events).at(-1)!.checksum);
+    run.search.dispose();
+  });
+});
+
+describe('accuracies after a resume', () => {
+  /** The epoch summaries (train and val accuracy) the uninterrupted run emitted, in order. */
+  const summaries = () =>
+    reference.run.events.flatMap((e) => (e.type === 'metrics' && 'val_acc' in e.values ? [{ train: e.values.epoch_train_acc, val: e.values.val_acc }] : []));
+
+  it('a resume from the final checkpoint reports the last epoch\'s train and val accuracy, not 0', async () => {
+    expect(reference).toBeDefined();
+    const run = newSearch('D', 77);
+    run.search.restore(join(dir, 'A', 'epoch-3-step-0.ckpt'));
+    expect(run.search.epoch).toBe(3);
+    const done = await run.search.run(never);
+    expect(done.status).toBe('completed');
+    // Nothing was left to train: no step ran, yet the outcome carries the run's real accuracies.
+    expect(run.events.filter((e) => e.type === 'metrics')).toEqual([]);
+    const last = summaries().at(-1)!;
+    expect(last.train).toBeGreaterThan(0);
+    expect(last.val).toBeGreaterThan(0);
+    expect({ train: done.trainAccuracy, val: done.valAccuracy }).toEqual(last);
+    expect({ train: done.trainAccuracy, val: done.valAccuracy }).toEqual({ train: reference.outcome.trainAccuracy, val: reference.outcome.valAccuracy });
+    run.search.dispose();
+  });
+
+  it('a mid-epoch checkpoint carries the previous epoch\'s accuracies (pausing again at once reports them)', async () => {
+    const run = newSearch('E', 78);
+    run.search.restore(join(dir, 'B', 'epoch-1-step-2.ckpt'));
+    const paused = await run.search.run(pauseBefore(1));
+    expect(paused.status).toBe('paused');
+    expect({ train: paused.trainAccuracy, val: paused.valAccuracy }).toEqual(summaries()[0]);
     run.search.dispose();
   });
 });
