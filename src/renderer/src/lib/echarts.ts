@@ -6,6 +6,8 @@ import {
   DataZoomComponent,
   GridComponent,
   LegendComponent,
+  MarkLineComponent,
+  MarkPointComponent,
   TooltipComponent,
   VisualMapComponent,
 } from 'echarts/components';
@@ -17,6 +19,8 @@ use([
   GridComponent,
   TooltipComponent,
   LegendComponent,
+  MarkLineComponent,
+  MarkPointComponent,
   DataZoomComponent,
   VisualMapComponent,
 ]);

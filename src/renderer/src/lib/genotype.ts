@@ -19,6 +19,8 @@ export interface GraphEdge {
   op: string | null;
   /** Weight of the chosen op (softmax), when known. */
   weight?: number;
+  /** Not decided yet (SGAS): the current best candidate, drawn dashed. */
+  pending?: boolean;
 }
 export interface CellGraphModel {
   nodes: GraphNode[];

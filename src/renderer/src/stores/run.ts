@@ -5,6 +5,7 @@ import type { AlphaSnapshot, TrainerEvent } from '../../../shared/events';
 import { api, onReconnect } from '../api';
 import { isAlphaSnapshot } from '../lib/genotype';
 import { useNotifyStore } from './notify';
+import { createSearchHistory } from './search-history';
 
 export type Point = [step: number, epoch: number, value: number];
 export interface AlphaEntry {
@@ -47,6 +48,7 @@ export const useRunStore = defineStore('run', () => {
   const alphas = shallowRef<AlphaEntry[]>([]);
   const logs = shallowRef<LogLine[]>([]);
   const progress = ref<Progress | null>(null);
+  const history = createSearchHistory();
   /** (time, fraction) samples for the ETA. */
   const samples: { t: number; f: number }[] = [];
   const rate = ref<number | null>(null); // fraction per ms
@@ -125,6 +127,7 @@ export const useRunStore = defineStore('run', () => {
 
   function applyTrainerEvent(e: TrainerEvent): void {
     const d = detail.value;
+    if (history.apply(e)) return;
     switch (e.type) {
       case 'metrics':
         addPoints(e.step, e.epoch, e.values);
@@ -225,19 +228,22 @@ export const useRunStore = defineStore('run', () => {
       progress.value = null;
       samples.length = 0;
       rate.value = null;
+      history.reset();
     }
     loading.value = true;
     buffering = true;
     buffer = [];
     try {
-      const [d, m, snaps, l] = await Promise.all([
+      const [d, m, snaps, l, applyHistory] = await Promise.all([
         api().invoke('runs.get', { id: runId }),
         api().invoke('runs.metrics', { id: runId, maxPoints: INITIAL_MAX_POINTS }),
         api().invoke('runs.snapshots', { id: runId, kind: 'alpha' }),
         api().invoke('runs.logs', { id: runId }),
+        history.load(runId),
       ]);
       if (token !== loadToken) return;
       detail.value = d;
+      applyHistory();
       const s: Record<string, Point[]> = {};
       for (const [name, pts] of Object.entries(m)) s[name] = pts.map((p) => [p[0], p[1], p[2]] as Point).sort((a, b) => a[0] - b[0]);
       series.value = s;
@@ -275,6 +281,7 @@ export const useRunStore = defineStore('run', () => {
     alphas.value = [];
     logs.value = [];
     progress.value = null;
+    history.reset();
     buffering = false;
     buffer = [];
   }
@@ -302,6 +309,11 @@ export const useRunStore = defineStore('run', () => {
     alphas,
     logs,
     progress,
+    decisions: history.decisions,
+    eigenvalues: history.eigenvalues,
+    earlyStops: history.earlyStops,
+    collapse: history.collapse,
+    forced: history.forced,
     fraction,
     etaMs,
     open,
