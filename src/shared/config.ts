@@ -75,3 +75,23 @@ export function upgradeStoredConfig(raw: unknown): unknown {
   if (spaceName === 'darts' && space.cells === undefined) space.cells = 5;
   return { ...pick(COMMON_KEYS), space, strategy: { name: typeof old.strategy === 'string' ? old.strategy : 'darts', ...pick(DARTS_KEYS) } };
 }
+
+/** Fields a paused run may change before resuming: they do not alter what the search computes. */
+const RESUME_FREE_FIELDS = new Set(['name', 'backend', 'recompute']);
+
+/**
+ * Why a checkpoint written under `saved` cannot continue a run configured as `current`: one line per
+ * differing setting ("space.channels: 8 in the checkpoint, 16 now"), empty when they match.
+ */
+export function describeConfigDifferences(saved: unknown, current: unknown, path = ''): string[] {
+  if (path === '' && (typeof saved !== 'object' || saved === null)) return [];
+  if (typeof saved === 'object' && saved !== null && typeof current === 'object' && current !== null && !Array.isArray(saved)) {
+    const keys = new Set([...Object.keys(saved), ...Object.keys(current)]);
+    return [...keys]
+      .filter((k) => !(path === '' && RESUME_FREE_FIELDS.has(k)))
+      .flatMap((k) => describeConfigDifferences((saved as Record<string, unknown>)[k], (current as Record<string, unknown>)[k], path ? `${path}.${k}` : k));
+  }
+  const a = JSON.stringify(saved);
+  const b = JSON.stringify(current);
+  return a === b ? [] : [`${path}: ${a ?? 'unset'} in the checkpoint, ${b ?? 'unset'} now`];
+}

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseSearchConfig, type SearchConfig, type SearchConfigInput } from '../../../src/shared/config';
+import { parseSearchConfig, upgradeStoredConfig, type SearchConfig } from '../../../src/shared/config';
 
 /** A fresh folder per test; `dispose` removes it. */
 export function tempDataDir(): { dir: string; dbPath: string; dispose: () => void } {
@@ -9,6 +9,10 @@ export function tempDataDir(): { dir: string; dbPath: string; dispose: () => voi
   return { dir, dbPath: join(dir, 'data', 'nas-studio.db'), dispose: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export function searchConfig(overrides: Partial<SearchConfigInput> = {}): SearchConfig {
-  return parseSearchConfig({ dataset: 'Fashion-MNIST', epochs: 3, ...overrides });
+/**
+ * A run config from flat fields (`space: 'darts', channels: 8, epochs: 3` side by side), nested into today's
+ * `{ space: {…}, strategy: {…} }` shape by the schema's own upgrade of flat configs.
+ */
+export function searchConfig(overrides: Record<string, unknown> = {}): SearchConfig {
+  return parseSearchConfig(upgradeStoredConfig({ space: 'nb201', strategy: 'darts', dataset: 'Fashion-MNIST', epochs: 3, ...overrides }));
 }

@@ -67,7 +67,9 @@ describe('RunRepository.list', () => {
     const pick = <T>(xs: readonly T[]) => xs[Math.floor(random() * xs.length)]!;
     store.transaction(() => {
       for (let i = 0; i < 300; i++) {
-        const config = { ...searchConfig({ space: pick(SPACES), seed: i }), strategy: pick(STRATEGIES) } as SearchConfig;
+        // Strategy names beyond the registry's: the list must sort and search any stored name.
+        const base = searchConfig({ space: pick(SPACES), seed: i });
+        const config = { ...base, strategy: { ...base.strategy, name: pick(STRATEGIES) } } as SearchConfig;
         // Some runs share a creation time, so ties must fall back to the id.
         const id = store.runs.create(config, { id: null, name: pick(DATASETS) }, {
           name: `run ${i} ${pick(['baseline', 'wide', 'deep'])}`,

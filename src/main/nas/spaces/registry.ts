@@ -1,6 +1,6 @@
 import type { SpaceConfig, SpaceName } from '../../../shared/config';
 import type { Nb201Score } from '../../../shared/events';
-import { deriveDartsGenotype, deriveNb201Ops } from '../../../shared/genotype';
+import { deriveDartsCell, deriveNb201Ops } from '../../../shared/genotype';
 import { dartsEdges, type DartsGenotype, type GenotypeEntry } from '../../../shared/spaces/darts';
 import { NB201_EDGES, formatNb201Arch, type Nb201Genotype } from '../../../shared/spaces/nb201';
 import type { Rng } from '../engine/rng';
@@ -89,18 +89,24 @@ const darts: SpaceImplementation<Extract<SpaceConfig, { name: 'darts' }>> = {
     };
   },
   fromWeights: (space, weights, ops) => {
-    const normal = weights.normal ?? weights.reduce;
-    const genotype = deriveDartsGenotype(normal, weights.reduce ?? normal, ops, space.nodes);
+    // A network of L ≤ 2 cells has only reduction cells: its genotype has no normal cell to report.
+    const cell = (w: number[][] | undefined) => (w ? deriveDartsCell(w, ops, space.nodes) : []);
+    const concat = Array.from({ length: space.nodes }, (_, i) => i + 2);
+    const genotype: DartsGenotype = { normal: cell(weights.normal), normalConcat: concat, reduce: cell(weights.reduce), reduceConcat: [...concat] };
     return { genotype, arch: null, nb201: null };
   },
   fromSelection: (space, selection, ops) => {
     const concat = Array.from({ length: space.nodes }, (_, i) => i + 2);
-    const normal = dartsCellFromSelection(selection.normal ?? selection.reduce, ops, space.nodes);
-    const reduce = dartsCellFromSelection(selection.reduce ?? selection.normal, ops, space.nodes);
+    const cell = (s: ReadonlyArray<number | null> | undefined) => (s ? dartsCellFromSelection(s, ops, space.nodes) : []);
+    const normal = cell(selection.normal);
+    const reduce = cell(selection.reduce);
     const genotype: DartsGenotype = { normal, normalConcat: concat, reduce, reduceConcat: [...concat] };
     return { genotype, arch: null, nb201: null };
   },
-  cellOps: (genotype) => (genotype as DartsGenotype).normal.map(([op]) => op),
+  cellOps: (genotype) => {
+    const g = genotype as DartsGenotype;
+    return (g.normal.length ? g.normal : g.reduce).map(([op]) => op);
+  },
 };
 
 export const SPACE_IMPLEMENTATIONS: { [N in SpaceName]: SpaceImplementation<Extract<SpaceConfig, { name: N }>> } = { nb201, darts };

@@ -1,5 +1,5 @@
 import * as tf from '../engine/tf';
-import type { SearchConfig } from '../../../shared/config';
+import { describeConfigDifferences, type SearchConfig } from '../../../shared/config';
 import type { OneShotTrainingOptions } from '../../../shared/strategies/one-shot-options';
 import type { TrainerEvent } from '../../../shared/events';
 import type { EdgeSelection } from '../spaces/registry';
@@ -32,6 +32,8 @@ export type DartsConfig = Pick<SearchConfig, 'batchSize' | 'seed' | 'trainPortio
 export interface DartsSearchOptions {
   /** The ops of the current discrete cell (the normal cell in the DARTS space), for the collapse indicator. */
   cellOps?: (weights: Record<string, number[][]>, ops: readonly string[]) => string[];
+  /** The run's whole config: saved in checkpoints, and a resume under another config is refused. */
+  runConfig?: SearchConfig;
 }
 
 export interface DartsState {
@@ -51,6 +53,8 @@ export interface DartsState {
   /** Epochs trained, including those an SGAS-es rollback discarded (the logical `epoch` repeats then). */
   wallEpoch?: number;
   collapse?: CollapseMonitorState;
+  /** The config of the run that wrote the checkpoint (absent in checkpoints of older versions). */
+  runConfig?: SearchConfig;
 }
 
 export interface SearchControl {
@@ -161,6 +165,7 @@ export class DartsSearch {
     this.state.adam = this.adam.stateJson();
     this.state.extra = this.saveExtra();
     this.state.collapse = this.collapse.save();
+    if (this.options.runConfig) this.state.runConfig = this.options.runConfig;
     return saveCheckpoint(path, this.checkpointTensors(), this.state);
   }
 
@@ -252,6 +257,10 @@ export class DartsSearch {
     const ckpt = loadCheckpoint(path);
     const state = ckpt.state as DartsState;
     if (!state || state.version !== 1) throw new Error(`Checkpoint ${path} was not written by a DARTS search.`);
+    const differences = state.runConfig && this.options.runConfig ? describeConfigDifferences(state.runConfig, this.options.runConfig) : [];
+    if (differences.length) {
+      throw new Error(`Checkpoint ${path} belongs to a search with other settings, so it cannot continue this one: ${differences.join('; ')}. Restart the run, or clone it with the checkpoint's settings.`);
+    }
     restoreVariables(ckpt, this.checkpointTensors());
     this.adam.loadStateJson(state.adam);
     // restore() validates the saved state against these options and data (seed, size, generator); the batch

@@ -53,6 +53,7 @@ const STRATEGY_FACTORIES: { [N in StrategyName]: Factory<N> } = {
   darts: (ctx) =>
     new DartsSearch(oneShotSettings(ctx, ctx.options.epochs), ctx.net, ctx.data, ctx.emit, ctx.checkpointPath, {
       cellOps: (weights, ops) => ctx.space.cellOps(ctx.space.fromWeights(ctx.config.space, weights, ops).genotype),
+      runConfig: ctx.config,
     }),
   sgas: (ctx) => new SgasSearch(ctx),
   'sgas-es': (ctx) => new SgasSearch(ctx),

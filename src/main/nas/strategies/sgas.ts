@@ -75,6 +75,7 @@ export class SgasSearch extends DartsSearch {
       ctx.data,
       ctx.emit,
       ctx.checkpointPath,
+      { runConfig: ctx.config },
     );
     this.ctx = ctx;
     this.sgas = o;

@@ -161,7 +161,7 @@ describe('recompute API', () => {
     const r = lossAndGradsRecompute(net, x, y, allVars(net), crossEntropy, correctCount, { updateBnStats: false });
     expect(Number.isFinite(r.loss)).toBe(true);
     disposeGrads(r.grads);
-    const bare: Supernet = { params: net.params, alphas: net.alphas, ops: net.ops, forward: net.forward, dispose: () => {} };
+    const bare: Supernet = { params: net.params, alphas: net.alphas, masks: net.masks, ops: net.ops, forward: net.forward, dispose: () => {} };
     expect(() => lossAndGrads(bare, x, y, allVars(net), { recompute: true })).toThrow(/segments/);
     x.dispose();
     y.dispose();

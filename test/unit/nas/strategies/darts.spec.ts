@@ -6,6 +6,7 @@
  *  - no tensor leaks per step (first and second order), the loss falls on real Fashion-MNIST images, and a
  *    search is bit-reproducible from its seed.
  */
+import { ArchMasks } from '../../../../src/main/nas/engine/arch-weights';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -92,6 +93,7 @@ function buildDenseSupernet(inputs: number, hidden: number, classes: number, see
     safe: false,
     params,
     alphas,
+    masks: new ArchMasks(),
     ops: [...DENSE_OPS],
     forward(ctx: ForwardContext, x: tf.Tensor4D, weights?: ReadonlyMap<string, tf.Tensor2D>): tf.Tensor2D {
       const w = weights?.get('cell') ?? (tf.softmax(alpha) as tf.Tensor2D);
