@@ -21,12 +21,14 @@ describe('bad input', () => {
 
   test('runs.create with an invalid config is a 400 naming the field, and creates nothing', async () => {
     const cases: [Record<string, unknown>, RegExp][] = [
-      [demoConfig(datasetId, { epochs: 0 }), /config\.epochs/],
+      [demoConfig(datasetId, { epochs: 0 }), /config\.strategy\.epochs/],
       [demoConfig(datasetId, { batchSize: 'big' }), /config\.batchSize/],
-      [demoConfig(datasetId, { space: 'resnet' }), /config\.space/],
-      [demoConfig(datasetId, { wLr: 0.01, wLrMin: 0.1 }), /config\.wLrMin: must not exceed the weight learning rate/],
-      [demoConfig(datasetId, { space: 'darts', channels: 5 }), /config\.channels: must be even/],
-      [demoConfig(datasetId, { learningRate: 1 }), /learningRate/],
+      [{ ...demoConfig(datasetId), space: { name: 'resnet' } }, /config\.space\.name/],
+      [{ ...demoConfig(datasetId), strategy: { name: 'mdenas' } }, /config\.strategy\.name/],
+      [demoConfig(datasetId, { wLr: 0.01, wLrMin: 0.1 }), /config\.strategy\.wLrMin: must not exceed the weight learning rate/],
+      [demoConfig(datasetId, { space: 'darts', channels: 5 }), /config\.space\.channels: must be even/],
+      [{ ...demoConfig(datasetId), strategy: { name: 'sgas-es', esFactor: 0.9 } }, /config\.strategy\.esFactor/],
+      [{ ...demoConfig(datasetId), learningRate: 1 }, /learningRate/],
       [{ epochs: 2 }, /config\.dataset/],
     ];
     for (const [config, field] of cases) {
