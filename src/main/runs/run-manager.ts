@@ -169,7 +169,8 @@ export class RunManager {
       this.publishSummary(id);
       return;
     }
-    this.log(id, 'info', resumeFrom ? 'Resuming from the last checkpoint.' : 'Started.');
+    // A run that trained before but left no checkpoint starts over: say so rather than a second 'Started.'.
+    this.log(id, 'info', resumeFrom ? 'Resuming from the last checkpoint.' : run.startedAt !== null ? 'Restarted from the beginning (no checkpoint was saved).' : 'Started.');
     const active: ActiveRun = { id, handle: null as unknown as JobHandle, buffer: [], cancelRequested: false, killTimer: null, storagePause: null };
     this.active = active;
     try {
@@ -252,12 +253,22 @@ export class RunManager {
     const pauseReason = status === 'paused' && exit.error ? [exit.error, exit.hint].filter(Boolean).join(' ') : storagePause;
     const error = status === 'failed' ? [exit.error ?? 'The run failed.', exit.hint].filter(Boolean).join(' ') : pauseReason;
     this.setStatus(id, status, error);
-    this.log(id, status === 'failed' ? 'error' : pauseReason ? 'warn' : 'info', error ?? `Run ${status}.`);
+    this.log(id, status === 'failed' ? 'error' : pauseReason ? 'warn' : 'info', error ?? (status === 'completed' ? this.completionLine(id) : `Run ${status}.`));
     // On a full disk, the reserve's space lets the waiting events and the paused status through now.
     if (this.storage.fault) this.storage.flushWithReserve();
     this.active = null;
     this.publishSummary(id);
     this.schedule();
+  }
+
+  /** Stored with the run, so it survives a reload; the time is the run's training time, pauses excluded. */
+  private completionLine(id: number): string {
+    const run = this.o.store.runs.summary(id);
+    if (!run) return 'Run completed.';
+    const s = Math.round(run.activeMs / 1000);
+    const time = s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+    const best = run.bestAccuracy === null ? '' : `; best val accuracy ${(100 * run.bestAccuracy).toFixed(2)}%`;
+    return `Search finished after ${time} of training${best}.`;
   }
 
   cancel(id: number): void {
