@@ -133,6 +133,8 @@ export class Store {
             nb201: event.nb201,
             valAccuracy: event.valAccuracy,
           });
+          // Done, whatever the last progress event said: SGAS-es plans an upper bound of epochs.
+          progress = 1;
           break;
         case 'environment':
           this.runs.setEnvironment(runId, event.environment);
