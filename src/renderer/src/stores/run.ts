@@ -149,8 +149,8 @@ export const useRunStore = defineStore('run', () => {
         if (d) detail.value = { ...d, lastCheckpointEpoch: e.epoch, resumable: true };
         break;
       case 'result':
+        // The log line about it comes from main (stored, with the training time pauses excluded).
         if (d) detail.value = { ...d, arch: e.arch, genotype: e.genotype, nb201: e.nb201 };
-        addLog('info', `Search finished in ${Math.round(e.seconds)} s: val accuracy ${(e.valAccuracy * 100).toFixed(2)}%.`);
         break;
       case 'error':
         addLog('error', e.hint ? `${e.message} — ${e.hint}` : e.message);
