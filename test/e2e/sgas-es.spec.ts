@@ -59,6 +59,11 @@ describe('e2e: SGAS-es from the New-run form', () => {
     // 6 NB201 edges, phases of at most 2 epochs, 1 final epoch.
     await expect(page.locator(tid('new-run-preflight-epochs')).textContent()).resolves.toMatch(/at most 13/);
     await shot('sgas-es-01-new-run');
+    // The rest of SGAS-es's options, with their defaults, behind "Advanced".
+    await page.click(tid('new-run-advanced'));
+    await expect(page.locator(tid('new-run-es-start')).inputValue()).resolves.toBe('0');
+    await expect(page.locator(tid('new-run-alpha-lr')).inputValue()).resolves.toBe('0.0003');
+    await tallShot('sgas-es-01b-new-run-advanced');
     await page.click(tid('new-run-start'));
     await page.waitForURL(/#\/runs\/\d+$/);
     const id = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
