@@ -31,6 +31,8 @@ export const RunSummarySchema = z.object({
   runningSince: z.number().nullable(),
   /** The latest collapse warning of a one-shot search, null when none was raised. */
   collapseWarning: z.string().nullable(),
+  /** The α gradient order of a one-shot strategy (1 or 2), null for strategies without one. */
+  strategyOrder: z.number().int().nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 

@@ -61,6 +61,7 @@ interface SummaryRow {
   active_ms: number;
   running_since: number | null;
   collapse_warning: string | null;
+  strategy_order: number | null;
 }
 
 interface DetailRow extends SummaryRow {
@@ -73,7 +74,8 @@ interface DetailRow extends SummaryRow {
 }
 
 const SUMMARY_COLUMNS = `id, kind, name, status, strategy, space, dataset_name, seed, created_at, started_at,
-  finished_at, best_accuracy, progress, error, active_ms, running_since, collapse_warning`;
+  finished_at, best_accuracy, progress, error, active_ms, running_since, collapse_warning,
+  json_extract(config, '$.strategy.order') AS strategy_order`;
 
 type SortKey = NonNullable<RunListQuery['sort']>;
 
@@ -302,6 +304,7 @@ function toSummary(row: SummaryRow): RunSummary {
     activeMs: row.active_ms,
     runningSince: row.running_since,
     collapseWarning: row.collapse_warning,
+    strategyOrder: row.strategy_order,
   };
 }
 
@@ -309,6 +312,7 @@ function toSummary(row: SummaryRow): RunSummary {
 type SummaryTuple = [
   number, RunKind, string, RunStatus, string, string, string, number, number,
   number | null, number | null, number | null, number, string | null, number, number | null, string | null,
+  number | null,
 ];
 
 function tupleToSummary(t: SummaryTuple): RunSummary {
@@ -330,6 +334,7 @@ function tupleToSummary(t: SummaryTuple): RunSummary {
     activeMs: t[14],
     runningSince: t[15],
     collapseWarning: t[16],
+    strategyOrder: t[17],
   };
 }
 
