@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -11,8 +11,12 @@ const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], {
 
 describe('nas-studio search', () => {
   it('searches NAS-Bench-201 with DARTS on the demo set and ends with one JSON line', () => {
+    const tempRunDirs = () => readdirSync(tmpdir()).filter((f) => f.startsWith('nas-studio-cli-')).length;
+    const before = tempRunDirs();
     const r = run('search', '--space', 'nb201', '--strategy', 'darts', '--dataset', 'demo', '--epochs', '2', '--train-limit', '200', '--channels', '4', '--cells', '1', '--batch', '32', '--backend', 'wasm', '--json');
     expect(r.status, r.stderr).toBe(0);
+    // Without --run-dir the checkpoints lived in a temporary folder, removed at the end.
+    expect(tempRunDirs()).toBe(before);
     const lines = r.stdout.trim().split('\n');
     const out = JSON.parse(lines[lines.length - 1]);
     expect(out.backend).toBe('wasm');
@@ -23,10 +27,33 @@ describe('nas-studio search', () => {
     expect(out.nb201.arch).toBe(out.arch);
     expect(out.nb201.rank).toBeGreaterThanOrEqual(1);
     expect(out.nb201.rank).toBeLessThanOrEqual(15625);
-    expect(out.trainAccuracy).toBeGreaterThan(0);
+    // One unit for every accuracy: percent, as in the table.
+    expect(out.accuracyUnit).toBe('percent');
+    expect(out.trainAccuracy).toBeGreaterThan(1);
+    expect(out.trainAccuracy).toBeLessThanOrEqual(100);
+    expect(out.checkpoints).toBeNull();
     expect(out.wallSeconds).toBeGreaterThan(0);
-    // Progress went to stderr, one line per finished epoch.
-    expect(r.stderr).toMatch(/epoch 2: train loss \d/);
+    // Progress went to stderr: one summary line per finished epoch, no blank line first.
+    expect(r.stderr.match(/^epoch \d\/2: train acc/gm)).toHaveLength(2);
+    expect(r.stderr.startsWith('\n')).toBe(false);
+  });
+
+  it('runs SGAS-es and reports its decisions, eigenvalues and early stops in the JSON', () => {
+    const r = run('search', '--space', 'nb201', '--strategy', 'sgas-es', '--dataset', 'demo', '--train-limit', '200', '--channels', '4', '--cells', '1', '--batch', '16', '--decision-freq', '1', '--final-epochs', '0', '--hessian-iters', '2', '--criterion', '2', '--seed', '1', '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(out.strategy).toBe('sgas-es');
+    expect(out.decisions).toHaveLength(6);
+    expect(new Set(out.decisions.map((d: { edge: number }) => d.edge)).size).toBe(6);
+    for (const d of out.decisions) expect(Object.keys(d)).toEqual(expect.arrayContaining(['epoch', 'cellType', 'edge', 'op', 'scores']));
+    expect(out.eigenvalues.map((e: { epoch: number }) => e.epoch)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(Array.isArray(out.earlyStops)).toBe(true);
+    expect(parseNb201Arch(out.arch)).toEqual(out.genotype);
+    expect(out.nb201.arch).toBe(out.arch);
+    // Flags of another strategy are refused by name.
+    const wrong = run('search', '--dataset', 'demo', '--strategy', 'darts', '--warmup', '3');
+    expect(wrong.status).toBe(1);
+    expect(wrong.stderr).toMatch(/--warmup does not apply to darts; strategies that take it: sgas/);
   });
 
   it('rejects bad arguments with one line and a non-zero exit, never a stack trace', () => {

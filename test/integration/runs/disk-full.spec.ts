@@ -88,7 +88,7 @@ describe('disk full during a run', () => {
       for (const [key, value] of streamed) expect(stored.get(key), key).toBe(value);
       const logs = db.prepare('SELECT message FROM logs WHERE run_id = ? ORDER BY id').pluck().all(id) as string[];
       expect(logs.some((m) => /full|free space/i.test(m))).toBe(true);
-      expect(logs.filter((m) => m === 'Run completed.')).toHaveLength(1);
+      expect(logs.filter((m) => m.startsWith('Search finished after'))).toHaveLength(1);
     } finally {
       db.close();
     }

@@ -25,8 +25,7 @@ describe('pending writes', () => {
 
   function open(): { store: Store; runId: number; runDir: (id: number) => string } {
     store = Store.open(join(tmp.dir, `db-${Math.random().toString(36).slice(2)}.db`));
-    // The run row's strategy/space columns are names; the config's shape around them does not matter here.
-    const config = { ...parseSearchConfig({ dataset: '1' }), strategy: 'darts', space: 'nb201' } as unknown as SearchConfig;
+    const config: SearchConfig = parseSearchConfig({ dataset: '1' });
     const runId = store.runs.create(config, { id: null, name: 'demo' });
     store.runs.setStatus(runId, 'running');
     return { store, runId, runDir: (id) => join(tmp.dir, 'runs', String(id)) };

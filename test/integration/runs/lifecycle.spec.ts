@@ -74,7 +74,7 @@ describe('run lifecycle', () => {
       expect(logs).toMatch(/^Started\./);
       expect(logs).toMatch(/epoch 1\/2: .*val acc/);
       expect(logs).toMatch(/epoch 2\/2: .*val acc/);
-      expect(logs).toMatch(/Run completed\.$/);
+      expect(logs).toMatch(/Search finished after \d+ s of training; best val accuracy \d+\.\d\d%\.$/);
 
       // Result: the arch string is a real cell of the NAS-Bench-201 table, with its scores.
       const row = db.prepare('SELECT status, arch, nb201, genotype FROM runs WHERE id = ?').get(id) as { status: string; arch: string; nb201: string; genotype: string };
