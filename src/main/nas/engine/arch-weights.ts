@@ -17,9 +17,19 @@ export interface EdgeMask {
  */
 export class ArchMasks {
   private readonly masks = new Map<string, EdgeMask>();
+  private readonly selections = new Map<string, ReadonlyArray<number | null>>();
 
   get(key: string): EdgeMask | undefined {
     return this.masks.get(key);
+  }
+
+  /**
+   * The decided edges of a cell type, for the cell builders: a fixed edge runs only its op and a pruned edge
+   * nothing (the same result as the masked weights, without computing — or storing for the backward pass —
+   * the ops weighted 0; that is what lets SGAS grow its batch).
+   */
+  selection(key: string): ReadonlyArray<number | null> | undefined {
+    return this.selections.get(key);
   }
 
   set(key: string, selection: ReadonlyArray<number | null>, opCount: number): void {
@@ -27,8 +37,10 @@ export class ArchMasks {
     this.masks.get(key)?.fixed.dispose();
     if (selection.every((s) => s === -1)) {
       this.masks.delete(key);
+      this.selections.delete(key);
       return;
     }
+    this.selections.set(key, [...selection]);
     const keep = selection.map((s) => new Array<number>(opCount).fill(s === -1 ? 1 : 0));
     const fixed = selection.map((s) => Array.from({ length: opCount }, (_, k) => (s !== null && s >= 0 && s === k ? 1 : 0)));
     this.masks.set(key, { keep: tf.keep(tf.tensor2d(keep)), fixed: tf.keep(tf.tensor2d(fixed)) });
@@ -40,6 +52,7 @@ export class ArchMasks {
       m.fixed.dispose();
     }
     this.masks.clear();
+    this.selections.clear();
   }
 }
 

@@ -6,7 +6,9 @@ export type Candidate = Layer | null;
 
 /**
  * ō(x) = Σ_k w_k·o_k(x) (ALGORITHMS.md §0). `weights` is one row of softmax(α) (or sparse/one-hot weights).
- * Skipping `none` is exact: its output is zero, and so is the gradient it sends to its weight.
+ * Skipping `none` is exact: its output is zero, and so is the gradient it sends to its weight. `decided` is
+ * an edge SGAS has fixed (the op's column; its weight row is one-hot there) or pruned (null; its row is
+ * zero): the ops weighted 0 are skipped, which is exact for the same reason.
  */
 export function mixedOp(
   ctx: ForwardContext,
@@ -14,11 +16,13 @@ export function mixedOp(
   weights: tf.Tensor1D,
   candidates: readonly Candidate[],
   stride = 1,
+  decided?: number | null,
 ): tf.Tensor4D {
   // Slices rather than tf.unstack: unstack's gradient fails when some outputs (the `none` weight) are unused.
   const terms: tf.Tensor4D[] = [];
   candidates.forEach((op, k) => {
-    if (op) terms.push(tf.mul(op(ctx, x), tf.slice(weights, [k], [1])));
+    const skipped = decided === null || (decided !== undefined && decided >= 0 && decided !== k);
+    if (op && !skipped) terms.push(tf.mul(op(ctx, x), tf.slice(weights, [k], [1])));
   });
   if (terms.length === 0) {
     const [b, h, wd, c] = x.shape;

@@ -68,7 +68,8 @@ export function dartsCandidate(p: ParamStore, name: string, op: string, c: numbe
   }
 }
 
-type Cell = (ctx: ForwardContext, s0: tf.Tensor4D, s1: tf.Tensor4D, weights: tf.Tensor2D) => tf.Tensor4D;
+/** `decided`: the edges SGAS has fixed or pruned in this cell type (ArchMasks.selection), if any. */
+type Cell = (ctx: ForwardContext, s0: tf.Tensor4D, s1: tf.Tensor4D, weights: tf.Tensor2D, decided?: ReadonlyArray<number | null>) => tf.Tensor4D;
 
 function searchCell(
   p: ParamStore,
@@ -89,11 +90,11 @@ function searchCell(
     const stride = reduction && e.source < 2 ? 2 : 1;
     return { ...e, stride, candidates: ops.map((op) => dartsCandidate(p, `${name}.e${e.index}.${op}`, op, c, stride)) };
   });
-  return (ctx, s0, s1, weights) => {
+  return (ctx, s0, s1, weights, decided) => {
     const states = [pre0(ctx, s0), pre1(ctx, s1)];
     for (let node = 0; node < steps; node++) {
       const incoming = edges.filter((e) => e.node === node);
-      states.push(sumAll(incoming.map((e) => mixedOp(ctx, states[e.source], weightRow(weights, e.index), e.candidates, e.stride))));
+      states.push(sumAll(incoming.map((e) => mixedOp(ctx, states[e.source], weightRow(weights, e.index), e.candidates, e.stride, decided?.[e.index]))));
     }
     return tf.concat(states.slice(2), 3);
   };
@@ -144,8 +145,8 @@ export function buildDartsSupernet(options: DartsSupernetOptions, rng: Rng): Sup
       (cell, i): ForwardSegment => ({
         name: `cell${i}`,
         run: (ctx, [s0, s1], weights) => {
-          const w = weights.get(cell.reduction ? 'reduce' : 'normal')!;
-          return [s1, cell.run(ctx, s0 as tf.Tensor4D, s1 as tf.Tensor4D, w)];
+          const key = cell.reduction ? 'reduce' : 'normal';
+          return [s1, cell.run(ctx, s0 as tf.Tensor4D, s1 as tf.Tensor4D, weights.get(key)!, masks.selection(key))];
         },
       }),
     ),

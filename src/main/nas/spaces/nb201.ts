@@ -56,16 +56,17 @@ function residualReduction(p: ParamStore, name: string, cin: number, cout: numbe
   };
 }
 
-type Cell = (ctx: ForwardContext, x: tf.Tensor4D, weights: tf.Tensor2D) => tf.Tensor4D;
+/** `decided`: the edges SGAS has fixed in the cell (ArchMasks.selection), if any. */
+type Cell = (ctx: ForwardContext, x: tf.Tensor4D, weights: tf.Tensor2D, decided?: ReadonlyArray<number | null>) => tf.Tensor4D;
 
 function searchCell(p: ParamStore, name: string, ops: readonly string[], c: number): Cell {
   const edges = NB201_EDGES.map(([from, to]) => ops.map((op) => nb201Candidate(p, `${name}.e${from}${to}.${op}`, op, c)));
-  return (ctx, x, weights) => {
+  return (ctx, x, weights, decided) => {
     const nodes: tf.Tensor4D[] = [x];
     let e = 0;
     for (let to = 1; to < NB201_NODES; to++) {
       const inputs: tf.Tensor4D[] = [];
-      for (let from = 0; from < to; from++, e++) inputs.push(mixedOp(ctx, nodes[from], weightRow(weights, e), edges[e]));
+      for (let from = 0; from < to; from++, e++) inputs.push(mixedOp(ctx, nodes[from], weightRow(weights, e), edges[e], 1, decided?.[e]));
       nodes.push(sumAll(inputs));
     }
     return nodes[NB201_NODES - 1];
@@ -102,7 +103,7 @@ export function buildNb201Supernet(options: Nb201SupernetOptions, rng: Rng): Sup
       name: `block${i}.${block.kind}`,
       run:
         block.kind === 'cell'
-          ? (ctx, [h], weights) => [block.run(ctx, h as tf.Tensor4D, weights.get('cell')!)]
+          ? (ctx, [h], weights) => [block.run(ctx, h as tf.Tensor4D, weights.get('cell')!, masks.selection('cell'))]
           : (ctx, [h]) => [block.run(ctx, h as tf.Tensor4D)],
     })),
     { name: 'head', run: (ctx, [h]) => [head(tf.relu(batchNorm(ctx, h as tf.Tensor4D, lastBn)))] },
