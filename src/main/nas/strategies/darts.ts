@@ -1,80 +1,22 @@
 import * as tf from '../engine/tf';
-import { describeConfigDifferences, type SearchConfig } from '../../../shared/config';
-import type { OneShotTrainingOptions } from '../../../shared/strategies/one-shot-options';
-import type { TrainerEvent } from '../../../shared/events';
-import type { EdgeSelection } from '../spaces/registry';
-import { Batcher, EVAL_PREPROCESSING, SEARCH_AUGMENTATION, type BatcherOptions, type BatcherState } from '../data/batcher';
+import { describeConfigDifferences } from '../../../shared/config';
+import { Batcher, EVAL_PREPROCESSING, SEARCH_AUGMENTATION, type BatcherOptions } from '../data/batcher';
 import type { ImageSet, Normalization } from '../data/image-set';
 import { splitTrainVal } from '../data/image-set';
 import { loadCheckpoint, restoreVariables, saveCheckpoint, type CheckpointInfo } from '../engine/checkpoint';
 import { Adam, Sgd, clipByGlobalNorm, cosineLr, type NamedGrads } from '../engine/optim';
 import { hashSeed } from '../engine/rng';
 import type { Supernet } from '../engine/supernet';
-import { CollapseMonitor, type CollapseMonitorState } from './collapse';
+import { CollapseMonitor } from './collapse';
+import { unrolledAlphaGrads } from './darts-second-order';
 import { measureLambdaMax, undecidedBlocks } from './eigenvalue';
 import { alphaWeights, batchTensors, disposeGrads, evaluate, lossAndGrads } from './one-shot';
+import { NonFiniteLossError, type DartsConfig, type DartsOutcome, type DartsSearchOptions, type DartsState, type Emit, type SearchControl } from './one-shot-types';
 
 // DARTS bilevel search (ALGORITHMS.md §2): per minibatch an α step on D_val (first order, or second order
 // with the finite-difference Hessian-vector term) then a w step on D_train (clip 5, SGD momentum, cosine lr).
 
-export type DartsConfig = Pick<SearchConfig, 'batchSize' | 'seed' | 'trainPortion' | 'augment'> &
-  OneShotTrainingOptions & {
-    /** Planned epochs (the cosine period). */
-    epochs: number;
-    /** Resolved gradient checkpointing (the job turns 'auto' into on/off for the model and backend). */
-    recompute?: boolean;
-    /** Track λ_max each epoch as a collapse indicator. */
-    lambdaMax?: boolean;
-    hessianIters?: number;
-  };
-
-/** What the search needs from its space beyond the supernet. */
-export interface DartsSearchOptions {
-  /** The ops of the current discrete cell (the normal cell in the DARTS space), for the collapse indicator. */
-  cellOps?: (weights: Record<string, number[][]>, ops: readonly string[]) => string[];
-  /** The run's whole config: saved in checkpoints, and a resume under another config is refused. */
-  runConfig?: SearchConfig;
-}
-
-export interface DartsState {
-  version: 1;
-  epoch: number;
-  /** Step within the epoch (a checkpoint taken mid-epoch on pause). */
-  stepInEpoch: number;
-  globalStep: number;
-  train: BatcherState;
-  val: BatcherState;
-  adam: Record<string, number>;
-  epochAcc: { loss: number; correct: number; count: number };
-  /** Accuracies of the last finished epoch, so a resume (even from the final checkpoint) reports them. */
-  lastAccuracy?: { train: number; val: number };
-  /** A subclass's own state (SGAS decisions, the eigenvalue tracker), plain JSON. */
-  extra?: unknown;
-  /** Epochs trained, including those an SGAS-es rollback discarded (the logical `epoch` repeats then). */
-  wallEpoch?: number;
-  collapse?: CollapseMonitorState;
-  /** The config of the run that wrote the checkpoint (absent in checkpoints of older versions). */
-  runConfig?: SearchConfig;
-}
-
-export interface SearchControl {
-  /** Polled between steps; 'pause' saves a checkpoint at the current step and returns. */
-  interrupt(): 'pause' | 'stop' | null;
-}
-
-export type Emit = (event: TrainerEvent) => void;
-
-export interface DartsOutcome {
-  status: 'completed' | 'paused' | 'stopped';
-  /** Column names of the weights. */
-  ops: string[];
-  weights: Record<string, number[][]>;
-  trainAccuracy: number;
-  valAccuracy: number;
-  epochsDone: number;
-  /** Edges a strategy decided itself (SGAS): the architecture is read from here instead of from α. */
-  selection?: EdgeSelection;
-}
+export type { DartsConfig, DartsOutcome, DartsSearchOptions, DartsState, Emit, SearchControl } from './one-shot-types';
 
 /** Builds the network lazily so that one class serves fresh starts and resumes. */
 export class DartsSearch {
@@ -327,51 +269,14 @@ export class DartsSearch {
     }
   }
 
-  /**
-   * g_α = ∇_α L_val(w', α) − ξ·[∇_α L_train(w⁺) − ∇_α L_train(w⁻)]/(2ε), w' = w − ξ(∇_w L_train + μm + λw),
-   * w± = w ± εv, v = ∇_w' L_val(w'), ε = 0.01/‖v‖ (ALGORITHMS.md §2). w is restored afterwards.
-   */
+  /** The second-order (unrolled) α gradient of one step (ALGORITHMS.md §2; see darts-second-order.ts). */
   secondOrderAlphaGrads(t: { x: tf.Tensor4D; y: tf.Tensor1D }, v: { x: tf.Tensor4D; y: tf.Tensor1D }, xi: number): NamedGrads {
-    const weights = [...this.weightVars.values()];
-    const alphas = [...this.alphaVars.values()];
-    const original = new Map(weights.map((w) => [w.name, tf.keep(w.clone())]));
-    try {
-      // Virtual step; BN statistics are left alone by the auxiliary passes.
-      const train = lossAndGrads(this.net, t.x, t.y, weights, { updateBnStats: false, recompute: this.config.recompute });
-      tf.tidy(() => {
-        for (const w of weights) {
-          const g = train.grads[w.name];
-          const m = this.sgd.buffer(w.name);
-          const dtheta = g.add(w.mul(this.config.wWeightDecay));
-          const moment = m ? m.mul(this.config.momentum) : tf.zerosLike(w);
-          w.assign(w.sub(moment.add(dtheta).mul(xi)));
-        }
-      });
-      disposeGrads(train.grads);
-      const valGrads = lossAndGrads(this.net, v.x, v.y, [...weights, ...alphas], { updateBnStats: false, recompute: this.config.recompute });
-      const vec = weights.map((w) => valGrads.grads[w.name]);
-      const norm = tf.tidy(() => tf.sqrt(tf.addN(vec.map((g) => tf.sum(tf.square(g))))).dataSync()[0]);
-      const eps = 0.01 / Math.max(norm, 1e-12);
-      const perturbed = (sign: number): NamedGrads => {
-        tf.tidy(() => weights.forEach((w, i) => w.assign(original.get(w.name)!.add(vec[i].mul(sign * eps)))));
-        return lossAndGrads(this.net, t.x, t.y, alphas, { updateBnStats: false, recompute: this.config.recompute }).grads;
-      };
-      const plus = perturbed(1);
-      const minus = perturbed(-1);
-      const out: NamedGrads = {};
-      for (const a of alphas) {
-        out[a.name] = tf.tidy(() => valGrads.grads[a.name].sub(plus[a.name].sub(minus[a.name]).div(2 * eps).mul(xi)));
-      }
-      disposeGrads(plus);
-      disposeGrads(minus);
-      disposeGrads(valGrads.grads);
-      return out;
-    } finally {
-      for (const w of weights) {
-        w.assign(original.get(w.name)!);
-        original.get(w.name)!.dispose();
-      }
-    }
+    return unrolledAlphaGrads(
+      { net: this.net, weights: [...this.weightVars.values()], alphas: [...this.alphaVars.values()], sgd: this.sgd, ...this.config },
+      t,
+      v,
+      xi,
+    );
   }
 
   private *evalBatches() {
@@ -457,9 +362,4 @@ export class DartsSearch {
   }
 }
 
-export class NonFiniteLossError extends Error {
-  readonly hint = 'Lower the weight learning rate (wLr) or the batch size, or check the dataset for corrupt images.';
-  constructor(loss: number, epoch: number, step: number) {
-    super(`The training loss became ${loss} at epoch ${epoch + 1}, step ${step + 1}: the search diverged.`);
-  }
-}
+export { NonFiniteLossError };
