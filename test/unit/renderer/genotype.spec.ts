@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NB201_OPS } from '../../../src/shared/spaces/nb201';
 import { DARTS_OPS, dartsEdgeIndex, dartsStepsForEdgeCount } from '../../../src/shared/spaces/darts';
 import { deriveDartsCell, deriveNb201Ops } from '../../../src/shared/genotype';
-import { dartsGraph, edgeLabels, graphFromAlpha } from '../../../src/renderer/src/lib/genotype';
+import { dartsGraph, dartsInputText, edgeLabels, graphFromAlpha, prettyEdgeLabel } from '../../../src/renderer/src/lib/genotype';
 
 const nb201FromAlpha = (w: number[][], ops: string[], allowNone = true) => deriveNb201Ops(w, ops, allowNone);
 const dartsFromAlpha = (w: number[][], ops: string[]) => deriveDartsCell(w, ops, dartsStepsForEdgeCount(w.length));
@@ -76,6 +76,12 @@ describe('graphs', () => {
   });
   it('labels edges in α-row order', () => {
     expect(edgeLabels('nb201', 6)).toEqual(['0→1', '0→2', '1→2', '0→3', '1→3', '2→3']);
-    expect(edgeLabels('darts', 14).slice(0, 3)).toEqual(['c₋₂→0', 'c₋₁→0', 'c₋₂→1']);
+    expect(edgeLabels('darts', 14).slice(0, 3)).toEqual(['cₖ₋₂→0', 'cₖ₋₁→0', 'cₖ₋₂→1']);
+  });
+  it("writes the trainer's edge labels with the same cell inputs as the heat map and the result", () => {
+    expect(prettyEdgeLabel('c_{k-2} → node 1')).toBe(`${dartsInputText(0)} → node 1`);
+    expect(prettyEdgeLabel('c_{k-1} → node 0')).toBe('cₖ₋₁ → node 0');
+    expect(prettyEdgeLabel('node 0 → node 1')).toBe('node 0 → node 1');
+    expect(prettyEdgeLabel('0→3')).toBe('0→3');
   });
 });

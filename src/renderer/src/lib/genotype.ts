@@ -85,12 +85,22 @@ export function graphFromAlpha(space: string, snapshot: AlphaSnapshot, cell: str
   });
 }
 
+/** A DARTS cell input as plain text, written like the cell graph's subscripted c_{k-2}, c_{k-1}. */
+export function dartsInputText(source: number): string {
+  return source === 0 ? 'cₖ₋₂' : source === 1 ? 'cₖ₋₁' : `node ${source - 2}`;
+}
+
+/** An edge label written by the trainer ("c_{k-2} → node 1") with the inputs as the rest of the view writes them. */
+export function prettyEdgeLabel(label: string): string {
+  return label.replace(/c_\{k-2\}/g, dartsInputText(0)).replace(/c_\{k-1\}/g, dartsInputText(1));
+}
+
 /** Edge labels in α-row order, for heat-map axes. */
 export function edgeLabels(space: string, edgeCount: number): string[] {
   if (space === 'nb201') return NB201_EDGES.slice(0, edgeCount).map(([f, t]) => `${f}→${t}`);
   try {
     const steps = dartsStepsForEdgeCount(edgeCount);
-    const name = (s: number) => (s === 0 ? 'c₋₂' : s === 1 ? 'c₋₁' : String(s - 2));
+    const name = (s: number) => (s < 2 ? dartsInputText(s) : String(s - 2));
     return dartsEdges(steps).map((e) => `${name(e.source)}→${e.node}`);
   } catch {
     return Array.from({ length: edgeCount }, (_, i) => `e${i}`);
