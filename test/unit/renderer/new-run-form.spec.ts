@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SearchConfigSchema, upgradeStoredConfig } from '../../../src/shared/config';
-import { strategiesFor, useNewRunForm } from '../../../src/renderer/src/components/new-run/use-new-run-form';
+import { datasetErrors, minTrainLimit, strategiesFor, useNewRunForm } from '../../../src/renderer/src/components/new-run/use-new-run-form';
 
 // The New-run form's state and validation (no DOM: the composable the view binds its inputs to).
 
@@ -72,5 +72,25 @@ describe('New-run form', () => {
   it('asks for a dataset', () => {
     const f = useNewRunForm();
     expect(f.errors.value.dataset).toBe('Choose a dataset.');
+  });
+
+  it("refuses a train limit below the trainer's minimum for the chosen dataset before the run starts", () => {
+    const demo = { classes: 10, trainCount: 3000 };
+    const f = useNewRunForm(() => demo);
+    f.common.dataset = '1';
+    f.common.trainLimit = 5;
+    // The schema alone accepts it; the dataset rule does not, and names the smallest limit that works.
+    expect(f.parsed.value.success).toBe(true);
+    expect(f.errors.value.trainLimit).toContain(`At least ${minTrainLimit(10)} for 10 classes`);
+    f.common.trainLimit = minTrainLimit(10);
+    expect(f.errors.value).toEqual({});
+    f.common.trainLimit = 0;
+    expect(f.errors.value).toEqual({});
+  });
+
+  it('leaves the train limit alone without a dataset, or when the dataset itself is that small', () => {
+    expect(datasetErrors(5, null)).toEqual({});
+    expect(datasetErrors(5, { classes: 10, trainCount: 20 })).toEqual({});
+    expect(datasetErrors(39, { classes: 10, trainCount: 3000 })).toHaveProperty('trainLimit');
   });
 });

@@ -40,7 +40,24 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): vo
   o[keys[keys.length - 1]] = value;
 }
 
-export function useNewRunForm() {
+/**
+ * The smallest train limit the trainer accepts for a dataset with `classes` classes (src/main/nas/job.ts:
+ * 4 images per class, so that the 50/50 weights/α split leaves each class at least 2 on each side).
+ */
+export function minTrainLimit(classes: number): number {
+  return 4 * classes;
+}
+
+/** Rules that need the chosen dataset, which the config schema cannot see (it holds only the dataset's id). */
+export function datasetErrors(trainLimit: unknown, dataset: { classes: number; trainCount: number } | null): Record<string, string> {
+  const limit = Number(trainLimit);
+  if (!dataset || !Number.isInteger(limit) || limit <= 0) return {};
+  const min = minTrainLimit(dataset.classes);
+  if (limit >= min || dataset.trainCount < min) return {};
+  return { trainLimit: `At least ${min} for ${dataset.classes} classes (or 0 for all images): fewer leave too few to learn from.` };
+}
+
+export function useNewRunForm(dataset: () => { classes: number; trainCount: number } | null = () => null) {
   const common = reactive<Values>({ ...COMMON_DEFAULTS });
   const space = reactive<Values>(spaceDefaults('nb201'));
   const strategy = reactive<Values>(strategyDefaults('darts'));
@@ -98,9 +115,10 @@ export function useNewRunForm() {
    * once the fields they read are valid, so re-check with the failing fields at their defaults to report them too.
    */
   const errors = computed<Record<string, string>>(() => {
+    const fromDataset = datasetErrors(common.trainLimit, dataset());
     let r = parsed.value;
-    if (r.success) return {};
-    const out = pathErrors(r.error);
+    if (r.success) return fromDataset;
+    const out = { ...pathErrors(r.error), ...fromDataset };
     let repaired: Record<string, unknown> = { ...candidate.value, dataset: candidate.value.dataset || '-' };
     const defaults = { ...COMMON_DEFAULTS, space: spaceDefaults(space.name as SpaceName), strategy: strategyDefaults(strategy.name as StrategyName) };
     for (let pass = 0; pass < 3; pass++) {
