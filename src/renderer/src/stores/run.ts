@@ -62,6 +62,8 @@ export const useRunStore = defineStore('run', () => {
   let loadToken = 0;
 
   const fraction = computed(() => {
+    // A finished run is done even when it trained fewer epochs than planned (SGAS-es plans an upper bound).
+    if (detail.value?.status === 'completed') return 1;
     if (progress.value) return progressFraction(progress.value);
     return detail.value?.progress ?? 0;
   });
