@@ -10,16 +10,12 @@ import type { Browser } from 'playwright-core';
 // and nothing needs a sideways scroll. Runs: real runs refused by the trainer at once (train limit 5), so
 // no training is needed to fill the list. Screenshots: test-artifacts/e2e/tables-*.png.
 
-/** Left edges of the header cells and of the first row's cells, in page pixels. */
+/** Left edges of the header cells and of the first row's visible cells, in page pixels (a page expression:
+ * the node tsconfig has no DOM types). */
 async function columnLefts(page: Page, header: string, row: string): Promise<{ head: number[]; cells: number[] }> {
-  return page.evaluate(
-    ([h, r]) => {
-      const lefts = (sel: string) =>
-        [...(document.querySelector(sel)?.children ?? [])].filter((e) => (e as HTMLElement).offsetParent !== null).map((e) => Math.round(e.getBoundingClientRect().left));
-      return { head: lefts(h), cells: lefts(r) };
-    },
-    [header, row] as const,
-  );
+  const lefts = (sel: string) =>
+    `[...(document.querySelector(${JSON.stringify(sel)})?.children ?? [])].filter((e) => e.offsetParent !== null).map((e) => Math.round(e.getBoundingClientRect().left))`;
+  return page.evaluate(`({ head: ${lefts(header)}, cells: ${lefts(row)} })`);
 }
 
 /** Cells whose text is cut (ellipsis or clipped): scrollWidth beyond clientWidth. */
