@@ -35,3 +35,18 @@ export function classLabel(d: Dataset, label: number): string {
   const name = d.classNames?.[label];
   return name ? `${label} · ${name}` : String(label);
 }
+
+/**
+ * Whether deleting the dataset removes files: the server deletes only the copies it made under
+ * `<data folder>/datasets/`; a system set (Debian's Fashion-MNIST) is left where it is.
+ */
+export function isAppCopy(d: Dataset, dataDir: string | null | undefined): boolean | null {
+  if (!dataDir) return null;
+  const norm = (p: string) => p.replace(/\\/g, '/').replace(/\/+$/, '');
+  return norm(firstPath(d.location)).startsWith(`${norm(dataDir)}/datasets/`);
+}
+
+/** The folder of a file path (either separator). */
+export function folderOf(path: string): string {
+  return path.replace(/[/\\][^/\\]*$/, '');
+}
