@@ -81,13 +81,24 @@ function buildConfig(opts: Record<string, unknown>) {
       }),
     );
   } catch (e) {
-    // Name the flag rather than the config key: "strategy: Unrecognized key: "warmup"" → "--warmup …".
-    const msg = (e as Error).message.replace(/strategy: Unrecognized keys?: "?([a-zA-Z]+)"?/g, (_m, key: string) => {
-      const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-      return `${flag} does not apply to ${String(opts.strategy)}; strategies that take it: ${STRATEGIES.filter((n) => key in (STRATEGY_OPTION_SCHEMAS[n] as unknown as { shape: object }).shape).join(', ')}`;
-    });
+    // Name the flag rather than the config key: "strategy: Unrecognized key: "warmup"" → "--warmup …",
+    // "strategy.esFactor: Too small…" → "--es-factor: Too small…".
+    const msg = (e as Error).message
+      .replace(/^Invalid run configuration: /, '')
+      .replace(/strategy: Unrecognized keys?: "?([a-zA-Z]+)"?/g, (_m, key: string) => {
+        return `${flagFor(key)} does not apply to ${String(opts.strategy)}; strategies that take it: ${STRATEGIES.filter((n) => key in (STRATEGY_OPTION_SCHEMAS[n] as unknown as { shape: object }).shape).join(', ')}`;
+      })
+      .replace(/(^|; )([a-zA-Z.]+): /g, (_m, sep: string, path: string) => `${sep}${flagFor(path)}: `);
     throw new CliError(msg);
   }
+}
+
+/** The command-line flag of a config path: strategy.esFactor → --es-factor, batchSize → --batch. */
+function flagFor(path: string): string {
+  const special: Record<string, string> = { 'space.name': '--space', 'strategy.name': '--strategy', batchSize: '--batch', 'space.allowNone': '--no-allow-none' };
+  if (special[path]) return special[path];
+  const key = path.replace(/^(space|strategy)\./, '');
+  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 }
 
 const percent = (fraction: number) => Math.round(fraction * 1e4) / 100;
@@ -149,7 +160,7 @@ async function search(opts: Record<string, unknown>): Promise<void> {
       if (result.nb201) {
         const s = result.nb201;
         process.stdout.write(
-          `NAS-Bench-201: CIFAR-10 ${s.cifar10.toFixed(2)}%, CIFAR-100 ${s.cifar100.toFixed(2)}%, ImageNet16-120 ${s.imagenet16.toFixed(2)}%; rank ${s.rank} of 15,625 (gap to optimum ${s.gapToOptimum.toFixed(2)})\n`,
+          `NAS-Bench-201: CIFAR-10 ${s.cifar10.toFixed(2)}%, CIFAR-100 ${s.cifar100.toFixed(2)}%, ImageNet16-120 ${s.imagenet16.toFixed(2)}%; rank ${s.rank} of 15,625 (${s.gapToOptimum.toFixed(2)} points below the best cell)\n`,
         );
       }
       process.stdout.write(`Final train accuracy ${summary.trainAccuracy.toFixed(2)}%, val accuracy ${summary.valAccuracy.toFixed(2)}%, ${summary.wallSeconds.toFixed(1)} s\n`);

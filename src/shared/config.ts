@@ -95,3 +95,13 @@ export function describeConfigDifferences(saved: unknown, current: unknown, path
   const b = JSON.stringify(current);
   return a === b ? [] : [`${path}: ${a ?? 'unset'} in the checkpoint, ${b ?? 'unset'} now`];
 }
+
+/**
+ * Why a run cannot train on this many images, or null. The 50/50 split for w and α needs at least 4 images
+ * per class to leave anything to learn from. Checked when a run is created and again when it starts.
+ */
+export function trainingSetProblem(trainLimit: number, classes: number, trainCount: number): string | null {
+  const count = trainLimit > 0 && trainLimit < trainCount ? trainLimit : trainCount;
+  if (count >= 4 * classes) return null;
+  return `Only ${count} training images for ${classes} classes: the 50/50 split leaves too few to learn from. Use a train limit of at least ${4 * classes} (or 0 for all images).`;
+}

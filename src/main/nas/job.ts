@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { SearchConfig } from '../../shared/config';
+import { trainingSetProblem, type SearchConfig } from '../../shared/config';
 import type { RunEnvironment, TrainerEvent } from '../../shared/events';
 import { SPACE_DESCRIPTORS } from '../../shared/spaces/registry';
 import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
@@ -94,11 +94,8 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   const { config } = job;
   // Data first: a bad file fails at once, before any backend start-up work or message.
   const train = loadTrainingSet(job.data, config);
-  if (train.count < 4 * train.classes) {
-    throw new Error(
-      `Only ${train.count} training images for ${train.classes} classes: the 50/50 split leaves too few to learn from. Use a train limit of at least ${4 * train.classes} (or 0 for all images).`,
-    );
-  }
+  const tooFew = trainingSetProblem(0, train.classes, train.count);
+  if (tooFew) throw new Error(tooFew);
   const backend = await initBackend(config.backend);
   const environment: RunEnvironment = { appVersion: job.appVersion, ...backend };
   emit({ type: 'environment', environment });
@@ -138,7 +135,7 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   try {
     if (job.resumeFrom) {
       search.restore(job.resumeFrom);
-      emit({ type: 'log', level: 'info', message: `Resumed from ${basename(job.resumeFrom)} (epoch ${search.epoch + 1}).` });
+      emit({ type: 'log', level: 'info', message: `Resumed from the checkpoint in epoch ${search.epoch + 1}.` });
     }
     const outcome = await search.run(control);
     if (outcome.status !== 'completed') return { outcome, result: null, environment };

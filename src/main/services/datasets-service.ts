@@ -2,7 +2,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Dataset, ResultOf } from '../../shared/api';
-import type { SearchConfig } from '../../shared/config';
+import { trainingSetProblem, type SearchConfig } from '../../shared/config';
 import { ConflictError, NotFoundError, UserError } from '../app-errors';
 import { DatasetFileError } from '../nas/data/errors';
 import { findIdxPair } from '../nas/data/mnist-family';
@@ -151,6 +151,8 @@ export class DatasetsService {
     }
     const d = this.store.datasets.get(Number(config.dataset));
     if (!d) throw new NotFoundError(`Dataset ${config.dataset} is not in the dataset list (never imported, or deleted since). Import it on the Datasets page and start the run again.`);
+    const tooFew = trainingSetProblem(config.trainLimit, d.classes, d.trainCount);
+    if (tooFew) throw new UserError(`trainLimit: ${tooFew}`);
     const loc = JSON.parse(d.location) as Location;
     return { ref: { trainImages: loc.trainImages, trainLabels: loc.trainLabels, name: d.name }, id: d.id, name: d.name };
   }

@@ -5,7 +5,7 @@ import { z } from 'zod';
 
 export const oneShotTrainingFields = {
   order: z.union([z.literal(1), z.literal(2)]).default(1).describe('1 = first-order α gradient; 2 = second order (unrolled, ~2× slower).'),
-  wLr: z.number().positive().default(0.025).describe('Weight learning rate (SGD, cosine to wLrMin).'),
+  wLr: z.number().positive().default(0.025).describe('Weight learning rate (SGD), cosine-annealed to the final weight learning rate.'),
   wLrMin: z.number().min(0).default(0.001).describe('Final weight learning rate of the cosine schedule.'),
   momentum: z.number().min(0).max(1).default(0.9).describe('SGD momentum for the weights.'),
   wWeightDecay: z.number().min(0).default(3e-4).describe('Weight decay of the weights.'),

@@ -25,7 +25,7 @@ export const sgasEs: StrategyDescriptor = {
   name: 'sgas-es',
   label: 'SGAS-es',
   summary: 'SGAS with a Hessian-eigenvalue early stop inside each decision phase: decides before the search collapses.',
-  paper: 'SGAS-es: SGAS with early stopping by the dominant Hessian eigenvalue (thesis; Zela et al., ICLR 2020 for the indicator)',
+  paper: 'SGAS-es (thesis; code: Tommy787576/SGAS-es-Final-Version), with the indicator of Zela et al., Understanding and Robustifying Differentiable Architecture Search (ICLR 2020)',
   spaces: ['nb201', 'darts'],
   family: 'one-shot',
   snapshotKinds: ['alpha', 'genotype'],

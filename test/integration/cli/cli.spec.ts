@@ -77,7 +77,7 @@ describe('nas-studio search', () => {
     const r = run('search', '--dataset', 'demo', '--space', 'darts', '--ops', 'nor_conv_3x3', '--json');
     expect(r.status).toBe(1);
     const last = JSON.parse(r.stdout.trim().split('\n').pop()!);
-    expect(last.error).toMatch(/ops: unknown op nor_conv_3x3; the darts space has none, max_pool_3x3/);
+    expect(last.error).toMatch(/--ops: unknown op nor_conv_3x3; the darts space has none, max_pool_3x3/);
   });
 
   it('names the file and the problem when a dataset file is corrupt', () => {

@@ -45,6 +45,13 @@ describe('bad input', () => {
     expect(await s.call('runs.list', {})).toEqual([]);
   });
 
+  test('runs.create with too few training images for the dataset is a 400 before anything trains', async () => {
+    const r = await s.raw('runs.create', { config: demoConfig(datasetId, { trainLimit: 5 }) });
+    expect(r.status).toBe(400);
+    expect(r.body.error).toMatch(/trainLimit: Only 5 training images for 10 classes.*at least 40/);
+    expect(await s.call('runs.list', {})).toEqual([]);
+  });
+
   test('runs.create with an unknown dataset id is refused with a message naming it, and creates nothing', async () => {
     const r = await s.raw('runs.create', { config: demoConfig(999) });
     expect(r.status).toBeGreaterThanOrEqual(400);

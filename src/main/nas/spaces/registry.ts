@@ -80,7 +80,7 @@ const darts: SpaceImplementation<Extract<SpaceConfig, { name: 'darts' }>> = {
     buildDartsSupernet({ channels: space.channels, layers: space.cells, steps: space.nodes, inputShape, classes, ops: space.ops }, rng),
   topology: (space) => {
     const edges = dartsEdges(space.nodes);
-    const state = (s: number) => (s < 2 ? `c_{k-${2 - s}}` : `node ${s - 2}`);
+    const state = (s: number) => (s < 2 ? ['cₖ₋₂', 'cₖ₋₁'][s] : `node ${s - 2}`);
     return {
       edgeNodes: edges.map((e) => e.node),
       edgeSources: edges.map((e) => e.source),
