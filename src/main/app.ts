@@ -68,7 +68,7 @@ export function createApp(o: AppOptions): NasApp {
   };
 
   const handlers: Handlers = {
-    'app.info': () => ({ version: APP_VERSION, dataDir: o.dataDir, mode: o.mode, interruptedRuns: runs.interruptedRuns }),
+    'app.info': () => ({ version: APP_VERSION, dataDir: o.dataDir, mode: o.mode, interruptedRuns: runs.interruptedRuns, storage: runs.storageStatus() }),
     'runs.list': (q) => store.runs.list(q),
     'runs.get': ({ id }) => requireRun(id),
     'runs.create': ({ config }) => ({ id: runs.create(config) }),

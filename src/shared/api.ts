@@ -90,6 +90,16 @@ export const RunListQuerySchema = z
   .strict();
 export type RunListQuery = z.infer<typeof RunListQuerySchema>;
 
+/** The data folder's disk: 'low' when little space is left, 'fault' when writes fail (runs pause). */
+export const StorageStatusSchema = z.object({
+  level: z.enum(['ok', 'low', 'fault']),
+  folder: z.string(),
+  freeBytes: z.number().nullable(),
+  /** What is wrong and what to do; null when all is well. */
+  message: z.string().nullable(),
+});
+export type StorageStatus = z.infer<typeof StorageStatusSchema>;
+
 const none = z.object({}).strict();
 const byId = z.object({ id }).strict();
 const ok = z.object({ ok: z.literal(true) });
@@ -102,6 +112,8 @@ export const channels = {
       dataDir: z.string(),
       mode: z.enum(['electron', 'headless']),
       interruptedRuns: z.array(id),
+      /** The data folder's disk now (later changes arrive as storage.status push events). */
+      storage: StorageStatusSchema,
     }),
   },
   'runs.list': { args: RunListQuerySchema, result: z.array(RunSummarySchema) },
@@ -160,15 +172,6 @@ export type Channel = keyof ChannelMap;
 export type ArgsOf<K extends Channel> = z.input<ChannelMap[K]['args']>;
 export type ResultOf<K extends Channel> = z.output<ChannelMap[K]['result']>;
 
-/** The data folder's disk: 'low' when little space is left, 'fault' when writes fail (runs pause). */
-export const StorageStatusSchema = z.object({
-  level: z.enum(['ok', 'low', 'fault']),
-  folder: z.string(),
-  freeBytes: z.number().nullable(),
-  /** What is wrong and what to do; null when all is well. */
-  message: z.string().nullable(),
-});
-export type StorageStatus = z.infer<typeof StorageStatusSchema>;
 
 /** Events pushed from main to every subscribed window. */
 export const PushEventSchema = z.discriminatedUnion('type', [

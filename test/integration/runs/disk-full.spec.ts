@@ -69,6 +69,8 @@ describe('disk full during a run', () => {
     // The app kept serving, and told the windows about the disk.
     expect((await h.call<{ dataDir: string }>('app.info')).dataDir).toBe(dataDir);
     expect(h.events.some((e) => e.type === 'storage.status' && e.status.level !== 'ok')).toBe(true);
+    // A window opened now learns it at load, not only from the next push.
+    expect((await h.call<{ storage: { level: string } }>('app.info')).storage.level).not.toBe('ok');
     const seenBeforeFree = h.metricsEvents(id).length;
 
     rmSync(filler);
