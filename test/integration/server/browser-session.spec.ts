@@ -27,10 +27,16 @@ describe('headless server: browser session', () => {
     });
     await page.goto(`${s.url}#/datasets`);
     expect(page.url()).toBe(`${s.origin}/#/datasets`);
-    // The redirect replaced the tokened address: one step back is the blank tab, not the token.
-    await page.goBack();
-    expect(page.url()).toBe('about:blank');
-    await page.goForward();
+    // The redirect replaced the tokened address: going back through the tab's history reaches the blank tab
+    // without passing an address with the token (the app's router may add an entry of its own first).
+    const history = [page.url()];
+    for (let i = 0; i < 4 && page.url() !== 'about:blank'; i++) {
+      await page.goBack();
+      history.push(page.url());
+    }
+    expect(history.at(-1)).toBe('about:blank');
+    expect(history.filter((u) => u.includes('token'))).toEqual([]);
+    await page.goto(`${s.origin}/#/datasets`);
     expect(page.url()).toBe(`${s.origin}/#/datasets`);
 
     const cookies = await page.context().cookies(s.origin);
