@@ -12,29 +12,23 @@ if (!existsSync(server) || !existsSync(`${root}out/renderer/index.html`)) {
   if (b.status !== 0) process.exit(b.status ?? 1);
 }
 
-// The IPC channel carries one message per signal the server received (see server.ts, shutdown).
-const child = spawn(process.execPath, [server, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
-
-// Ctrl+C in a terminal sends SIGINT to the whole foreground process group: the server gets it directly, and
-// forwarding ours too would make one press look like two (the second stops at once, without a checkpoint).
-// So each signal is passed on only when the server has not reported receiving it itself shortly after,
-// as when someone signals this wrapper's pid alone (`kill -INT <pid>`, a process manager).
-const FORWARD_AFTER_MS = 300;
-const received = { SIGINT: 0, SIGTERM: 0 };
-const seenByServer = { SIGINT: 0, SIGTERM: 0 };
-child.on('message', (m) => {
-  if (m && m.nasServe === 'signal' && m.signal in seenByServer) seenByServer[m.signal]++;
-});
+// The server runs in its own process group (detached), so Ctrl+C in a terminal, which signals the whole
+// foreground group, reaches only this wrapper, and each press is passed on exactly once: one press pauses the
+// running search at a checkpoint, a second stops at once. The same holds for `kill -INT <wrapper pid>`.
+// (Relying on the server getting the terminal's signal itself and forwarding only what it missed depended on
+// a timing guess, and a busy server turned one press into two.) The IPC channel carries the server's own
+// signal reports, which the wrapper does not need any more.
+const child = spawn(process.execPath, [server, ...process.argv.slice(2)], { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], detached: true });
+child.on('message', () => {});
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
-    const nth = ++received[signal];
-    setTimeout(() => {
-      if (seenByServer[signal] >= nth || child.exitCode !== null || child.signalCode !== null) return;
-      seenByServer[signal]++; // counted as delivered, so a later press is not sent twice
-      child.kill(signal);
-    }, FORWARD_AFTER_MS).unref();
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
   });
 }
+// If this wrapper goes, the server goes too (a detached child would otherwise outlive it unnoticed).
+process.on('exit', () => {
+  if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+});
 
 // The server's exit code; 1 when it was killed by a signal (a crash is never a success).
 child.on('exit', (code, signal) => {

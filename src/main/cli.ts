@@ -149,7 +149,9 @@ async function search(opts: Record<string, unknown>): Promise<void> {
       eigenvalues: history.eigenvalues,
       earlyStops: history.earlyStops,
       collapseWarnings: history.collapseWarnings,
-      epochsTrained: outcome.epochsDone,
+      /** Every epoch trained (an SGAS-es rollback repeats epochs); `epochs` is where the search ended. */
+      epochsTrained: outcome.wallEpochs,
+      epochs: outcome.epochsDone,
       wallSeconds: (Date.now() - started) / 1000,
       checkpoints: ownRunDir ? null : runDir,
     };

@@ -130,6 +130,18 @@ export class StorageGuard {
 
   /** One retry / watch round: drain, leave the fault once the disk has room, publish the status. */
   private check(): void {
+    // A timer callback: nothing here may throw into the event loop (the server would die of it), and the
+    // next round is always scheduled.
+    try {
+      this.checkOnce();
+    } catch (e) {
+      console.error(`Storage check failed: ${(e as Error).message}`);
+    } finally {
+      this.schedule(this.faultText ? RETRY_MS : WATCH_MS);
+    }
+  }
+
+  private checkOnce(): void {
     if (this.pending.has() && !this.pending.drain()) this.faultText ??= describeStorageFault({ code: 'SQLITE_FULL' }, this.o.dataDir);
     let recovered = false;
     if (this.faultText && !this.pending.has()) {
@@ -148,6 +160,5 @@ export class StorageGuard {
       this.o.onStatus(s);
     }
     if (recovered) this.o.onRecovered();
-    this.schedule(this.faultText ? RETRY_MS : WATCH_MS);
   }
 }

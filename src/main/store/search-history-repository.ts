@@ -19,9 +19,13 @@ export class SearchHistoryRepository {
   private readonly eigenStmt: Database.Statement;
 
   constructor(db: SqliteDatabase) {
-    this.insertDecision = db.prepare('INSERT INTO decisions (run_id, epoch, cell_type, edge, op, scores) VALUES (?, ?, ?, ?, ?, ?)');
+    // The same event stored again (a replayed spool, a resume repeating epochs) keeps one row. ON CONFLICT
+    // DO NOTHING covers only the unique keys; OR IGNORE would also swallow a NULL where none may be.
+    this.insertDecision = db.prepare(
+      'INSERT INTO decisions (run_id, epoch, cell_type, edge, op, scores) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+    );
     this.insertEigen = db.prepare(
-      'INSERT INTO eigenvalues (run_id, wall_epoch, epoch, lambda_max, local_average, iterations) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO eigenvalues (run_id, wall_epoch, epoch, lambda_max, local_average, iterations) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
     );
     this.setWarning = db.prepare('UPDATE runs SET collapse_warning = ? WHERE id = ?');
     this.decisionsStmt = db.prepare('SELECT op, scores FROM decisions WHERE run_id = ? ORDER BY id');
@@ -34,8 +38,9 @@ export class SearchHistoryRepository {
     this.insertDecision.run(runId, d.epoch, d.cellType, d.edgeLabel, d.op, JSON.stringify(d));
   }
 
+  /** Keyed by wall epoch: after a rollback the same logical epoch can stop again. */
   addEarlyStop(runId: number, s: EarlyStop): void {
-    this.insertDecision.run(runId, s.epoch, 'early-stop', '', null, JSON.stringify(s));
+    this.insertDecision.run(runId, s.epoch, 'early-stop', `wall ${s.wallEpoch}`, null, JSON.stringify(s));
   }
 
   addEigenvalue(runId: number, v: Eigenvalue): void {

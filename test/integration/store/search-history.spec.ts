@@ -44,6 +44,8 @@ describe('search history in the store', () => {
       { type: 'collapse', collapse: { epoch: 1, wallEpoch: 2, skipShare: 0.5, entropy: 0.9, lambdaMax: 0.4, message: 'Possible collapse at epoch 2: 3 of 6 chosen ops are skip connections.' } },
     ];
     store.ingest(runId, events);
+    // Replayed (a spool after a disk fault): nothing is stored twice.
+    store.ingest(runId, events);
     const h = store.searchHistory.get(runId);
     expect(h.eigenvalues.map((e) => [e.wallEpoch, e.epoch, e.lambdaMax, e.localAverage])).toEqual([
       [0, 0, 0.5, null],

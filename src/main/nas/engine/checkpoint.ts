@@ -86,9 +86,16 @@ export async function saveCheckpoint(path: string, tensors: ReadonlyMap<string, 
   }
   let size = 0;
   try {
+    // writeSync may write less than asked (a disk filling up returns a short count, not an error): loop,
+    // and a write that makes no progress is a full disk, so the partial file never replaces the last one.
     const write = (buf: Uint8Array) => {
       hash.update(buf);
-      size += writeSync(fd, buf);
+      for (let done = 0; done < buf.length; ) {
+        const n = writeSync(fd, buf, done, buf.length - done);
+        if (n <= 0) throw Object.assign(new Error('no space left on device (short write)'), { code: 'ENOSPC' });
+        done += n;
+      }
+      size += buf.length;
     };
     write(prefix);
     write(header);

@@ -45,6 +45,11 @@ export function meanRowEntropy(rows: readonly (readonly number[])[]): number {
 export class CollapseMonitor {
   private state: CollapseMonitorState = { lambdas: [], raised: [] };
 
+  /** Forget λ_max's history (its dimension changed: SGAS decided an edge). Raised warnings stay raised. */
+  resetLambdas(): void {
+    this.state.lambdas = [];
+  }
+
   save(): CollapseMonitorState {
     return { lambdas: [...this.state.lambdas], raised: [...this.state.raised], skipStreak: this.state.skipStreak ?? 0 };
   }

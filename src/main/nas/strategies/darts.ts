@@ -352,6 +352,7 @@ export class DartsSearch {
       trainAccuracy: this.lastTrainAcc,
       valAccuracy: this.lastValAcc,
       epochsDone: this.state.epoch,
+      wallEpochs: this.wallEpoch,
     };
   }
 

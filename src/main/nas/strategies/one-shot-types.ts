@@ -61,7 +61,10 @@ export interface DartsOutcome {
   weights: Record<string, number[][]>;
   trainAccuracy: number;
   valAccuracy: number;
+  /** Logical epochs: where the search stands (an SGAS-es rollback goes back). */
   epochsDone: number;
+  /** Every epoch trained, those a rollback discarded included. */
+  wallEpochs: number;
   /** Edges a strategy decided itself (SGAS): the architecture is read from here instead of from α. */
   selection?: EdgeSelection;
 }

@@ -173,9 +173,16 @@ export class SgasSearch extends DartsSearch {
   /** The §4.3 phase loop, run at the end of epoch `epoch` (the state already counts it as trained). */
   private async endOfEsEpoch(epoch: number): Promise<void> {
     if (this.everythingDecided) {
+      // The decision epoch's own checkpoint is written by now: no rollback point is needed any more.
+      this.prunePhase(Infinity);
       this.checkCollapse(epoch, null);
       return;
     }
+    // Rollback points that no stop can point at any more: before this phase, or further back than the stop
+    // rule reaches (stop_epoch = t − ⌊w/2⌋ − δ). Pruned here, after the previous epoch's checkpoint is safe,
+    // so a resume from it still finds the point a repeated stop would roll back to.
+    const es = this.earlyStop;
+    this.prunePhase(Math.max(this.s.phaseStart, epoch - Math.floor(es.window / 2) - es.delta));
     // The rollback point of this epoch, before anything of this epoch's end changes the state.
     mkdirSync(this.phaseDir, { recursive: true });
     await this.writeCheckpoint(this.phasePath(epoch));
@@ -208,7 +215,6 @@ export class SgasSearch extends DartsSearch {
     if (decideAt !== epoch) this.rollBack(decideAt);
     const scores = this.observe();
     this.decide(decideAt, scores, stop ? 'early-stop' : 'phase-limit');
-    this.clearPhase();
     this.s.phaseStart = decideAt + 1;
     this.s.tracker = this.everythingDecided ? null : this.newTracker(this.s.phaseStart);
     if (this.everythingDecided) this.s.endEpoch = decideAt + 1 + o.finalEpochs;
@@ -231,9 +237,13 @@ export class SgasSearch extends DartsSearch {
     return join(this.phaseDir, `epoch-${String(epoch).padStart(4, '0')}.ckpt`);
   }
 
-  private clearPhase(): void {
+  /** Removes the rollback points of epochs before `firstKept`. */
+  private prunePhase(firstKept: number): void {
     if (!existsSync(this.phaseDir)) return;
-    for (const f of readdirSync(this.phaseDir)) rmSync(join(this.phaseDir, f), { force: true });
+    for (const f of readdirSync(this.phaseDir)) {
+      const epoch = Number(/^epoch-(\d+)\.ckpt$/.exec(f)?.[1] ?? NaN);
+      if (!(epoch >= firstKept)) rmSync(join(this.phaseDir, f), { force: true });
+    }
   }
 
   /** End-of-epoch scores for every cell type; Criterion 2's history takes this epoch's distribution. */
@@ -279,6 +289,8 @@ export class SgasSearch extends DartsSearch {
     }
     this.s.decisions += 1;
     this.applyMasks();
+    // λ_max is over the undecided α: after a decision it is another quantity, so its trend starts over.
+    this.collapse.resetLambdas();
     const grow = this.sgas.batchIncrease;
     if (grow > 0) {
       // Fixed edges free memory, so the batch grows (§3); never beyond the images of a split.

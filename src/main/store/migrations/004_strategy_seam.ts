@@ -14,7 +14,10 @@ CREATE TABLE eigenvalues (
   local_average REAL,
   iterations    INTEGER NOT NULL
 );
-CREATE INDEX eigenvalues_run_wall ON eigenvalues (run_id, wall_epoch);
+-- One row per epoch trained and per decided edge: replaying events (a spool after a disk fault, a resume
+-- that repeats epochs) never stores one twice.
+CREATE UNIQUE INDEX eigenvalues_run_wall ON eigenvalues (run_id, wall_epoch);
+CREATE UNIQUE INDEX decisions_run_cell_edge ON decisions (run_id, cell_type, edge);
 ALTER TABLE runs ADD COLUMN collapse_warning TEXT;
 `;
 
