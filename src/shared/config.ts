@@ -102,6 +102,12 @@ export function describeConfigDifferences(saved: unknown, current: unknown, path
  */
 export function trainingSetProblem(trainLimit: number, classes: number, trainCount: number): string | null {
   const count = trainLimit > 0 && trainLimit < trainCount ? trainLimit : trainCount;
-  if (count >= 4 * classes) return null;
-  return `Only ${count} training images for ${classes} classes: the 50/50 split leaves too few to learn from. Use a train limit of at least ${4 * classes} (or 0 for all images).`;
+  const min = minTrainImages(classes);
+  if (count >= min) return null;
+  return `Only ${count} training images for ${classes} classes: the 50/50 split leaves too few to learn from. Use a train limit of at least ${min} (or 0 for all images).`;
+}
+
+/** The fewest training images a run may use: 4 per class, so each half of the split has 2 per class. */
+export function minTrainImages(classes: number): number {
+  return 4 * classes;
 }

@@ -1,5 +1,6 @@
 import * as tf from '../engine/tf';
-import { describeConfigDifferences } from '../../../shared/config';
+import { describeConfigDifferences, type StrategyConfigOf } from '../../../shared/config';
+import type { StrategyContext } from './registry';
 import { Batcher, EVAL_PREPROCESSING, SEARCH_AUGMENTATION, type BatcherOptions } from '../data/batcher';
 import type { ImageSet, Normalization } from '../data/image-set';
 import { splitTrainVal } from '../data/image-set';
@@ -124,10 +125,12 @@ export class DartsSearch {
    */
   protected async endOfEpoch(epoch: number): Promise<void> {
     const lambda = this.config.lambdaMax ? this.measureLambda() : null;
-    if (lambda) {
-      this.emit({ type: 'eigenvalue', eigenvalue: { epoch, wallEpoch: this.wallEpoch - 1, lambdaMax: lambda.lambdaMax, localAverage: null, iterations: lambda.iterations } });
-    }
+    if (lambda) this.emitEigenvalue(epoch, lambda, null);
     this.checkCollapse(epoch, lambda?.lambdaMax ?? null);
+  }
+
+  protected emitEigenvalue(epoch: number, lambda: { lambdaMax: number; iterations: number }, localAverage: number | null): void {
+    this.emit({ type: 'eigenvalue', eigenvalue: { epoch, wallEpoch: this.wallEpoch - 1, lambdaMax: lambda.lambdaMax, localAverage, iterations: lambda.iterations } });
   }
 
   protected readonly collapse = new CollapseMonitor();
@@ -364,3 +367,17 @@ export class DartsSearch {
 }
 
 export { NonFiniteLossError };
+
+/** The one-shot engine's settings from a run config (common budget fields + the strategy's optimiser fields). */
+export function oneShotSettings(ctx: StrategyContext<StrategyConfigOf<'darts' | 'sgas' | 'sgas-es'>>, epochs: number) {
+  const { config, options } = ctx;
+  return {
+    ...options,
+    epochs,
+    batchSize: config.batchSize,
+    seed: config.seed,
+    trainPortion: config.trainPortion,
+    augment: config.augment,
+    recompute: ctx.recompute,
+  };
+}

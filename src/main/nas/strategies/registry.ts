@@ -2,7 +2,7 @@ import type { SearchConfig, StrategyConfigOf, StrategyName } from '../../../shar
 import type { ImageSet, Normalization } from '../data/image-set';
 import type { Supernet } from '../engine/supernet';
 import type { SpaceImplementation } from '../spaces/registry';
-import { DartsSearch, type DartsOutcome, type Emit, type SearchControl } from './darts';
+import { DartsSearch, oneShotSettings, type DartsOutcome, type Emit, type SearchControl } from './darts';
 import { SgasSearch } from './sgas';
 
 // Every strategy implementation by name (ARCHITECTURE §8). The job runner, the CLI and the trainer build
@@ -34,20 +34,6 @@ export interface SearchStrategy {
 }
 
 type Factory<N extends StrategyName> = (ctx: StrategyContext<StrategyConfigOf<N>>) => SearchStrategy;
-
-/** The one-shot engine's settings from a run config (common budget fields + the strategy's optimiser fields). */
-export function oneShotSettings(ctx: StrategyContext<StrategyConfigOf<'darts' | 'sgas' | 'sgas-es'>>, epochs: number) {
-  const { config, options } = ctx;
-  return {
-    ...options,
-    epochs,
-    batchSize: config.batchSize,
-    seed: config.seed,
-    trainPortion: config.trainPortion,
-    augment: config.augment,
-    recompute: ctx.recompute,
-  };
-}
 
 const STRATEGY_FACTORIES: { [N in StrategyName]: Factory<N> } = {
   darts: (ctx) =>

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { StrategyConfigOf } from '../../../shared/config';
 import type { Decision } from '../../../shared/events';
 import type { CellTopology as SpaceTopology, EdgeSelection } from '../spaces/registry';
-import { DartsSearch } from './darts';
+import { DartsSearch, oneShotSettings } from './darts';
 import { SGAS_ES_EARLY_STOP, newEigenTracker, observeEigenvalue, type EarlyStopOptions, type EigenTrackerState } from './early-stop';
 import { alphaWeights } from './one-shot';
 import type { StrategyContext } from './registry';
@@ -61,16 +61,8 @@ export class SgasSearch extends DartsSearch {
     const o = ctx.options;
     const epochs = o.name === 'sgas' ? sgasTotalEpochs(o.warmup, o.decisionFreq, decisions, o.finalEpochs) : (o.esStart + o.decisionFreq) * decisions + o.finalEpochs;
     super(
-      {
-        ...o,
-        epochs,
-        batchSize: ctx.config.batchSize,
-        seed: ctx.config.seed,
-        trainPortion: ctx.config.trainPortion,
-        augment: ctx.config.augment,
-        recompute: ctx.recompute,
-        lambdaMax: o.name === 'sgas' ? o.lambdaMax : false, // SGAS-es measures λ_max itself, for its stop rule
-      },
+      // SGAS-es measures λ_max itself, for its stop rule.
+      { ...oneShotSettings(ctx, epochs), lambdaMax: o.name === 'sgas' ? o.lambdaMax : false },
       ctx.net,
       ctx.data,
       ctx.emit,
@@ -144,9 +136,12 @@ export class SgasSearch extends DartsSearch {
   }
 
   protected override currentCellOps(): string[] {
-    const scores = this.scoresNow();
-    const arch = this.ctx.space.fromSelection(this.ctx.config.space, this.selection(true, scores), this.net.ops);
-    return this.ctx.space.cellOps(arch.genotype);
+    return this.ctx.space.cellOps(this.forcedArchitecture().genotype);
+  }
+
+  /** The cell as it would be now: decided edges plus each node's best candidates from the current α. */
+  private forcedArchitecture() {
+    return this.ctx.space.fromSelection(this.ctx.config.space, this.selection(true, this.scoresNow()), this.net.ops);
   }
 
   /** Scores of every cell type from the current α (no history update). */
@@ -299,16 +294,10 @@ export class SgasSearch extends DartsSearch {
     }
   }
 
-  private emitEigenvalue(epoch: number, lambda: { lambdaMax: number; iterations: number }, localAverage: number | null): void {
-    this.emit({ type: 'eigenvalue', eigenvalue: { epoch, wallEpoch: this.wallEpoch - 1, lambdaMax: lambda.lambdaMax, localAverage, iterations: lambda.iterations } });
-  }
-
   /** The cell as it would be now (decided edges + the best candidates), for the growing cell graph. */
   private emitForcedGenotype(epoch: number): void {
-    const scores = this.scoresNow();
-    const arch = this.ctx.space.fromSelection(this.ctx.config.space, this.selection(true, scores), this.net.ops);
     const decided = this.selection(false);
-    this.emit({ type: 'snapshot', epoch, kind: 'genotype', payload: { genotype: arch.genotype, decided, forced: true } });
+    this.emit({ type: 'snapshot', epoch, kind: 'genotype', payload: { genotype: this.forcedArchitecture().genotype, decided, forced: true } });
   }
 
   override async run(control: Parameters<DartsSearch['run']>[0]) {

@@ -1,5 +1,5 @@
 import { computed, reactive, ref } from 'vue';
-import { SearchConfigSchema, type SearchConfig } from '../../../../shared/config';
+import { SearchConfigSchema, minTrainImages, type SearchConfig } from '../../../../shared/config';
 import { SPACE_DESCRIPTORS, SpaceConfigSchema, type SpaceName } from '../../../../shared/spaces/registry';
 import { STRATEGY_DESCRIPTORS, STRATEGY_OPTION_SCHEMAS, type StrategyName } from '../../../../shared/strategies/registry';
 import { optionFields, schemaDefaults, type OptionField } from '../../lib/schema-fields';
@@ -40,13 +40,8 @@ function setPath(obj: Record<string, unknown>, path: string, value: unknown): vo
   o[keys[keys.length - 1]] = value;
 }
 
-/**
- * The smallest train limit the trainer accepts for a dataset with `classes` classes (src/main/nas/job.ts:
- * 4 images per class, so that the 50/50 weights/α split leaves each class at least 2 on each side).
- */
-export function minTrainLimit(classes: number): number {
-  return 4 * classes;
-}
+/** The smallest train limit the app accepts for a dataset with `classes` classes (the shared rule). */
+export const minTrainLimit = minTrainImages;
 
 /** Rules that need the chosen dataset, which the config schema cannot see (it holds only the dataset's id). */
 export function datasetErrors(trainLimit: unknown, dataset: { classes: number; trainCount: number } | null): Record<string, string> {
