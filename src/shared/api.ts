@@ -8,9 +8,13 @@ import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, N
 
 const id = z.number().int().positive();
 
+/** A dry run is a search on the NAS-Bench-201 table instead of a dataset (config.estimation 'nb201-table'). */
+export const RUN_KINDS = ['search', 'retrain', 'evaluate', 'dry-run'] as const;
+export type RunKind = (typeof RUN_KINDS)[number];
+
 export const RunSummarySchema = z.object({
   id,
-  kind: z.enum(['search', 'retrain', 'evaluate']),
+  kind: z.enum(RUN_KINDS),
   name: z.string(),
   status: z.enum(RUN_STATUSES),
   strategy: z.string(),

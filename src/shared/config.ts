@@ -1,11 +1,20 @@
 import { z } from 'zod';
 import { BACKENDS } from './backends';
 import { SPACE_DESCRIPTORS, SpaceConfigSchema, type SpaceName } from './spaces/registry';
-import { STRATEGY_DESCRIPTORS, StrategyConfigSchema } from './strategies/registry';
+import { STRATEGY_DESCRIPTORS, StrategyConfigSchema, TABLE_STRATEGIES } from './strategies/registry';
 
 export { BACKENDS } from './backends';
 export { SPACES, type SpaceConfig, type SpaceName } from './spaces/registry';
 export { STRATEGIES, type StrategyConfig, type StrategyConfigOf, type StrategyName } from './strategies/registry';
+
+/** supernet: train on the dataset (a search); nb201-table: query the benchmark table (a dry run). */
+export const ESTIMATIONS = ['supernet', 'nb201-table'] as const;
+export type Estimation = (typeof ESTIMATIONS)[number];
+
+/** Whether a run config is a dry run on the NAS-Bench-201 table (stored with run kind 'dry-run'). */
+export function isDryRun(config: { estimation?: Estimation }): boolean {
+  return config.estimation === 'nb201-table';
+}
 
 // Run configuration: one schema for the wizard, the CLI, the store and the trainer (ARCHITECTURE §8):
 // common fields, then `space: { name, …space options }` and `strategy: { name, …strategy options }`, each a
@@ -15,8 +24,13 @@ export { STRATEGIES, type StrategyConfig, type StrategyConfigOf, type StrategyNa
 export const SearchConfigSchema = z
   .object({
     name: z.string().trim().max(200).optional(),
-    /** A dataset id from the app's dataset list, or a path / known name for the CLI. */
-    dataset: z.string().min(1, 'Choose a dataset.'),
+    /**
+     * How candidates are scored: by training a supernet on the dataset, or by looking them up in the
+     * NAS-Bench-201 table (a dry run: no dataset, no training, seconds).
+     */
+    estimation: z.enum(ESTIMATIONS).default('supernet'),
+    /** A dataset id from the app's dataset list, or a path / known name for the CLI; unused by a dry run. */
+    dataset: z.string().default(''),
     /** Use only the first N (class-balanced) training images; 0 = all. */
     trainLimit: z.number().int().min(0).default(0),
     trainPortion: z.number().gt(0).lt(1).default(0.5),
@@ -31,6 +45,19 @@ export const SearchConfigSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    if (c.estimation === 'supernet' && c.dataset.trim() === '') ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'Choose a dataset.' });
+    if (c.estimation === 'nb201-table') {
+      if (c.space.name !== 'nb201') {
+        ctx.addIssue({ code: 'custom', path: ['space', 'name'], message: 'a dry run looks architectures up in the NAS-Bench-201 table: choose the NAS-Bench-201 space' });
+      }
+      if (STRATEGY_DESCRIPTORS[c.strategy.name].tableBudget === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['strategy', 'name'],
+          message: `${STRATEGY_DESCRIPTORS[c.strategy.name].label} trains a supernet and has no dry run; dry runs: ${TABLE_STRATEGIES.join(', ')}`,
+        });
+      }
+    }
     const supported: readonly SpaceName[] = STRATEGY_DESCRIPTORS[c.strategy.name].spaces;
     if (!supported.includes(c.space.name)) {
       ctx.addIssue({

@@ -22,10 +22,36 @@ export const Nb201ScoreSchema = z.object({
   rank: z.number().int(),
   percentile: z.number(),
   gapToOptimum: z.number(),
+  /** Canonical form: the arch string every isomorphic spelling of this computation maps to. */
+  canonical: z.string().optional(),
+  /** How many of the 15,625 arch strings denote this same computation (1 = only this one). */
+  isomorphs: z.number().int().optional(),
+  /** Rank, percentile and gap on CIFAR-100 and ImageNet16-120 (CIFAR-10's are the fields above). */
+  byMetric: z
+    .record(z.string(), z.object({ rank: z.number().int(), percentile: z.number(), gapToOptimum: z.number(), best: z.number() }))
+    .optional(),
+  /** Validation accuracies where the table has them (a user's export; the shipped table has test only). */
+  valid: z.object({ cifar10: z.number().nullable(), cifar100: z.number().nullable(), imagenet16: z.number().nullable() }).optional(),
 });
 export type Nb201Score = z.infer<typeof Nb201ScoreSchema>;
 
 const num = z.number();
+
+/**
+ * What a sampling strategy reports beyond the architecture: a dry run's budget and the signal its decisions
+ * used, and how many distinct architectures (up to isomorphism) it evaluated.
+ */
+export const SearchSummarySchema = z.object({
+  /** Architectures evaluated (table queries in a dry run, candidates ranked with shared weights otherwise). */
+  evaluations: num,
+  /** Distinct computations among them (NAS-Bench-201 canonical forms; distinct genotypes elsewhere). */
+  distinctArchitectures: num.nullable(),
+  /** The accuracy the search's decisions used: e.g. "cifar10_valid", "cifar10_test", "supernet val_acc". */
+  signal: z.string(),
+  /** Said to the user with the result, e.g. that only test accuracies were available. */
+  notes: z.array(z.string()),
+});
+export type SearchSummary = z.infer<typeof SearchSummarySchema>;
 
 /** Logical epochs repeat after an SGAS-es rollback; wall epochs count every epoch trained. */
 export const DecisionSchema = z.object({
@@ -116,6 +142,7 @@ export const TrainerEventSchema = z.discriminatedUnion('type', [
     trainAccuracy: num,
     valAccuracy: num,
     seconds: num,
+    summary: SearchSummarySchema.optional(),
   }),
   z.object({ type: z.literal('error'), message: z.string(), hint: z.string().nullable() }),
   /** SGAS: one edge of one cell type fixed (or an early stop / rollback, ALGORITHMS.md §3–4). */

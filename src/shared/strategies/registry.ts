@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { DartsStrategySchema, darts } from './darts';
+import { EvolutionStrategySchema, evolution } from './evolution';
+import { MdenasStrategySchema, mdenas } from './mdenas';
+import { RandomStrategySchema, random } from './random';
 import { SgasStrategySchema, sgas } from './sgas';
 import { SgasEsStrategySchema, sgasEs } from './sgas-es';
 import type { StrategyDescriptor } from './types';
@@ -11,9 +14,19 @@ export const STRATEGY_DESCRIPTORS = {
   darts,
   sgas,
   'sgas-es': sgasEs,
+  mdenas,
+  random,
+  evolution,
 } as const satisfies Record<string, StrategyDescriptor>;
 
-export const StrategyConfigSchema = z.discriminatedUnion('name', [DartsStrategySchema, SgasStrategySchema, SgasEsStrategySchema]);
+export const StrategyConfigSchema = z.discriminatedUnion('name', [
+  DartsStrategySchema,
+  SgasStrategySchema,
+  SgasEsStrategySchema,
+  MdenasStrategySchema,
+  RandomStrategySchema,
+  EvolutionStrategySchema,
+]);
 export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
 export type StrategyName = StrategyConfig['name'];
 export type StrategyConfigOf<N extends StrategyName> = Extract<StrategyConfig, { name: N }>;
@@ -24,4 +37,10 @@ export const STRATEGY_OPTION_SCHEMAS: Record<StrategyName, z.ZodType> = {
   darts: DartsStrategySchema,
   sgas: SgasStrategySchema,
   'sgas-es': SgasEsStrategySchema,
+  mdenas: MdenasStrategySchema,
+  random: RandomStrategySchema,
+  evolution: EvolutionStrategySchema,
 };
+
+/** Strategies that can dry-run on the NAS-Bench-201 table. */
+export const TABLE_STRATEGIES = STRATEGIES.filter((n) => STRATEGY_DESCRIPTORS[n].tableBudget !== undefined);

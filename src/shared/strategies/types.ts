@@ -12,4 +12,9 @@ export interface StrategyDescriptor {
   family: 'one-shot' | 'sampling';
   snapshotKinds: readonly string[];
   eventKinds: readonly string[];
+  /**
+   * Present when the strategy can run on the NAS-Bench-201 table instead of training (a dry run): the option
+   * that counts table queries there.
+   */
+  tableBudget?: 'epochs' | 'samples';
 }
