@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SearchConfigSchema } from './config';
-import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, Nb201ScoreSchema, RUN_STATUSES, TrainerEventSchema } from './events';
+import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
 // pushed event. Both transports (Electron IPC and the headless HTTP/SSE server) validate args with these
@@ -46,6 +46,8 @@ export const RunDetailSchema = RunSummarySchema.extend({
   arch: z.string().nullable(),
   genotype: z.unknown().nullable(),
   nb201: Nb201ScoreSchema.nullable(),
+  /** What the search evaluated and which accuracy its decisions used (the result's summary); null before it. */
+  summary: SearchSummarySchema.nullable(),
   lastCheckpointEpoch: z.number().int().nullable(),
   /** True when a checkpoint exists and the run is not running: resume continues from it. */
   resumable: z.boolean(),

@@ -1,19 +1,19 @@
-import type { RunDetail, RunListQuery, RunSummary } from '../../shared/api';
-import { SearchConfigSchema, upgradeStoredConfig, type SearchConfig } from '../../shared/config';
-import type { Nb201Score, RunEnvironment, RunStatus } from '../../shared/events';
-import { fromJsonColumn, toJsonColumn } from './json-column';
+import type { RunDetail, RunKind, RunListQuery, RunSummary } from '../../shared/api';
+import { isDryRun, type SearchConfig } from '../../shared/config';
+import type { Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
+import { toJsonColumn } from './json-column';
 import type { SqliteDatabase } from './open-database';
+import { DETAIL_COLUMNS, SUMMARY_COLUMNS, toDetail, toSummary, tupleToSummary, type DetailRow, type SummaryRow, type SummaryTuple } from './run-rows';
 import type Database from 'better-sqlite3';
 
-export type RunKind = RunSummary['kind'];
+export type { RunKind };
 
 export const INTERRUPTED_RUN_ERROR = 'The app stopped while this run was running';
 
 const TERMINAL: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
-/** Statuses from which a run with a checkpoint can continue. */
-const RESUMABLE: ReadonlySet<RunStatus> = new Set(['paused', 'failed', 'cancelled']);
 
 export interface CreateRunOptions {
+  /** Defaults to 'search'; a dry-run config (isDryRun) is always stored as 'dry-run'. */
   kind?: RunKind;
   parentId?: number | null;
   /** Defaults to config.name, else "<strategy> · <space> · <dataset>". */
@@ -39,43 +39,11 @@ export interface RunResultFields {
   arch: string | null;
   genotype: unknown;
   nb201: Nb201Score | null;
+  /** What the search evaluated and which accuracy it used (the result event's `summary`); null when absent. */
+  summary?: SearchSummary | null;
   /** Raises bestAccuracy when higher than what the metrics gave. */
   valAccuracy?: number;
 }
-
-interface SummaryRow {
-  id: number;
-  kind: RunKind;
-  name: string;
-  status: RunStatus;
-  strategy: string;
-  space: string;
-  dataset_name: string;
-  seed: number;
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-  best_accuracy: number | null;
-  progress: number;
-  error: string | null;
-  active_ms: number;
-  running_since: number | null;
-  collapse_warning: string | null;
-  strategy_order: number | null;
-}
-
-interface DetailRow extends SummaryRow {
-  config: string;
-  environment: string | null;
-  arch: string | null;
-  genotype: string | null;
-  nb201: string | null;
-  last_checkpoint_epoch: number | null;
-}
-
-const SUMMARY_COLUMNS = `id, kind, name, status, strategy, space, dataset_name, seed, created_at, started_at,
-  finished_at, best_accuracy, progress, error, active_ms, running_since, collapse_warning,
-  json_extract(config, '$.strategy.order') AS strategy_order`;
 
 type SortKey = NonNullable<RunListQuery['sort']>;
 
@@ -113,9 +81,7 @@ export class RunRepository {
                         created_at)
       VALUES (@kind, @parentId, @name, @status, @config, @seed, @datasetId, @datasetName, @strategy, @space,
               @createdAt)`);
-    this.detailStmt = db.prepare(`
-      SELECT ${SUMMARY_COLUMNS}, config, environment, arch, genotype, nb201, last_checkpoint_epoch
-      FROM runs WHERE id = ?`);
+    this.detailStmt = db.prepare(`SELECT ${DETAIL_COLUMNS} FROM runs WHERE id = ?`);
     this.summaryStmt = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`);
     // Modes: 0 keep the column, 1 set it, 2 set it only when it is NULL (the first start of a resumed run).
     this.statusStmt = db.prepare(`
@@ -132,7 +98,7 @@ export class RunRepository {
       WHERE id = @id`);
     this.progressStmt = db.prepare('UPDATE runs SET progress = ? WHERE id = ?');
     this.resultStmt = db.prepare(`
-      UPDATE runs SET arch = @arch, genotype = @genotype, nb201 = @nb201,
+      UPDATE runs SET arch = @arch, genotype = @genotype, nb201 = @nb201, summary = @summary,
         best_accuracy = CASE WHEN @acc IS NOT NULL AND (best_accuracy IS NULL OR best_accuracy < @acc)
                         THEN @acc ELSE best_accuracy END
       WHERE id = @id`);
@@ -159,7 +125,7 @@ export class RunRepository {
   create(config: SearchConfig, dataset: RunDatasetRef, options: CreateRunOptions = {}): number {
     const name = options.name?.trim() || config.name?.trim() || `${config.strategy.name} · ${config.space.name} · ${dataset.name}`;
     const info = this.insertStmt.run({
-      kind: options.kind ?? 'search',
+      kind: isDryRun(config) ? 'dry-run' : options.kind ?? 'search',
       parentId: options.parentId ?? null,
       name,
       status: options.status ?? 'queued',
@@ -235,6 +201,7 @@ export class RunRepository {
       arch: result.arch,
       genotype: toJsonColumn(result.genotype),
       nb201: toJsonColumn(result.nb201),
+      summary: toJsonColumn(result.summary),
       acc: acc !== undefined && Number.isFinite(acc) ? acc : null,
     });
   }
@@ -283,81 +250,4 @@ export class RunRepository {
 
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
-
-function toSummary(row: SummaryRow): RunSummary {
-  return {
-    id: row.id,
-    kind: row.kind,
-    name: row.name,
-    status: row.status,
-    strategy: row.strategy,
-    space: row.space,
-    datasetName: row.dataset_name,
-    seed: row.seed,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    finishedAt: row.finished_at,
-    bestAccuracy: row.best_accuracy,
-    progress: row.progress,
-    error: row.error,
-    activeMs: row.active_ms,
-    runningSince: row.running_since,
-    collapseWarning: row.collapse_warning,
-    strategyOrder: row.strategy_order,
-  };
-}
-
-/** A list row in SUMMARY_COLUMNS order. */
-type SummaryTuple = [
-  number, RunKind, string, RunStatus, string, string, string, number, number,
-  number | null, number | null, number | null, number, string | null, number, number | null, string | null,
-  number | null,
-];
-
-function tupleToSummary(t: SummaryTuple): RunSummary {
-  return {
-    id: t[0],
-    kind: t[1],
-    name: t[2],
-    status: t[3],
-    strategy: t[4],
-    space: t[5],
-    datasetName: t[6],
-    seed: t[7],
-    createdAt: t[8],
-    startedAt: t[9],
-    finishedAt: t[10],
-    bestAccuracy: t[11],
-    progress: t[12],
-    error: t[13],
-    activeMs: t[14],
-    runningSince: t[15],
-    collapseWarning: t[16],
-    strategyOrder: t[17],
-  };
-}
-
-function toDetail(row: DetailRow): RunDetail {
-  const lastCheckpointEpoch = row.last_checkpoint_epoch;
-  return {
-    ...toSummary(row),
-    config: parseConfig(row.config),
-    environment: fromJsonColumn<RunEnvironment>(row.environment),
-    arch: row.arch,
-    genotype: fromJsonColumn<unknown>(row.genotype),
-    nb201: fromJsonColumn<Nb201Score>(row.nb201),
-    lastCheckpointEpoch,
-    resumable: lastCheckpointEpoch !== null && RESUMABLE.has(row.status),
-  };
-}
-
-/**
- * Parsing through the schema fills defaults for fields added after the run was stored. A config that no longer
- * parses (a field since removed) is returned as stored rather than hiding the run.
- */
-function parseConfig(text: string): SearchConfig {
-  const raw: unknown = JSON.parse(text);
-  const parsed = SearchConfigSchema.safeParse(upgradeStoredConfig(raw));
-  return parsed.success ? parsed.data : (raw as SearchConfig);
 }

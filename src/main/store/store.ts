@@ -65,7 +65,7 @@ export class Store {
   /**
    * Persists a batch of one run's trainer events in one transaction: metrics → metrics (one upsert pass),
    * snapshot → snapshots, checkpoint → artifacts and lastCheckpointEpoch, log and error → logs, result →
-   * arch/genotype/nb201 (and bestAccuracy), environment → environment, progress → progress (the last one wins).
+   * arch/genotype/nb201/summary (and bestAccuracy), environment → environment, progress → progress (the last one wins).
    * An event that cannot be stored (unknown type, a value breaking a constraint, an unknown run) rolls back the
    * whole batch and throws. `now` stamps the log lines (events carry no time of their own).
    */
@@ -131,6 +131,7 @@ export class Store {
             arch: event.arch,
             genotype: event.genotype,
             nb201: event.nb201,
+            summary: event.summary,
             valAccuracy: event.valAccuracy,
           });
           // Done, whatever the last progress event said: SGAS-es plans an upper bound of epochs.

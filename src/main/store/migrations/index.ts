@@ -2,6 +2,7 @@ import { sql as initial } from './001_initial';
 import { sql as activeTime } from './002_active_time';
 import { sql as runIds } from './003_run_ids';
 import { sql as strategySeam, transform as strategySeamConfigs } from './004_strategy_seam';
+import { sql as dryRuns } from './005_dry_runs';
 
 export interface Migration {
   /** The `user_version` the database has once this migration is applied. */
@@ -21,6 +22,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 2, name: 'active_time', sql: activeTime },
   { version: 3, name: 'run_ids', sql: runIds },
   { version: 4, name: 'strategy_seam', sql: strategySeam, transform: strategySeamConfigs },
+  { version: 5, name: 'dry_runs', sql: dryRuns },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
