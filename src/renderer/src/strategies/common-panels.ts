@@ -1,7 +1,9 @@
 import { defineAsyncComponent } from 'vue';
-import type { RunPanel } from './types';
+import { isDryRun } from '../../../shared/config';
+import { runSummary } from '../components/run/benchmark-view';
+import type { PanelContext, RunPanel } from './types';
 
-// Panels any one-shot strategy can mount (loaded with the run view, on demand).
+// Panels any strategy can mount (loaded with the run view, on demand).
 export const alphaPanel: RunPanel = { id: 'alpha', component: defineAsyncComponent(() => import('../components/run/AlphaPanel.vue')) };
 export const cellPanel: RunPanel = { id: 'cell', component: defineAsyncComponent(() => import('../components/run/CellPanel.vue')) };
 export const resultPanel: RunPanel = {
@@ -16,3 +18,31 @@ export const lambdaPanel = (always: boolean): RunPanel => ({
   component: defineAsyncComponent(() => import('../components/run/LambdaPanel.vue')),
   when: always ? undefined : ({ eigenvalueCount }) => eigenvalueCount > 0,
 });
+
+const dryRun = ({ detail }: PanelContext) => isDryRun(detail.config);
+
+/** The NAS-Bench-201 table's scores of the returned cell, and a sampling search's summary (any strategy). */
+export const benchmarkPanel: RunPanel = {
+  id: 'benchmark',
+  wide: true,
+  component: defineAsyncComponent(() => import('../components/run/BenchmarkPanel.vue')),
+  when: ({ detail }) => !!detail.nb201 || runSummary(detail) !== null,
+};
+/** Table accuracy and rank of the cell derived at each epoch: every NAS-Bench-201 run that trains. */
+export const benchmarkCurvePanel: RunPanel = {
+  id: 'benchmark-curve',
+  component: defineAsyncComponent(() => import('../components/run/BenchmarkCurvePanel.vue')),
+  when: (ctx) => ctx.detail.config.space.name === 'nb201' && !dryRun(ctx),
+};
+/** Best found vs architectures evaluated; `onlyDryRun` for strategies that rank candidates only in a dry run. */
+export const trajectoryPanel = (onlyDryRun: boolean): RunPanel => ({
+  id: 'trajectory',
+  wide: true,
+  component: defineAsyncComponent(() => import('../components/run/TrajectoryPanel.vue')),
+  when: onlyDryRun ? dryRun : undefined,
+});
+export const probabilityPanel: RunPanel = {
+  id: 'probabilities',
+  wide: true,
+  component: defineAsyncComponent(() => import('../components/run/ProbabilityPanel.vue')),
+};

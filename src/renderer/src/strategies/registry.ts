@@ -3,6 +3,9 @@ import { NB201_EDGES } from '../../../shared/spaces/nb201';
 import { dartsRenderer } from './darts';
 import { sgasRenderer } from './sgas';
 import { sgasEsRenderer } from './sgas-es';
+import { mdenasRenderer } from './mdenas';
+import { randomRenderer } from './random';
+import { evolutionRenderer } from './evolution';
 import type { PlannedEpochs, RendererStrategy } from './types';
 
 // Every strategy's renderer side by name (the third registry of ARCHITECTURE §8, next to the shared
@@ -11,6 +14,9 @@ export const RENDERER_STRATEGIES: Record<StrategyName, RendererStrategy> = {
   darts: dartsRenderer,
   sgas: sgasRenderer,
   'sgas-es': sgasEsRenderer,
+  mdenas: mdenasRenderer,
+  random: randomRenderer,
+  evolution: evolutionRenderer,
 };
 
 export function rendererStrategy(name: string): RendererStrategy | null {

@@ -1,4 +1,4 @@
-import { alphaPanel, lambdaPanel, resultPanel } from '../common-panels';
+import { alphaPanel, benchmarkCurvePanel, benchmarkPanel, lambdaPanel, resultPanel } from '../common-panels';
 import { decisionTimelinePanel, growingCellPanel } from '../sgas/panels';
 import type { RendererStrategy } from '../types';
 
@@ -9,5 +9,5 @@ export const sgasEsRenderer: RendererStrategy = {
     epochs: ((Number(o.esStart) || 0) + (Number(o.decisionFreq) || 0)) * decisions + (Number(o.finalEpochs) || 0),
     upperBound: true,
   }),
-  runPanels: [decisionTimelinePanel, growingCellPanel, lambdaPanel(true), alphaPanel, resultPanel],
+  runPanels: [decisionTimelinePanel, growingCellPanel, lambdaPanel(true), alphaPanel, benchmarkCurvePanel, resultPanel, benchmarkPanel],
 };

@@ -1,4 +1,4 @@
-import { alphaPanel, lambdaPanel, resultPanel } from '../common-panels';
+import { alphaPanel, benchmarkCurvePanel, benchmarkPanel, lambdaPanel, resultPanel } from '../common-panels';
 import type { RendererStrategy } from '../types';
 import { decisionTimelinePanel, growingCellPanel } from './panels';
 
@@ -13,5 +13,5 @@ export const sgasRenderer: RendererStrategy = {
     epochs: sgasEpochs(Number(o.warmup) || 0, Number(o.decisionFreq) || 0, decisions, Number(o.finalEpochs) || 0),
     upperBound: false,
   }),
-  runPanels: [decisionTimelinePanel, growingCellPanel, lambdaPanel(false), alphaPanel, resultPanel],
+  runPanels: [decisionTimelinePanel, growingCellPanel, lambdaPanel(false), alphaPanel, benchmarkCurvePanel, resultPanel, benchmarkPanel],
 };
