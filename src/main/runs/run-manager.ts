@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PushEvent } from '../../shared/api';
-import type { SearchConfig } from '../../shared/config';
+import { isDryRun, type SearchConfig } from '../../shared/config';
 import type { RunStatus, TrainerEvent } from '../../shared/events';
 import type { DataReference } from '../nas/job';
 import type { Store } from '../store/store';
@@ -23,6 +23,8 @@ const STOP_GRACE_MS = 5000;
 /** On app shutdown the running step must finish to write its checkpoint; one step of a large supernet on a
  * CPU can take a minute. */
 const SHUTDOWN_GRACE_MS = 120_000;
+/** Where a dry run's architectures are scored: shown in the runs list's dataset column. */
+export const DRY_RUN_DATASET_NAME = 'NAS-Bench-201 table';
 /** Checkpoint files kept per run: the newest is what resume needs; one more survives a torn last write. */
 const CHECKPOINTS_KEPT = 2;
 
@@ -124,7 +126,8 @@ export class RunManager {
   }
 
   create(config: SearchConfig): number {
-    const dataset = this.o.resolveDataset(config);
+    // A dry run looks architectures up in the table: no dataset to resolve (its config says none).
+    const dataset = isDryRun(config) ? { id: null, name: DRY_RUN_DATASET_NAME } : this.o.resolveDataset(config);
     requireFreeSpace(this.o.dataDir, RUN_START_MARGIN_BYTES, 'start a run');
     const id = this.userWrite(() => this.o.store.runs.create(config, { id: dataset.id, name: dataset.name }, { status: 'queued', name: config.name }));
     this.publishSummary(id);
@@ -146,9 +149,9 @@ export class RunManager {
   private startRun(id: number): void {
     const run = this.o.store.runs.get(id);
     if (!run) return;
-    let data: DataReference;
+    let data: DataReference | null;
     try {
-      data = this.o.resolveDataset(run.config).ref;
+      data = isDryRun(run.config) ? null : this.o.resolveDataset(run.config).ref;
     } catch (e) {
       this.setStatus(id, 'failed', (e as Error).message);
       this.publishSummary(id);
@@ -265,6 +268,8 @@ export class RunManager {
   private completionLine(id: number): string {
     const run = this.o.store.runs.summary(id);
     if (!run) return 'Run completed.';
+    // A dry run takes seconds and trains nothing: its time in tenths, its result is in the benchmark panel.
+    if (run.kind === 'dry-run') return `Dry run finished in ${(run.activeMs / 1000).toFixed(1)} s.`;
     const s = Math.round(run.activeMs / 1000);
     const time = s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
     const best = run.bestAccuracy === null ? '' : `; best val accuracy ${(100 * run.bestAccuracy).toFixed(2)}%`;
