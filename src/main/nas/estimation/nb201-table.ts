@@ -1,36 +1,18 @@
 // NAS-Bench-201 / NATS-Bench (topology) results table: score a searched cell by lookup (ALGORITHMS.md §8).
 // Display only: nothing here may feed test accuracy back into a search.
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { NB201_SPACE_SIZE, formatNb201Arch, nb201OpsToCode, parseNb201Arch, type Nb201Op } from '../../../shared/spaces/nb201';
 import type { Nb201Score } from '../../../shared/events';
 import { DatasetFileError } from '../data/errors';
 import { describeResourceSearch, findResource } from '../data/resources';
+import { canonicalNb201Arch, canonicalNb201Key, countDistinctNb201 } from './nb201-canonical';
 
 export type Nb201Metric = 'cifar10' | 'cifar100' | 'imagenet16';
 export const NB201_METRICS: readonly Nb201Metric[] = ['cifar10', 'cifar100', 'imagenet16'];
 
-/** Column names of the table (and of a user's own export). */
-export const NB201_COLUMNS = ['index', 'arch', 'cifar10_test', 'cifar100_test', 'imagenet16_test', 'params_mb', 'flops_m'] as const;
-/** Optional validation-accuracy columns a user's export may add. */
-export const NB201_OPTIONAL_COLUMNS = ['cifar10_valid', 'cifar100_valid', 'imagenet16_valid'] as const;
+import { parseNb201Csv, type Nb201Entry, type Nb201ValidationColumn } from './nb201-csv';
 
-export interface Nb201Entry {
-  /** Official NAS-Bench-201 / NATS-Bench topology index. */
-  index: number;
-  /** Canonical arch string. */
-  arch: string;
-  ops: Nb201Op[];
-  /** Mean test accuracy (%) after 200 epochs. */
-  cifar10: number;
-  cifar100: number;
-  imagenet16: number;
-  /** Parameters (millions) and FLOPs (millions) of the full network. */
-  params: number;
-  flops: number;
-  cifar10Valid?: number;
-  cifar100Valid?: number;
-  imagenet16Valid?: number;
-}
+export { NB201_COLUMNS, NB201_OPTIONAL_COLUMNS, type Nb201Entry, type Nb201ValidationColumn } from './nb201-csv';
 
 export interface Nb201Lookup extends Nb201Entry, Nb201Score {
   /** 1 = best CIFAR-10 test accuracy of the space; ties share a rank. */
@@ -41,45 +23,28 @@ export interface Nb201Lookup extends Nb201Entry, Nb201Score {
   gapToOptimum: number;
   /** Rank, percentile and gap for each of the three datasets. */
   byMetric: Record<Nb201Metric, { rank: number; percentile: number; gapToOptimum: number; best: number }>;
+  /** The spelling shared by every arch string of the same computation (nb201-canonical.ts). */
+  canonical: string;
+  /** How many rows of the table are the same computation as this cell (1 = only this one). */
+  isomorphs: number;
+  /** Validation accuracies, present when the table has any validation column (null for a missing one). */
+  valid?: Record<Nb201Metric, number | null>;
+}
+
+/** The accuracy a dry run's decisions use: validation where the table has it, else test (with a warning). */
+export interface Nb201Signal {
+  column: 'cifar10_valid' | 'cifar10_test';
+  /** Said to the user with the result; null when the signal is a validation accuracy. */
+  note: string | null;
 }
 
 const COLUMN_OF: Record<Nb201Metric, string> = { cifar10: 'cifar10_test', cifar100: 'cifar100_test', imagenet16: 'imagenet16_test' };
+const VALID_FIELD = { cifar10: 'cifar10Valid', cifar100: 'cifar100Valid', imagenet16: 'imagenet16Valid' } as const;
+const VALID_COLUMN = { cifar10: 'cifar10_valid', cifar100: 'cifar100_valid', imagenet16: 'imagenet16_valid' } as const;
 
-const FIX_ADVICE =
-  `A NAS-Bench-201 table is a CSV with the header ${NB201_COLUMNS.join(',')} and one row for each of the ` +
-  `${NB201_SPACE_SIZE.toLocaleString('en-US')} cells; fix the file or export it again`;
-
-/** Splits one CSV line; supports double-quoted fields with "" escapes. */
-function splitCsvLine(line: string): string[] | null {
-  const out: string[] = [];
-  let i = 0;
-  for (;;) {
-    let field = '';
-    if (line[i] === '"') {
-      i++;
-      for (;;) {
-        if (i >= line.length) return null; // unterminated quote
-        if (line[i] === '"') {
-          if (line[i + 1] === '"') {
-            field += '"';
-            i += 2;
-          } else {
-            i++;
-            break;
-          }
-        } else field += line[i++];
-      }
-      if (i < line.length && line[i] !== ',') return null;
-    } else {
-      const j = line.indexOf(',', i);
-      field = line.slice(i, j < 0 ? line.length : j);
-      i = j < 0 ? line.length : j;
-    }
-    out.push(field.trim());
-    if (i >= line.length) return out;
-    i++; // skip the comma
-  }
-}
+const TEST_ONLY_NOTE =
+  'This NAS-Bench-201 table has only test accuracies, so the dry run decided on CIFAR-10 test accuracy, which a real ' +
+  'search never sees: its result is optimistic. Import a table with a cifar10_valid column (Datasets page) for an honest dry run.';
 
 export class Nb201Table {
   /** Where the table came from (a path, or a name for in-memory text). */
@@ -89,9 +54,14 @@ export class Nb201Table {
   private readonly byCode: (Nb201Entry | undefined)[];
   /** Each metric's values sorted descending, for ranks. */
   private readonly sorted: Record<Nb201Metric, Float64Array>;
+  /** The optional validation columns this table has, in NB201_OPTIONAL_COLUMNS order. */
+  readonly validationColumns: readonly Nb201ValidationColumn[];
+  /** Canonical key → number of rows with it; built on the first lookup. */
+  private isomorphCounts: Map<string, number> | null = null;
 
-  private constructor(source: string, entries: Nb201Entry[]) {
+  private constructor(source: string, entries: Nb201Entry[], validationColumns: readonly Nb201ValidationColumn[]) {
     this.source = source;
+    this.validationColumns = validationColumns;
     this.entriesByIndex = [...entries].sort((a, b) => a.index - b.index);
     this.byCode = new Array(NB201_SPACE_SIZE);
     for (const e of this.entriesByIndex) this.byCode[nb201OpsToCode(e.ops)] = e;
@@ -104,82 +74,8 @@ export class Nb201Table {
 
   /** Parses CSV text. `source` names the file in error messages. */
   static parse(text: string, source = 'NAS-Bench-201 table'): Nb201Table {
-    const fail = (problem: string): never => {
-      throw new DatasetFileError(source, problem, FIX_ADVICE + '.');
-    };
-    const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
-    if (lines.every((l) => l.trim() === '')) fail('the file is empty');
-    const header = splitCsvLine(lines[0]);
-    if (!header) return fail('line 1: the header has an unterminated quote');
-    const names = header.map((h) => h.toLowerCase());
-    const missing = NB201_COLUMNS.filter((c) => !names.includes(c));
-    if (missing.length > 0) {
-      fail(`line 1: the header lacks the column${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (found: ${header.join(',')})`);
-    }
-    const dup = names.find((n, i) => names.indexOf(n) !== i);
-    if (dup) fail(`line 1: the column ${dup} appears twice in the header`);
-    const col = (name: string): number => names.indexOf(name);
-    const optional = NB201_OPTIONAL_COLUMNS.filter((c) => names.includes(c));
-
-    const entries: Nb201Entry[] = [];
-    const lineOfIndex = new Map<number, number>();
-    const lineOfCode = new Map<number, number>();
-    for (let li = 1; li < lines.length; li++) {
-      const lineNo = li + 1;
-      if (lines[li].trim() === '') {
-        if (lines.slice(li).every((l) => l.trim() === '')) break; // trailing blank lines
-        fail(`line ${lineNo}: empty line inside the table`);
-      }
-      const fields = splitCsvLine(lines[li]);
-      if (!fields) return fail(`line ${lineNo}: unterminated quote`);
-      if (fields.length !== header.length) {
-        fail(`line ${lineNo}: expected ${header.length} fields like the header, found ${fields.length}`);
-      }
-      const num = (name: string, lo: number, hi: number): number => {
-        const raw = fields[col(name)];
-        const v = raw === '' ? NaN : Number(raw);
-        if (!Number.isFinite(v)) fail(`line ${lineNo}: ${name} '${raw}' is not a number`);
-        if (v < lo || v > hi) fail(`line ${lineNo}: ${name} ${v} is outside ${lo}..${hi}`);
-        return v;
-      };
-      const indexRaw = fields[col('index')];
-      const index = Number(indexRaw);
-      if (indexRaw === '' || !Number.isInteger(index) || index < 0 || index >= NB201_SPACE_SIZE) {
-        fail(`line ${lineNo}: index '${indexRaw}' is not an integer in 0..${NB201_SPACE_SIZE - 1}`);
-      }
-      if (lineOfIndex.has(index)) fail(`line ${lineNo}: index ${index} already appears on line ${lineOfIndex.get(index)}`);
-      lineOfIndex.set(index, lineNo);
-      let ops: Nb201Op[] = [];
-      try {
-        ops = parseNb201Arch(fields[col('arch')]);
-      } catch (e) {
-        fail(`line ${lineNo}: ${(e as Error).message.replace(/\.$/, '')}`);
-      }
-      const code = nb201OpsToCode(ops);
-      if (lineOfCode.has(code)) fail(`line ${lineNo}: arch ${formatNb201Arch(ops)} already appears on line ${lineOfCode.get(code)}`);
-      lineOfCode.set(code, lineNo);
-      const entry: Nb201Entry = {
-        index,
-        arch: formatNb201Arch(ops),
-        ops,
-        cifar10: num('cifar10_test', 0, 100),
-        cifar100: num('cifar100_test', 0, 100),
-        imagenet16: num('imagenet16_test', 0, 100),
-        params: num('params_mb', 0, Infinity),
-        flops: num('flops_m', 0, Infinity),
-      };
-      if (optional.includes('cifar10_valid')) entry.cifar10Valid = num('cifar10_valid', 0, 100);
-      if (optional.includes('cifar100_valid')) entry.cifar100Valid = num('cifar100_valid', 0, 100);
-      if (optional.includes('imagenet16_valid')) entry.imagenet16Valid = num('imagenet16_valid', 0, 100);
-      entries.push(entry);
-    }
-    if (entries.length !== NB201_SPACE_SIZE) {
-      fail(
-        `holds ${entries.length.toLocaleString('en-US')} rows but the NAS-Bench-201 space has ${NB201_SPACE_SIZE.toLocaleString('en-US')} cells, ` +
-          `one row each; the table is ${entries.length < NB201_SPACE_SIZE ? 'incomplete' : 'too long'}`,
-      );
-    }
-    return new Nb201Table(source, entries);
+    const { entries, validationColumns } = parseNb201Csv(text, source);
+    return new Nb201Table(source, entries, validationColumns);
   }
 
   /** Reads and parses a CSV file. */
@@ -204,6 +100,70 @@ export class Nb201Table {
   static loadDefault(): Nb201Table {
     Nb201Table.defaultTable ??= Nb201Table.load(defaultNb201TablePath());
     return Nb201Table.defaultTable;
+  }
+
+  /** The selected user table and the file version it was parsed from; null = the built-in table. */
+  private static selected: { path: string; version: string; table: Nb201Table } | null = null;
+
+  /**
+   * Makes `path` (a user's imported table) the one current() answers; null = the built-in table. Parses the
+   * file now, so a bad file fails here with its DatasetFileError; the same unchanged file is parsed once.
+   */
+  static select(path: string | null): void {
+    if (path === null) {
+      Nb201Table.selected = null;
+      return;
+    }
+    let version = '';
+    try {
+      const st = statSync(path);
+      version = `${st.ino}:${st.size}:${st.mtimeMs}`; // a re-import renames a new file over the old one
+    } catch {
+      // load() below names the problem.
+    }
+    const prev = Nb201Table.selected;
+    if (prev && prev.path === path && prev.version === version) return;
+    Nb201Table.selected = { path, version, table: Nb201Table.load(path) };
+  }
+
+  /** The table scores come from: the selected import, else the built-in one. */
+  static current(): Nb201Table {
+    return Nb201Table.selected?.table ?? Nb201Table.loadDefault();
+  }
+
+  /** Whether the table has CIFAR-10 validation accuracies (the honest signal for a dry run). */
+  get hasValidation(): boolean {
+    return this.validationColumns.includes('cifar10_valid');
+  }
+
+  /** The accuracy a dry run decides on, with the note to show when it is a test accuracy. */
+  signalMetric(): Nb201Signal {
+    return this.hasValidation ? { column: 'cifar10_valid', note: null } : { column: 'cifar10_test', note: TEST_ONLY_NOTE };
+  }
+
+  /** A row's value of signalMetric(): CIFAR-10 validation accuracy where the table has it, else test (%). */
+  signalOf(entry: Nb201Entry): number {
+    if (!this.hasValidation) return entry.cifar10;
+    // parse() fills cifar10Valid on every row when the column exists.
+    return entry.cifar10Valid!;
+  }
+
+  /** How many distinct computations (canonical forms) the cells make up. */
+  distinctArchitectures(archs: Iterable<string | readonly string[]>): number {
+    return countDistinctNb201(archs);
+  }
+
+  /** Rows of this table that are the same computation as `e` (itself included). */
+  private isomorphsOf(e: Nb201Entry): number {
+    if (!this.isomorphCounts) {
+      const counts = new Map<string, number>();
+      for (const x of this.entriesByIndex) {
+        const k = canonicalNb201Key(x.ops);
+        counts.set(k, (counts.get(k) ?? 0) + 1);
+      }
+      this.isomorphCounts = counts;
+    }
+    return this.isomorphCounts.get(canonicalNb201Key(e.ops)) ?? 1;
   }
 
   /** Number of cells (15,625). */
@@ -270,7 +230,22 @@ export class Nb201Table {
       const best = this.sorted[m][0];
       byMetric[m] = { rank, percentile: (100 * (this.size - rank + 1)) / this.size, gapToOptimum: best - e[m], best };
     }
-    return { ...e, ops: [...e.ops], rank: byMetric.cifar10.rank, percentile: byMetric.cifar10.percentile, gapToOptimum: byMetric.cifar10.gapToOptimum, byMetric };
+    const lookup: Nb201Lookup = {
+      ...e,
+      ops: [...e.ops],
+      rank: byMetric.cifar10.rank,
+      percentile: byMetric.cifar10.percentile,
+      gapToOptimum: byMetric.cifar10.gapToOptimum,
+      byMetric,
+      canonical: canonicalNb201Arch(e.ops),
+      isomorphs: this.isomorphsOf(e),
+    };
+    if (this.validationColumns.length > 0) {
+      const valid = {} as Record<Nb201Metric, number | null>;
+      for (const m of NB201_METRICS) valid[m] = this.validationColumns.includes(VALID_COLUMN[m]) ? e[VALID_FIELD[m]]! : null;
+      lookup.valid = valid;
+    }
+    return lookup;
   }
 
   /** Scores a cell given as an arch string (any valid spelling) or a 6-op vector in edge order. */
@@ -298,6 +273,10 @@ export function toNb201Score(l: Nb201Lookup): Nb201Score {
     rank: l.rank,
     percentile: l.percentile,
     gapToOptimum: l.gapToOptimum,
+    canonical: l.canonical,
+    isomorphs: l.isomorphs,
+    byMetric: l.byMetric,
+    ...(l.valid ? { valid: l.valid } : {}),
   };
 }
 

@@ -46,7 +46,7 @@ export interface SpaceImplementation<S extends SpaceConfig = SpaceConfig> {
 
 function nb201Result(genotype: Nb201Genotype | string[]): SearchResultArchitecture {
   const arch = formatNb201Arch(genotype as Nb201Genotype);
-  return { genotype, arch, nb201: toNb201Score(Nb201Table.loadDefault().lookup(arch)) };
+  return { genotype, arch, nb201: toNb201Score(Nb201Table.current().lookup(arch)) };
 }
 
 const nb201: SpaceImplementation<Extract<SpaceConfig, { name: 'nb201' }>> = {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -5,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Nb201Table, defaultNb201TablePath, toNb201Score } from '../../../../src/main/nas/estimation/nb201-table';
 import { DatasetFileError } from '../../../../src/main/nas/data/errors';
 import { Nb201ScoreSchema } from '../../../../src/shared/events';
-import { NB201_OPS, formatNb201Arch, parseNb201Arch } from '../../../../src/shared/spaces/nb201';
+import { NB201_OPS, formatNb201Arch, parseNb201Arch, type Nb201Op } from '../../../../src/shared/spaces/nb201';
+import { canonicalNb201Key } from '../../../../src/main/nas/estimation/nb201-canonical';
 
 const ROOT = resolve(__dirname, '../../../..');
 const BEST_C10 = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';
@@ -96,8 +98,81 @@ describe('the shipped NAS-Bench-201 table', () => {
   it('a lookup satisfies the event contract schema', () => {
     const s = toNb201Score(table.lookup(BEST_C10));
     expect(Nb201ScoreSchema.parse(s)).toEqual(s);
-    expect(s).toEqual({ arch: BEST_C10, index: 6111, cifar10: 94.3733, cifar100: 73.22, imagenet16: 46.7111, rank: 1, percentile: 100, gapToOptimum: 0 });
+    expect(s).toMatchObject({ arch: BEST_C10, index: 6111, cifar10: 94.3733, cifar100: 73.22, imagenet16: 46.7111, rank: 1, percentile: 100, gapToOptimum: 0 });
+    // The best CIFAR-10 cell has every edge live and no two branches alike: no other spelling.
+    expect(s.canonical).toBe(BEST_C10);
+    expect(s.isomorphs).toBe(1);
+    expect(s.byMetric?.cifar10).toEqual({ rank: 1, percentile: 100, gapToOptimum: 0, best: 94.3733 });
+    expect(s.byMetric?.cifar100.best).toBe(73.5133);
+    expect(s.byMetric?.cifar100.gapToOptimum).toBeCloseTo(73.5133 - 73.22, 9);
+    // The shipped table has test accuracies only.
+    expect(s.valid).toBeUndefined();
+    expect(Object.keys(s).sort()).toEqual(Object.keys(Nb201ScoreSchema.shape).filter((k) => k !== 'valid').sort());
     expect(Nb201ScoreSchema.safeParse(table.lookup(ALL_SKIP)).success).toBe(true);
+  });
+
+  it('rank, percentile and gap on CIFAR-100 and ImageNet16-120 agree with a brute-force count', () => {
+    for (const index of [3, 1835, 9930, 15000]) {
+      const e = table.get(index);
+      const s = table.lookup(e.arch);
+      for (const m of ['cifar100', 'imagenet16'] as const) {
+        const better = table.entries().filter((x) => x[m] > e[m]).length;
+        const best = Math.max(...table.entries().map((x) => x[m]));
+        expect(s.byMetric[m].rank).toBe(better + 1);
+        expect(s.byMetric[m].percentile).toBeCloseTo((100 * (15625 - better)) / 15625, 9);
+        expect(s.byMetric[m].gapToOptimum).toBeCloseTo(best - e[m], 9);
+      }
+    }
+    expect(table.best('imagenet16').byMetric.imagenet16).toMatchObject({ rank: 1, percentile: 100, gapToOptimum: 0 });
+  });
+
+  it('scoring is independent of the path used to find the arch (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...NB201_OPS), { minLength: 6, maxLength: 6 }), (ops: Nb201Op[]) => {
+        const viaOps = table.lookup(ops);
+        expect(table.lookup(`\t${formatNb201Arch(ops)} `)).toEqual(viaOps);
+        expect(table.lookup(table.get(viaOps.index).arch)).toEqual(viaOps);
+        // The cell's canonical spelling is in the table and denotes the same computation.
+        const rep = table.lookup(viaOps.canonical);
+        expect(rep.canonical).toBe(viaOps.canonical);
+        expect(rep.isomorphs).toBe(viaOps.isomorphs);
+        expect(canonicalNb201Key(rep.arch)).toBe(canonicalNb201Key(ops));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('isomorph counts are the sizes of the canonical classes of the table, and sum to the space', () => {
+    const classSize = new Map<string, number>();
+    const firstOf = new Map<string, string>();
+    for (const e of table.entries()) {
+      const c = table.lookup(e.arch).canonical;
+      classSize.set(c, (classSize.get(c) ?? 0) + 1);
+      if (!firstOf.has(c)) firstOf.set(c, e.arch);
+    }
+    let total = 0;
+    for (const [c, n] of classSize) {
+      expect(table.lookup(firstOf.get(c)!).isomorphs).toBe(n);
+      total += n;
+    }
+    expect(total).toBe(15625);
+    expect(table.distinctArchitectures(table.entries().map((e) => e.arch))).toBe(classSize.size);
+    expect(table.distinctArchitectures([ALL_SKIP, parseNb201Arch(ALL_SKIP), BEST_C10])).toBe(2);
+    // Two spellings of one computation: conv3(x) + conv1(x) through nodes 1 or 2.
+    const a = '|nor_conv_3x3~0|+|nor_conv_1x1~0|none~1|+|none~0|skip_connect~1|skip_connect~2|';
+    const b = '|nor_conv_1x1~0|+|nor_conv_3x3~0|none~1|+|none~0|skip_connect~1|skip_connect~2|';
+    expect(table.lookup(a).canonical).toBe(table.lookup(b).canonical);
+    expect(table.lookup(a).isomorphs).toBeGreaterThanOrEqual(2);
+    expect(table.distinctArchitectures([a, b])).toBe(1);
+  });
+
+  it('the shipped table has no validation columns: a dry run decides on test accuracy and says so', () => {
+    expect(table.hasValidation).toBe(false);
+    expect(table.validationColumns).toEqual([]);
+    const signal = table.signalMetric();
+    expect(signal.column).toBe('cifar10_test');
+    expect(signal.note).toMatch(/only test accuracies.*test accuracy, which a real search never sees/);
+    expect(table.signalOf(table.get(1835))).toBe(54.2967);
   });
 
   it('an unknown arch gives a clear error', () => {
@@ -148,6 +223,40 @@ describe("a user's own table", () => {
     expect(t.lookup(ALL_SKIP).cifar10).toBe(54.2967);
     expect(t.lookup(ALL_SKIP).cifar10Valid).toBe(90.5);
     expect(t.best().index).toBe(6111);
+    // With a validation column, the score carries it (null for the missing ones) and the signal uses it.
+    const s = toNb201Score(t.lookup(ALL_SKIP));
+    expect(s.valid).toEqual({ cifar10: 90.5, cifar100: null, imagenet16: null });
+    expect(Nb201ScoreSchema.parse(s)).toEqual(s);
+    expect(t.hasValidation).toBe(true);
+    expect(t.signalMetric()).toEqual({ column: 'cifar10_valid', note: null });
+    expect(t.signalOf(t.get(1835))).toBe(90.5);
+  });
+
+  it('select() makes a user table current, parses an unchanged file once, and null goes back to the built-in one', () => {
+    const [header, ...rows] = lines();
+    const out = [header + ',cifar10_valid', ...rows.map((r, i) => `${r},${(80 + (i % 1000) / 100).toFixed(2)}`)];
+    const p = write('selected.csv', out);
+    try {
+      expect(Nb201Table.current()).toBe(Nb201Table.loadDefault());
+      Nb201Table.select(p);
+      const mine = Nb201Table.current();
+      expect(mine.source).toBe(p);
+      expect(mine.hasValidation).toBe(true);
+      Nb201Table.select(p);
+      expect(Nb201Table.current()).toBe(mine);
+      // A bad file is refused and the selection stays as it was.
+      const bad = write('selected-bad.csv', out.slice(0, 100));
+      expect(() => Nb201Table.select(bad)).toThrow(/selected-bad\.csv: holds 99 rows/);
+      expect(Nb201Table.current()).toBe(mine);
+      // The file replaced at the same path (a re-import) is read again.
+      writeFileSync(p, [header, ...rows].join('\n') + '\n');
+      Nb201Table.select(p);
+      expect(Nb201Table.current()).not.toBe(mine);
+      expect(Nb201Table.current().hasValidation).toBe(false);
+    } finally {
+      Nb201Table.select(null);
+    }
+    expect(Nb201Table.current()).toBe(Nb201Table.loadDefault());
   });
 
   it('a malformed row is refused with its line number', () => {
