@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { trainingSetProblem, type SearchConfig } from '../../shared/config';
+import { isDryRun, trainingSetProblem, type SearchConfig } from '../../shared/config';
 import type { RunEnvironment, TrainerEvent } from '../../shared/events';
 import { SPACE_DESCRIPTORS } from '../../shared/spaces/registry';
 import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
@@ -12,6 +12,8 @@ import { initBackend } from './engine/backend';
 import { shouldRecompute } from './engine/recompute';
 import { Rng, hashSeed } from './engine/rng';
 import type { Supernet } from './engine/supernet';
+import { runDryRun } from './dry-run';
+import { Nb201Table } from './estimation/nb201-table';
 import { spaceImplementation } from './spaces/registry';
 import type { SearchControl } from './strategies/darts';
 import { createStrategy, type SearchOutcome } from './strategies/registry';
@@ -28,7 +30,10 @@ export interface DataReference {
 
 export interface SearchJob {
   config: SearchConfig;
-  data: DataReference;
+  /** The training set; null for a dry run on the NAS-Bench-201 table. */
+  data: DataReference | null;
+  /** The NAS-Bench-201 table to score with (a user's import); null or absent = the built-in table. */
+  benchmarkTable?: string | null;
   /** Folder for this run's checkpoints. */
   runDir: string;
   /** Checkpoint to continue from (exact resume). */
@@ -92,8 +97,13 @@ export function checkpointFile(runDir: string, epoch: number, stepInEpoch: numbe
 export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
   const started = Date.now();
   const { config } = job;
+  // The run's table (a user's import, or the built-in one) scores every NAS-Bench-201 cell of this job.
+  Nb201Table.select(job.benchmarkTable ?? null);
+  if (isDryRun(config)) return runDryRunJob(job, emit, control);
+  if (!job.data) throw new Error('This search needs a dataset: choose one, or make it a dry run on the NAS-Bench-201 table.');
+  const data = job.data;
   // Data first: a bad file fails at once, before any backend start-up work or message.
-  const train = loadTrainingSet(job.data, config);
+  const train = loadTrainingSet(data, config);
   const tooFew = trainingSetProblem(0, train.classes, train.count);
   if (tooFew) throw new Error(tooFew);
   const backend = await initBackend(config.backend);
@@ -102,14 +112,14 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   // Once per run: a resumed run's log already explains the fallback.
   if (backend.fallbackReason && !job.resumeFrom) emit({ type: 'log', level: 'warn', message: backend.fallbackReason });
 
-  const normalization = /fashion/i.test(job.data.name) ? { ...FASHION_MNIST_NORMALIZATION } : computeNormalization(train);
+  const normalization = /fashion/i.test(data.name) ? { ...FASHION_MNIST_NORMALIZATION } : computeNormalization(train);
   // Search augmentation pads and crops to 32×32 (ALGORITHMS.md §4.4); without it images keep their size.
   const inputShape: [number, number, number] = config.augment ? [32, 32, train.channels] : [train.height, train.width, train.channels];
   if (!job.resumeFrom) {
     emit({
       type: 'log',
       level: 'info',
-      message: `${job.data.name}: ${train.count} training images (${train.height}×${train.width}×${train.channels}, ${train.classes} classes), split ${config.trainPortion}/${1 - config.trainPortion} for w/α; ${SPACE_DESCRIPTORS[config.space.name].label} space, ${describeStrategy(config)} on ${backend.backend}`,
+      message: `${data.name}: ${train.count} training images (${train.height}×${train.width}×${train.channels}, ${train.classes} classes), split ${config.trainPortion}/${1 - config.trainPortion} for w/α; ${SPACE_DESCRIPTORS[config.space.name].label} space, ${describeStrategy(config)} on ${backend.backend}`,
     });
   }
   const net = buildSupernet(config, inputShape, train.classes);
@@ -150,6 +160,30 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   } finally {
     search.dispose();
   }
+}
+
+/** A dry run in the job's clothes: the same events, checkpoints and result, from table lookups. */
+async function runDryRunJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
+  const environment: RunEnvironment = { appVersion: job.appVersion, backend: 'table', device: 'NAS-Bench-201 table lookup (no training)', fallbackReason: null };
+  emit({ type: 'environment', environment });
+  const dry = await runDryRun(job.config, {
+    emit,
+    control,
+    resumeFrom: job.resumeFrom,
+    checkpointPath: join(job.runDir, 'checkpoints', 'dry-run.json'),
+  });
+  const result = dry.result;
+  const outcome: SearchOutcome = {
+    status: dry.status,
+    ops: [],
+    weights: {},
+    trainAccuracy: result?.trainAccuracy ?? 0,
+    valAccuracy: result?.valAccuracy ?? 0,
+    epochsDone: dry.evaluations,
+    wallEpochs: dry.evaluations,
+    summary: result?.summary,
+  };
+  return { outcome, result, environment };
 }
 
 function describeStrategy(config: SearchConfig): string {

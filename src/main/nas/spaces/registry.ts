@@ -42,6 +42,8 @@ export interface SpaceImplementation<S extends SpaceConfig = SpaceConfig> {
   fromSelection(space: S, selection: EdgeSelection, ops: readonly string[]): SearchResultArchitecture;
   /** The ops of a genotype's main cell (NB201: the cell; DARTS: the normal cell), for collapse signals. */
   cellOps(genotype: unknown): string[];
+  /** The benchmark score of a main cell's ops, where the space has a table (NAS-Bench-201); else null. */
+  scoreCell(cellOps: readonly string[]): Nb201Score | null;
 }
 
 function nb201Result(genotype: Nb201Genotype | string[]): SearchResultArchitecture {
@@ -65,6 +67,7 @@ const nb201: SpaceImplementation<Extract<SpaceConfig, { name: 'nb201' }>> = {
     return nb201Result(cell.map((k) => ops[k as number]));
   },
   cellOps: (genotype) => [...(genotype as string[])],
+  scoreCell: (cellOps) => nb201Result([...cellOps]).nb201,
 };
 
 function dartsCellFromSelection(selected: ReadonlyArray<number | null>, ops: readonly string[], steps: number): GenotypeEntry[] {
@@ -107,6 +110,7 @@ const darts: SpaceImplementation<Extract<SpaceConfig, { name: 'darts' }>> = {
     const g = genotype as DartsGenotype;
     return (g.normal.length ? g.normal : g.reduce).map(([op]) => op);
   },
+  scoreCell: () => null,
 };
 
 export const SPACE_IMPLEMENTATIONS: { [N in SpaceName]: SpaceImplementation<Extract<SpaceConfig, { name: N }>> } = { nb201, darts };

@@ -1,4 +1,5 @@
 import * as tf from '../engine/tf';
+import { EPOCH_BENCHMARK_METRICS } from '../../../shared/benchmark-metrics';
 import { describeConfigDifferences, type StrategyConfigOf } from '../../../shared/config';
 import type { StrategyContext } from './registry';
 import { Batcher, EVAL_PREPROCESSING, SEARCH_AUGMENTATION, type BatcherOptions } from '../data/batcher';
@@ -171,6 +172,27 @@ export class DartsSearch {
     );
   }
 
+  /** What the search has learnt about the architecture, snapshotted at each epoch's end: softmax(α) here. */
+  protected architectureSnapshot(): { kind: 'alpha' | 'probabilities'; payload: { ops: string[]; cells: Record<string, number[][]> } } | null {
+    return { kind: 'alpha', payload: { ops: [...this.net.ops], cells: alphaWeights(this.net) } };
+  }
+
+  /** The weights per cell type the space derives the final architecture from: softmax(α) here. */
+  protected architectureWeights(): Record<string, number[][]> {
+    return alphaWeights(this.net);
+  }
+
+  /** The table score of the cell the search would return now, as the epoch's bench_* metrics (NAS-Bench-201). */
+  private emitBenchmark(epoch: number): void {
+    const ops = this.options.scoreCell ? this.currentCellOps() : [];
+    const score = ops.length ? this.options.scoreCell?.(ops) : null;
+    if (!score) return;
+    const values: Record<string, number> = { [EPOCH_BENCHMARK_METRICS.cifar10]: score.cifar10, [EPOCH_BENCHMARK_METRICS.cifar100]: score.cifar100 };
+    values[EPOCH_BENCHMARK_METRICS.imagenet16] = score.imagenet16;
+    values[EPOCH_BENCHMARK_METRICS.rank] = score.rank;
+    this.emit({ type: 'metrics', step: this.state.globalStep, epoch, values });
+  }
+
   /** Epochs of the cosine schedule. */
   get plannedEpochs(): number {
     return this.config.epochs;
@@ -233,7 +255,7 @@ export class DartsSearch {
     return tf.tidy(() => {
       const t = batchTensors(trainBatch);
       const v = batchTensors(valBatch);
-      this.alphaStep(t, v, lr);
+      this.architectureStep(t, v, lr);
       const { loss, correct, grads } = lossAndGrads(this.net, t.x, t.y, [...this.weightVars.values()], { recompute: this.config.recompute });
       if (!Number.isFinite(loss)) {
         disposeGrads(grads);
@@ -246,7 +268,11 @@ export class DartsSearch {
     });
   }
 
-  private alphaStep(t: { x: tf.Tensor4D; y: tf.Tensor1D }, v: { x: tf.Tensor4D; y: tf.Tensor1D }, lr: number): void {
+  /**
+   * Before each weight step: DARTS steps α on the validation batch; a path-sampling strategy sets the path the
+   * weight step trains instead.
+   */
+  protected architectureStep(t: { x: tf.Tensor4D; y: tf.Tensor1D }, v: { x: tf.Tensor4D; y: tf.Tensor1D }, lr: number): void {
     const alphas = [...this.alphaVars.values()];
     if (this.config.order === 1) {
       const { grads } = lossAndGrads(this.net, v.x, v.y, alphas, { recompute: this.config.recompute });
@@ -282,9 +308,10 @@ export class DartsSearch {
     );
   }
 
-  private *evalBatches() {
+  /** The validation set in fixed order, unshuffled: the first `limit` batches (all by default). */
+  protected *evalBatches(limit = Infinity) {
     const b = new Batcher(this.valSet, this.evalOptions);
-    for (let i = 0; i < b.stepsPerEpoch; i++) yield b.batchAt(0, i);
+    for (let i = 0; i < Math.min(b.stepsPerEpoch, limit); i++) yield b.batchAt(0, i);
   }
 
   /** Runs (or continues) the search until the planned epochs are done or `control` interrupts. */
@@ -331,7 +358,8 @@ export class DartsSearch {
           epoch_seconds: (Date.now() - started) / 1000,
         },
       });
-      this.emit({ type: 'snapshot', epoch, kind: 'alpha', payload: { ops: [...this.net.ops], cells: alphaWeights(this.net) } });
+      const snapshot = this.architectureSnapshot();
+      if (snapshot) this.emit({ type: 'snapshot', epoch, ...snapshot });
       this.emit({ type: 'log', level: 'info', message: `epoch ${epoch + 1}/${this.plannedEpochs}: train acc ${(100 * this.lastTrainAcc).toFixed(2)}%, val acc ${(100 * val.accuracy).toFixed(2)}%, val loss ${val.loss.toFixed(4)}` });
       this.state = {
         ...this.state,
@@ -342,16 +370,17 @@ export class DartsSearch {
         wallEpoch: this.wallEpoch + 1,
       };
       await this.endOfEpoch(epoch);
+      this.emitBenchmark(epoch);
       await this.saveCheckpoint();
     }
     return this.outcome('completed');
   }
 
-  private outcome(status: DartsOutcome['status']): DartsOutcome {
+  protected outcome(status: DartsOutcome['status']): DartsOutcome {
     return {
       status,
       ops: [...this.net.ops],
-      weights: alphaWeights(this.net),
+      weights: this.architectureWeights(),
       trainAccuracy: this.lastTrainAcc,
       valAccuracy: this.lastValAcc,
       epochsDone: this.state.epoch,

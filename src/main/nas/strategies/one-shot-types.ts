@@ -1,5 +1,5 @@
 import type { SearchConfig } from '../../../shared/config';
-import type { TrainerEvent } from '../../../shared/events';
+import type { Nb201Score, SearchSummary, TrainerEvent } from '../../../shared/events';
 import type { OneShotTrainingOptions } from '../../../shared/strategies/one-shot-options';
 import type { BatcherState } from '../data/batcher';
 import type { EdgeSelection } from '../spaces/registry';
@@ -22,6 +22,8 @@ export type DartsConfig = Pick<SearchConfig, 'batchSize' | 'seed' | 'trainPortio
 export interface DartsSearchOptions {
   /** The ops of the current discrete cell (the normal cell in the DARTS space), for the collapse indicator. */
   cellOps?: (weights: Record<string, number[][]>, ops: readonly string[]) => string[];
+  /** The table score of a cell's ops (NAS-Bench-201 space only): the per-epoch benchmark curve. */
+  scoreCell?: (ops: string[]) => Nb201Score | null;
   /** The run's whole config: saved in checkpoints, and a resume under another config is refused. */
   runConfig?: SearchConfig;
 }
@@ -67,6 +69,8 @@ export interface DartsOutcome {
   wallEpochs: number;
   /** Edges a strategy decided itself (SGAS): the architecture is read from here instead of from α. */
   selection?: EdgeSelection;
+  /** What a sampling strategy reports with its result (evaluations, the signal used, notes). */
+  summary?: SearchSummary;
 }
 
 export class NonFiniteLossError extends Error {

@@ -3,7 +3,12 @@ import type { ImageSet, Normalization } from '../data/image-set';
 import type { Supernet } from '../engine/supernet';
 import type { SpaceImplementation } from '../spaces/registry';
 import { DartsSearch, oneShotSettings, type DartsOutcome, type Emit, type SearchControl } from './darts';
+import { EvolutionSearch, EvolutionSearcher } from './evolution';
+import { MdenasSearch, MdenasSearcher } from './mdenas';
+import { RandomSearch, RandomSearcher } from './random';
 import { SgasSearch } from './sgas';
+import type { SamplingSpace } from './architecture-sampling';
+import type { ArchitectureSearcher } from './architecture-searcher';
 
 // Every strategy implementation by name (ARCHITECTURE §8). The job runner, the CLI and the trainer build
 // strategies only through `createStrategy`; adding one is a file here plus one line in STRATEGY_FACTORIES.
@@ -40,9 +45,13 @@ const STRATEGY_FACTORIES: { [N in StrategyName]: Factory<N> } = {
     new DartsSearch(oneShotSettings(ctx, ctx.options.epochs), ctx.net, ctx.data, ctx.emit, ctx.checkpointPath, {
       cellOps: (weights, ops) => ctx.space.cellOps(ctx.space.fromWeights(ctx.config.space, weights, ops).genotype),
       runConfig: ctx.config,
+      scoreCell: (ops) => ctx.space.scoreCell(ops),
     }),
   sgas: (ctx) => new SgasSearch(ctx),
   'sgas-es': (ctx) => new SgasSearch(ctx),
+  mdenas: (ctx) => new MdenasSearch(ctx),
+  random: (ctx) => new RandomSearch(ctx),
+  evolution: (ctx) => new EvolutionSearch(ctx),
 };
 
 export function createStrategy(ctx: Omit<StrategyContext, 'options'>): SearchStrategy {
@@ -52,3 +61,20 @@ export function createStrategy(ctx: Omit<StrategyContext, 'options'>): SearchStr
 }
 
 export const IMPLEMENTED_STRATEGIES = Object.keys(STRATEGY_FACTORIES) as StrategyName[];
+
+type TableFactory<N extends StrategyName> = (options: StrategyConfigOf<N>, space: SamplingSpace, seed: number) => ArchitectureSearcher;
+
+/** The strategies that can dry-run on the NAS-Bench-201 table, as ask/tell searchers (descriptor `tableBudget`). */
+const TABLE_SEARCHERS: { [N in StrategyName]?: TableFactory<N> } = {
+  mdenas: (options, space, seed) => new MdenasSearcher(space, options, seed),
+  random: (options, space, seed) => new RandomSearcher(space, options.samples, seed),
+  evolution: (options, space, seed) => new EvolutionSearcher(space, options, seed),
+};
+
+export function createTableSearcher(strategy: SearchConfig['strategy'], space: SamplingSpace, seed: number): ArchitectureSearcher {
+  const factory = TABLE_SEARCHERS[strategy.name] as TableFactory<typeof strategy.name> | undefined;
+  if (!factory) throw new Error(`${strategy.name} has no dry run on the NAS-Bench-201 table; choose one of ${Object.keys(TABLE_SEARCHERS).join(', ')}.`);
+  return factory(strategy as StrategyConfigOf<typeof strategy.name>, space, seed);
+}
+
+export const TABLE_STRATEGY_IMPLEMENTATIONS = Object.keys(TABLE_SEARCHERS) as StrategyName[];

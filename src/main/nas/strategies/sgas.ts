@@ -67,7 +67,7 @@ export class SgasSearch extends DartsSearch {
       ctx.data,
       ctx.emit,
       ctx.checkpointPath,
-      { runConfig: ctx.config },
+      { runConfig: ctx.config, scoreCell: (ops) => ctx.space.scoreCell(ops) },
     );
     this.ctx = ctx;
     this.sgas = o;
