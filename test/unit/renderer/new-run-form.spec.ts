@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { SearchConfigSchema, upgradeStoredConfig } from '../../../src/shared/config';
-import { datasetErrors, minTrainLimit, strategiesFor, useNewRunForm } from '../../../src/renderer/src/components/new-run/use-new-run-form';
+import { SearchConfigSchema, isDryRun, upgradeStoredConfig } from '../../../src/shared/config';
+import { STRATEGY_DESCRIPTORS, type StrategyName } from '../../../src/shared/strategies/registry';
+import {
+  canDryRun,
+  datasetErrors,
+  dryRunHiddenStrategyKeys,
+  minTrainLimit,
+  strategiesFor,
+  tableBudgetKey,
+  useNewRunForm,
+} from '../../../src/renderer/src/components/new-run/use-new-run-form';
 
 // The New-run form's state and validation (no DOM: the composable the view binds its inputs to).
 
@@ -39,7 +48,10 @@ describe('New-run form', () => {
   });
 
   it('only offers strategies that search the chosen space, and switching space resets its options', () => {
-    for (const s of strategiesFor('darts')) expect(['darts', 'sgas', 'sgas-es']).toContain(s);
+    for (const space of ['darts', 'nb201'] as const) {
+      const expected = (Object.keys(STRATEGY_DESCRIPTORS) as StrategyName[]).filter((n) => (STRATEGY_DESCRIPTORS[n].spaces as readonly string[]).includes(space));
+      expect(strategiesFor(space)).toEqual(expected);
+    }
     const f = filled();
     f.space.cells = 2;
     f.chooseSpace('darts');
@@ -92,5 +104,65 @@ describe('New-run form', () => {
     expect(datasetErrors(5, null)).toEqual({});
     expect(datasetErrors(5, { classes: 10, trainCount: 20 })).toEqual({});
     expect(datasetErrors(39, { classes: 10, trainCount: 3000 })).toHaveProperty('trainLimit');
+  });
+});
+
+describe('New-run form: dry run on the NAS-Bench-201 table', () => {
+  it('is offered only for the NAS-Bench-201 space and strategies with a table budget', () => {
+    for (const s of ['mdenas', 'random', 'evolution']) expect(canDryRun('nb201', s), s).toBe(true);
+    for (const s of ['darts', 'sgas', 'sgas-es']) expect(canDryRun('nb201', s), s).toBe(false);
+    expect(canDryRun('darts', 'evolution')).toBe(false);
+    const f = filled();
+    f.chooseEstimation('nb201-table');
+    expect(f.common.estimation).toBe('supernet'); // DARTS has no dry run
+  });
+
+  it('needs no dataset, sends an empty one, and the server-side schema accepts it as a dry run', () => {
+    const f = useNewRunForm(() => ({ classes: 10, trainCount: 3000 }));
+    f.common.dataset = '2';
+    f.common.trainLimit = 5; // would be refused for training; a dry run reads no images
+    f.chooseStrategy('evolution');
+    f.chooseEstimation('nb201-table');
+    expect(f.dryRun.value).toBe(true);
+    expect(f.errors.value).toEqual({});
+    const c = SearchConfigSchema.parse(f.candidate.value);
+    expect(c).toMatchObject({ estimation: 'nb201-table', dataset: '', strategy: { name: 'evolution', samples: 100 } });
+    expect(isDryRun(c)).toBe(true);
+    // Back to training: the dataset choice was kept, and its rules apply again.
+    f.chooseEstimation('supernet');
+    expect(f.candidate.value.dataset).toBe('2');
+    expect(f.errors.value.trainLimit).toBeDefined();
+  });
+
+  it('becomes a training run again when the space or strategy has no dry run', () => {
+    const f = filled();
+    f.chooseStrategy('random');
+    f.chooseEstimation('nb201-table');
+    f.chooseStrategy('sgas');
+    expect(f.dryRun.value).toBe(false);
+    f.chooseStrategy('mdenas');
+    f.chooseEstimation('nb201-table');
+    f.chooseSpace('darts');
+    expect(f.common.estimation).toBe('supernet');
+  });
+
+  it('names the budget each strategy counts table queries with, and hides what only trains a supernet', () => {
+    expect(tableBudgetKey('mdenas')).toBe('epochs');
+    expect(tableBudgetKey('evolution')).toBe('samples');
+    expect(tableBudgetKey('darts')).toBeNull();
+    const evo = dryRunHiddenStrategyKeys('evolution');
+    for (const k of ['epochs', 'wLr', 'momentum', 'valBatches']) expect(evo.has(k), k).toBe(true);
+    for (const k of ['samples', 'population', 'sampleSize']) expect(evo.has(k), k).toBe(false);
+    // MdeNAS's epochs are its table queries in a dry run.
+    expect(dryRunHiddenStrategyKeys('mdenas').has('epochs')).toBe(false);
+  });
+
+  it('keeps a cloned dry run a dry run, value for value', () => {
+    const stored = SearchConfigSchema.parse({ estimation: 'nb201-table', seed: 7, strategy: { name: 'evolution', samples: 60, population: 10, sampleSize: 3 } });
+    const f = useNewRunForm();
+    f.reset(stored);
+    expect(f.dryRun.value).toBe(true);
+    expect(f.parsed.value.success).toBe(true);
+    expect(SearchConfigSchema.parse(f.candidate.value)).toEqual(stored);
   });
 });

@@ -1,9 +1,10 @@
 import { computed, reactive, ref } from 'vue';
-import { SearchConfigSchema, minTrainImages, type SearchConfig } from '../../../../shared/config';
+import { SearchConfigSchema, isDryRun, minTrainImages, type Estimation, type SearchConfig } from '../../../../shared/config';
 import { SPACE_DESCRIPTORS, SpaceConfigSchema, type SpaceName } from '../../../../shared/spaces/registry';
 import { STRATEGY_DESCRIPTORS, STRATEGY_OPTION_SCHEMAS, type StrategyName } from '../../../../shared/strategies/registry';
 import { optionFields, schemaDefaults, type OptionField } from '../../lib/schema-fields';
 import { pathErrors } from '../../lib/validation';
+import { candidateRankingFields, weightTrainingFields } from '../../../../shared/strategies/one-shot-options';
 
 // The New-run form's state and validation: common fields, `space: { name, … }` and `strategy: { name, … }`
 // exactly as the run config nests them, validated as a whole by SearchConfigSchema so every message carries
@@ -25,6 +26,31 @@ export const spaceDefaults = (name: SpaceName): Values => schemaDefaults(SPACE_S
 export const strategyDefaults = (name: StrategyName): Values => schemaDefaults(STRATEGY_OPTION_SCHEMAS[name], name) as Values;
 export const spaceFields = (name: SpaceName): OptionField[] => optionFields(SPACE_SCHEMAS[name]);
 export const strategyFields = (name: StrategyName): OptionField[] => optionFields(STRATEGY_OPTION_SCHEMAS[name]);
+/** Whether this space and strategy can run on the NAS-Bench-201 table instead of training (a dry run). */
+export function canDryRun(space: string, strategy: string): boolean {
+  return space === 'nb201' && (STRATEGY_DESCRIPTORS as Record<string, { tableBudget?: string }>)[strategy]?.tableBudget !== undefined;
+}
+
+/** The option that counts table queries in a dry run ('samples', or MdeNAS's 'epochs'); null without one. */
+export function tableBudgetKey(strategy: string): 'epochs' | 'samples' | null {
+  return (STRATEGY_DESCRIPTORS as Record<string, { tableBudget?: 'epochs' | 'samples' }>)[strategy]?.tableBudget ?? null;
+}
+
+const WEIGHT_KEYS = [...Object.keys(weightTrainingFields), ...Object.keys(candidateRankingFields)];
+/** Common fields a dry run has no use for: it reads no dataset and trains nothing. */
+export const DRY_RUN_HIDDEN_COMMON = ['dataset', 'batchSize', 'trainLimit', 'trainPortion', 'augment', 'backend', 'recompute'] as const;
+/** Space fields that size the supernet, which a dry run never builds. */
+export const DRY_RUN_HIDDEN_SPACE = ['channels', 'cells'] as const;
+/**
+ * Strategy options a dry run ignores: the supernet's weight training and candidate ranking, and supernet
+ * epochs where the table budget is another option (random search, evolution count samples).
+ */
+export function dryRunHiddenStrategyKeys(strategy: string): Set<string> {
+  const hidden = new Set(WEIGHT_KEYS);
+  if (tableBudgetKey(strategy) !== 'epochs') hidden.add('epochs');
+  return hidden;
+}
+
 export const strategiesFor = (space: SpaceName): StrategyName[] =>
   (Object.keys(STRATEGY_DESCRIPTORS) as StrategyName[]).filter((s) => (STRATEGY_DESCRIPTORS[s].spaces as readonly string[]).includes(space));
 
@@ -82,6 +108,18 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
   function chooseSpace(name: SpaceName): void {
     assign(space, spaceDefaults(name));
     if (!strategiesFor(name).includes(strategy.name as StrategyName)) chooseStrategy(strategiesFor(name)[0]);
+    dropDryRunIfUnavailable();
+  }
+
+  const dryRun = computed(() => isDryRun({ estimation: common.estimation as Estimation }));
+  const dryRunAvailable = computed(() => canDryRun(String(space.name), String(strategy.name)));
+  /** Train a supernet on a dataset, or look candidates up in the NAS-Bench-201 table. */
+  function chooseEstimation(e: Estimation): void {
+    common.estimation = e === 'nb201-table' && !dryRunAvailable.value ? 'supernet' : e;
+  }
+  /** The dry-run choice is offered only where it applies; a space or strategy without it trains again. */
+  function dropDryRunIfUnavailable(): void {
+    if (!canDryRun(String(space.name), String(strategy.name))) common.estimation = 'supernet';
   }
 
   /** A new strategy starts from its defaults but keeps what the user changed in options both share (e.g. order). */
@@ -92,11 +130,13 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
       if (k !== 'name' && k in next && JSON.stringify(v) !== JSON.stringify(oldDefaults[k])) next[k] = v;
     }
     assign(strategy, next);
+    dropDryRunIfUnavailable();
   }
 
   const candidate = computed(() => {
     const c: Record<string, unknown> = clean(common);
-    c.dataset = common.dataset;
+    // A dry run reads no dataset; the choice stays in the form for switching back to training.
+    c.dataset = dryRun.value ? '' : common.dataset;
     if (typeof common.name === 'string' && common.name.trim()) c.name = common.name.trim();
     else delete c.name;
     c.space = clean(space);
@@ -110,7 +150,7 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
    * once the fields they read are valid, so re-check with the failing fields at their defaults to report them too.
    */
   const errors = computed<Record<string, string>>(() => {
-    const fromDataset = datasetErrors(common.trainLimit, dataset());
+    const fromDataset = dryRun.value ? {} : datasetErrors(common.trainLimit, dataset());
     let r = parsed.value;
     if (r.success) return fromDataset;
     const out = { ...pathErrors(r.error), ...fromDataset };
@@ -137,6 +177,23 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
   }
 
   const spaceLabel = computed(() => SPACE_DESCRIPTORS[space.name as SpaceName]?.label ?? String(space.name));
-  return { common, space, strategy, touched, submitted, reset, chooseSpace, chooseStrategy, candidate, parsed, errors, err, spaceLabel };
+  return {
+    common,
+    space,
+    strategy,
+    touched,
+    submitted,
+    reset,
+    chooseSpace,
+    chooseStrategy,
+    chooseEstimation,
+    dryRun,
+    dryRunAvailable,
+    candidate,
+    parsed,
+    errors,
+    err,
+    spaceLabel,
+  };
 }
 export type NewRunForm = ReturnType<typeof useNewRunForm>;

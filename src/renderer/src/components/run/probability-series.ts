@@ -32,14 +32,3 @@ export function edgeOverEpochs(entries: readonly ProbabilityEntry[], cellType: s
       .filter((p): p is XY => p !== null),
   }));
 }
-
-/** Per edge, the op with the highest probability and that probability (what the search would return now). */
-export function leadingOps(payload: AlphaSnapshot, cellType: string): { op: string; p: number }[] {
-  return (payload.cells[cellType] ?? []).map((row) => {
-    let best = 0;
-    row.forEach((v, i) => {
-      if (v > row[best]) best = i;
-    });
-    return { op: payload.ops[best] ?? '?', p: row[best] ?? 0 };
-  });
-}
