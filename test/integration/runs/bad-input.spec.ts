@@ -24,7 +24,7 @@ describe('bad input', () => {
       [demoConfig(datasetId, { epochs: 0 }), /config\.strategy\.epochs/],
       [demoConfig(datasetId, { batchSize: 'big' }), /config\.batchSize/],
       [{ ...demoConfig(datasetId), space: { name: 'resnet' } }, /config\.space\.name/],
-      [{ ...demoConfig(datasetId), strategy: { name: 'mdenas' } }, /config\.strategy\.name/],
+      [{ ...demoConfig(datasetId), strategy: { name: 'enas' } }, /config\.strategy\.name/],
       [demoConfig(datasetId, { wLr: 0.01, wLrMin: 0.1 }), /config\.strategy\.wLrMin: must not exceed the weight learning rate/],
       [demoConfig(datasetId, { space: 'darts', channels: 5 }), /config\.space\.channels: must be even/],
       [{ ...demoConfig(datasetId), strategy: { name: 'sgas-es', esFactor: 0.9 } }, /config\.strategy\.esFactor/],
