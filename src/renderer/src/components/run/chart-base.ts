@@ -34,14 +34,13 @@ export function baseChart(p: ChartPalette, xName: string) {
   };
 }
 
-export function valueAxis(p: ChartPalette, name: string, extra: Record<string, unknown> = {}) {
+/** A y axis; its unit goes on the tick labels (axis names at the top were cut off by the legend and the edge). */
+export function valueAxis(p: ChartPalette, unit: string, extra: Record<string, unknown> = {}) {
   return {
     type: 'value',
-    name,
-    nameTextStyle: { color: p.muted, fontSize: 10 },
     scale: true,
     axisLine: { show: false },
-    axisLabel: { color: p.muted, fontSize: 10 },
+    axisLabel: { color: p.muted, fontSize: 10, formatter: unit ? (v: number) => `${v}${unit}` : undefined },
     splitLine: { lineStyle: { color: p.grid } },
     ...extra,
   };
