@@ -5,6 +5,7 @@ import { NotFoundError, UserError, describeArgsError } from './app-errors';
 import type { ExecutionBackend } from './runs/execution-backend';
 import { LocalProcessBackend } from './runs/local-process-backend';
 import { RunManager } from './runs/run-manager';
+import { BenchmarkService } from './services/benchmark-service';
 import { DatasetsService } from './services/datasets-service';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
@@ -53,12 +54,14 @@ export function createApp(o: AppOptions): NasApp {
   }
   const backups = startDailyBackups(store.db, dbPath, (line) => console.warn(line));
   const datasets = new DatasetsService(store, o.dataDir);
+  const benchmarks = new BenchmarkService(o.dataDir);
   const runs = new RunManager({
     store,
     backend: o.backend ?? new LocalProcessBackend(o.trainerScript),
     dataDir: o.dataDir,
     appVersion: APP_VERSION,
     resolveDataset: (config) => datasets.resolve(config),
+    benchmarkTable: () => benchmarks.activeTablePath(),
   });
   const ok = { ok: true as const };
   const requireRun = (id: number) => {
@@ -86,6 +89,9 @@ export function createApp(o: AppOptions): NasApp {
     'datasets.available': () => datasets.available(),
     'datasets.samples': ({ id, perClass }) => datasets.samples(id, perClass),
     'datasets.delete': ({ id }) => (datasets.delete(id), ok),
+    'benchmarks.info': () => benchmarks.info(),
+    'benchmarks.import': ({ path }) => benchmarks.importTable(path),
+    'benchmarks.reset': () => benchmarks.reset(),
   };
 
   return {

@@ -1,3 +1,4 @@
+import { EPOCH_BENCHMARK_METRICS, TRAJECTORY_METRICS } from '../shared/benchmark-metrics';
 import type { Decision, EarlyStop, Eigenvalue, TrainerEvent } from '../shared/events';
 
 // What `nas-studio search` prints while it runs (stderr) and collects for the final JSON (stdout).
@@ -56,8 +57,14 @@ export function progressPrinter(json: boolean): (e: TrainerEvent) => void {
   };
 }
 
-/** The SGAS/SGAS-es history for the JSON summary. */
+/** The strategies' histories for the JSON summary: SGAS decisions, λ_max, MdeNAS probabilities, trajectories. */
 export class SearchHistory {
+  /** The latest probabilities snapshot (MdeNAS): per cell type, one row per edge. */
+  probabilities: { ops: string[]; cells: Record<string, number[][]> } | null = null;
+  /** [evaluations, best score by the search's signal, CIFAR-10 test % of the best (NAS-Bench-201)] per evaluation. */
+  readonly trajectory: Array<{ evaluations: number; best: number; bestCifar10: number | null }> = [];
+  /** The table score of the cell the search would have returned at the end of each epoch (NAS-Bench-201). */
+  readonly benchmarkCurve: Array<{ epoch: number; cifar10: number; rank: number }> = [];
   readonly decisions: Array<Pick<Decision, 'epoch' | 'cellType' | 'edge' | 'op' | 'scores'> & { wallEpoch: number; reason: Decision['reason']; edgeLabel: string }> = [];
   readonly eigenvalues: Array<Pick<Eigenvalue, 'epoch' | 'wallEpoch' | 'lambdaMax' | 'localAverage'>> = [];
   readonly earlyStops: EarlyStop[] = [];
@@ -72,5 +79,15 @@ export class SearchHistory {
       this.eigenvalues.push({ epoch, wallEpoch, lambdaMax, localAverage });
     } else if (e.type === 'early-stop') this.earlyStops.push(e.earlyStop);
     else if (e.type === 'collapse') this.collapseWarnings.push(e.collapse.message);
+    else if (e.type === 'snapshot' && e.kind === 'probabilities') this.probabilities = e.payload as SearchHistory['probabilities'];
+    else if (e.type === 'metrics') {
+      const v = e.values;
+      if (v[TRAJECTORY_METRICS.best] !== undefined) {
+        this.trajectory.push({ evaluations: e.step, best: v[TRAJECTORY_METRICS.best], bestCifar10: v[TRAJECTORY_METRICS.bestCifar10] ?? null });
+      }
+      if (v[EPOCH_BENCHMARK_METRICS.cifar10] !== undefined) {
+        this.benchmarkCurve.push({ epoch: e.epoch, cifar10: v[EPOCH_BENCHMARK_METRICS.cifar10], rank: v[EPOCH_BENCHMARK_METRICS.rank] });
+      }
+    }
   }
 }

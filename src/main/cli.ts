@@ -1,9 +1,10 @@
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BACKENDS, SPACES, STRATEGIES, parseSearchConfig } from '../shared/config';
-import { STRATEGY_OPTION_SCHEMAS } from '../shared/strategies/registry';
+import { BACKENDS, SPACES, STRATEGIES } from '../shared/config';
+import { buildConfig, CliError, int, real } from './cli-config';
+import { addDryRunCommand, addSamplingFlags } from './cli-dry-run';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
@@ -12,96 +13,7 @@ import { APP_VERSION } from './version';
 // `nas-studio search …`: a search from the command line, for scripting and benchmarks. Progress goes to
 // stderr; with --json the last stdout line is one JSON object. Errors are one line and a non-zero exit.
 
-function int(name: string, min: number) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}; got '${value}'.`);
-    return n;
-  };
-}
-
-function real(name: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number; got '${value}'.`);
-    return n;
-  };
-}
-
-class CliError extends Error {}
-
-/** Flags that only some strategies take, as config keys; a flag left out keeps the strategy's default. */
-const STRATEGY_FLAGS = {
-  order: (v: unknown) => Number(v),
-  epochs: Number,
-  wLr: Number,
-  alphaLr: Number,
-  criterion: (v: unknown) => Number(v),
-  warmup: Number,
-  decisionFreq: Number,
-  finalEpochs: Number,
-  esWindow: Number,
-  esDelta: Number,
-  esFactor: Number,
-  hessianIters: Number,
-  lambdaMax: Boolean,
-} as const;
-
-function defined(o: Record<string, unknown>): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
-}
-
-function buildConfig(opts: Record<string, unknown>) {
-  const strategy: Record<string, unknown> = { name: opts.strategy };
-  for (const [key, convert] of Object.entries(STRATEGY_FLAGS)) {
-    if (opts[key] !== undefined) strategy[key] = (convert as (v: unknown) => unknown)(opts[key]);
-  }
-  const space = defined({
-    name: opts.space,
-    channels: opts.channels,
-    cells: opts.cells,
-    nodes: opts.nodes,
-    ops: opts.ops ? String(opts.ops).split(',').map((o) => o.trim()).filter(Boolean) : undefined,
-    // --no-allow-none sets false; the flag's implicit true is the space default anyway.
-    allowNone: opts.allowNone === false ? false : undefined,
-  });
-  try {
-    return parseSearchConfig(
-      defined({
-        dataset: opts.dataset,
-        batchSize: opts.batch,
-        trainLimit: opts.trainLimit,
-        seed: opts.seed,
-        backend: opts.backend,
-        augment: opts.augment,
-        recompute: opts.recompute,
-        trainPortion: opts.trainPortion,
-        space,
-        strategy,
-      }),
-    );
-  } catch (e) {
-    // Name the flag rather than the config key: "strategy: Unrecognized key: "warmup"" → "--warmup …",
-    // "strategy.esFactor: Too small…" → "--es-factor: Too small…".
-    const msg = (e as Error).message
-      .replace(/^Invalid run configuration: /, '')
-      .replace(/strategy: Unrecognized keys?: "?([a-zA-Z]+)"?/g, (_m, key: string) => {
-        return `${flagFor(key)} does not apply to ${String(opts.strategy)}; strategies that take it: ${STRATEGIES.filter((n) => key in (STRATEGY_OPTION_SCHEMAS[n] as unknown as { shape: object }).shape).join(', ')}`;
-      })
-      .replace(/(^|; )([a-zA-Z.]+): /g, (_m, sep: string, path: string) => `${sep}${flagFor(path)}: `);
-    throw new CliError(msg);
-  }
-}
-
-/** The command-line flag of a config path: strategy.esFactor → --es-factor, batchSize → --batch. */
-function flagFor(path: string): string {
-  const special: Record<string, string> = { 'space.name': '--space', 'strategy.name': '--strategy', batchSize: '--batch', 'space.allowNone': '--no-allow-none' };
-  if (special[path]) return special[path];
-  const key = path.replace(/^(space|strategy)\./, '');
-  return `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
-}
-
-const percent = (fraction: number) => Math.round(fraction * 1e4) / 100;
+export const percent = (fraction: number) => Math.round(fraction * 1e4) / 100;
 
 async function search(opts: Record<string, unknown>): Promise<void> {
   const config = buildConfig(opts);
@@ -149,6 +61,10 @@ async function search(opts: Record<string, unknown>): Promise<void> {
       eigenvalues: history.eigenvalues,
       earlyStops: history.earlyStops,
       collapseWarnings: history.collapseWarnings,
+      probabilities: history.probabilities,
+      trajectory: history.trajectory,
+      benchmarkCurve: history.benchmarkCurve,
+      summary: result.summary ?? null,
       /** Every epoch trained (an SGAS-es rollback repeats epochs); `epochs` is where the search ended. */
       epochsTrained: outcome.wallEpochs,
       epochs: outcome.epochsDone,
@@ -186,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--strategy <strategy>', 'search strategy').choices(STRATEGIES).default('darts'))
     .addOption(new Option('--order <n>', 'α gradient order of the one-shot strategies (1 = first, 2 = second)').choices(['1', '2']))
     .requiredOption('--dataset <pathOrName>', "'fashion-mnist' (Debian's package), 'demo' (built in), or a folder of IDX files")
-    .option('--epochs <n>', 'darts: search epochs (default 50)', int('--epochs', 1))
+    .option('--epochs <n>', 'darts: search epochs (default 50); mdenas: most epochs (200); random, evolution: supernet epochs (50)', int('--epochs', 1))
     .option('--batch <n>', 'batch size (default 64)', int('--batch', 2))
     .option('--channels <n>', 'initial channels C (default 16)', int('--channels', 2))
     .option('--cells <n>', 'cells per stage (nb201, default 5) or total cells L (darts, default 8)', int('--cells', 1))
@@ -213,6 +129,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--run-dir <dir>', 'folder for checkpoints (default: a temporary folder)')
     .option('--json', 'end with one JSON line: backend, seed, genotype, arch string, NAS-Bench-201 lookup, accuracies, wall time')
     .action(async (opts) => search(opts));
+  addSamplingFlags(program.commands.find((c) => c.name() === 'search')!, false);
+  addDryRunCommand(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -6,14 +6,14 @@ import { TRAJECTORY_METRICS } from '../../shared/benchmark-metrics';
 import type { SearchConfig } from '../../shared/config';
 import type { SearchSummary, TrainerEvent } from '../../shared/events';
 import { NB201_OPS, formatNb201Arch } from '../../shared/spaces/nb201';
+import { orderedOpSubset } from '../../shared/spaces/op-subset';
 import { Nb201Table } from './estimation/nb201-table';
-import { spaceImplementation, type EdgeSelection, type SearchResultArchitecture } from './spaces/registry';
-import { resolveNb201Ops } from './spaces/nb201';
+import { spaceArchitecture, type EdgeSelection, type SearchResultArchitecture } from './spaces/architectures';
 import type { SamplingSpace } from './strategies/architecture-sampling';
 import type { ArchitectureSearcher } from './strategies/architecture-searcher';
-import { MdenasSearcher } from './strategies/mdenas';
+import { MdenasSearcher } from './strategies/mdenas-searcher';
 import type { SearchControl } from './strategies/one-shot-types';
-import { createTableSearcher } from './strategies/registry';
+import { createTableSearcher } from './strategies/table-searchers';
 
 // A dry run (ALGORITHMS.md §8, "surrogate search"): a sampling strategy proposes NAS-Bench-201 cells and the
 // table scores them instead of training, so a strategy and its settings can be tried in seconds. Its decisions
@@ -40,8 +40,8 @@ interface DryRunCheckpoint {
 /** The NAS-Bench-201 cell as the sampler sees it: one op column per edge, every edge kept. */
 export function nb201SamplingSpace(config: SearchConfig): SamplingSpace {
   if (config.space.name !== 'nb201') throw new Error('A dry run looks cells up in the NAS-Bench-201 table: choose the NAS-Bench-201 space.');
-  const space = spaceImplementation(config.space);
-  return { topology: space.topology(config.space), ops: resolveNb201Ops(config.space.ops.length ? config.space.ops : [...NB201_OPS]), cellTypes: ['cell'] };
+  const space = spaceArchitecture(config.space);
+  return { topology: space.topology(config.space), ops: orderedOpSubset('NAS-Bench-201', NB201_OPS, config.space.ops), cellTypes: ['cell'] };
 }
 
 export interface DryRunOptions {
@@ -137,7 +137,7 @@ function budgetOf(config: SearchConfig): number {
 
 /** The best cell by the signal (random, evolution) or the cell MdeNAS's distribution derives. */
 function answerArchitecture(config: SearchConfig, searcher: ArchitectureSearcher, space: SamplingSpace): SearchResultArchitecture {
-  const impl = spaceImplementation(config.space);
+  const impl = spaceArchitecture(config.space);
   const answer = searcher.answer();
   return 'selection' in answer ? impl.fromSelection(config.space, answer.selection, space.ops) : impl.fromWeights(config.space, answer.weights, space.ops);
 }

@@ -45,6 +45,8 @@ export interface RunManagerOptions {
   appVersion: string;
   /** Resolves a dataset id (the config's `dataset`) to files. */
   resolveDataset(config: SearchConfig): { ref: DataReference; id: number; name: string };
+  /** The imported NAS-Bench-201 table a run scores with, or null for the built-in one (BenchmarkService). */
+  benchmarkTable?: () => string | null;
 }
 
 export class RunManager {
@@ -178,7 +180,7 @@ export class RunManager {
     this.active = active;
     try {
       active.handle = this.o.backend.start(
-        { config: run.config, data, runDir: this.runDir(id), resumeFrom, appVersion: this.o.appVersion },
+        { config: run.config, data, runDir: this.runDir(id), resumeFrom, appVersion: this.o.appVersion, benchmarkTable: this.o.benchmarkTable?.() ?? null },
         { onEvent: (e) => this.onEvent(active, e), onExit: (x) => this.onExit(active, x) },
       );
     } catch (e) {

@@ -3,12 +3,10 @@ import type { ImageSet, Normalization } from '../data/image-set';
 import type { Supernet } from '../engine/supernet';
 import type { SpaceImplementation } from '../spaces/registry';
 import { DartsSearch, oneShotSettings, type DartsOutcome, type Emit, type SearchControl } from './darts';
-import { EvolutionSearch, EvolutionSearcher } from './evolution';
-import { MdenasSearch, MdenasSearcher } from './mdenas';
-import { RandomSearch, RandomSearcher } from './random';
+import { EvolutionSearch } from './evolution';
+import { MdenasSearch } from './mdenas';
+import { RandomSearch } from './random';
 import { SgasSearch } from './sgas';
-import type { SamplingSpace } from './architecture-sampling';
-import type { ArchitectureSearcher } from './architecture-searcher';
 
 // Every strategy implementation by name (ARCHITECTURE §8). The job runner, the CLI and the trainer build
 // strategies only through `createStrategy`; adding one is a file here plus one line in STRATEGY_FACTORIES.
@@ -62,19 +60,4 @@ export function createStrategy(ctx: Omit<StrategyContext, 'options'>): SearchStr
 
 export const IMPLEMENTED_STRATEGIES = Object.keys(STRATEGY_FACTORIES) as StrategyName[];
 
-type TableFactory<N extends StrategyName> = (options: StrategyConfigOf<N>, space: SamplingSpace, seed: number) => ArchitectureSearcher;
-
-/** The strategies that can dry-run on the NAS-Bench-201 table, as ask/tell searchers (descriptor `tableBudget`). */
-const TABLE_SEARCHERS: { [N in StrategyName]?: TableFactory<N> } = {
-  mdenas: (options, space, seed) => new MdenasSearcher(space, options, seed),
-  random: (options, space, seed) => new RandomSearcher(space, options.samples, seed),
-  evolution: (options, space, seed) => new EvolutionSearcher(space, options, seed),
-};
-
-export function createTableSearcher(strategy: SearchConfig['strategy'], space: SamplingSpace, seed: number): ArchitectureSearcher {
-  const factory = TABLE_SEARCHERS[strategy.name] as TableFactory<typeof strategy.name> | undefined;
-  if (!factory) throw new Error(`${strategy.name} has no dry run on the NAS-Bench-201 table; choose one of ${Object.keys(TABLE_SEARCHERS).join(', ')}.`);
-  return factory(strategy as StrategyConfigOf<typeof strategy.name>, space, seed);
-}
-
-export const TABLE_STRATEGY_IMPLEMENTATIONS = Object.keys(TABLE_SEARCHERS) as StrategyName[];
+export { TABLE_STRATEGY_IMPLEMENTATIONS, createTableSearcher } from './table-searchers';
