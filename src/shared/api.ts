@@ -106,6 +106,22 @@ export const StorageStatusSchema = z.object({
 });
 export type StorageStatus = z.infer<typeof StorageStatusSchema>;
 
+/** The NAS-Bench-201 table scores come from: the built-in one or a user's import (benchmarks.* channels). */
+export const BenchmarkInfoSchema = z.object({
+  source: z.enum(['built-in', 'imported']),
+  /** The file read: resources/nb201.csv, or the copy in the data folder. */
+  path: z.string(),
+  rows: z.number().int(),
+  /** Whether it has cifar10_valid, the accuracy a dry run should decide on. */
+  hasValidation: z.boolean(),
+  validationColumns: z.array(z.string()),
+  importedAt: z.number().nullable(),
+  /** The file the user imported (the copy is `path`). */
+  importedFrom: z.string().nullable(),
+  sha256: z.string(),
+});
+export type BenchmarkInfo = z.infer<typeof BenchmarkInfoSchema>;
+
 const none = z.object({}).strict();
 const byId = z.object({ id }).strict();
 const ok = z.object({ ok: z.literal(true) });
@@ -171,6 +187,11 @@ export const channels = {
     result: z.array(z.object({ label: z.number().int(), width: z.number(), height: z.number(), pixels: z.string() })),
   },
   'datasets.delete': { args: byId, result: ok },
+  'benchmarks.info': { args: none, result: BenchmarkInfoSchema },
+  /** Validates a NAS-Bench-201 table export in full, then makes a copy of it the active table. */
+  'benchmarks.import': { args: z.object({ path: z.string().trim().min(1).max(4096) }).strict(), result: BenchmarkInfoSchema },
+  /** Back to the built-in table. */
+  'benchmarks.reset': { args: none, result: BenchmarkInfoSchema },
 } as const;
 
 export type ChannelMap = typeof channels;
