@@ -153,7 +153,14 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
       ? space.fromSelection(config.space, outcome.selection, outcome.ops)
       : space.fromWeights(config.space, outcome.weights, outcome.ops);
     const seconds = (Date.now() - started) / 1000;
-    const result = { type: 'result' as const, ...architecture, trainAccuracy: outcome.trainAccuracy, valAccuracy: outcome.valAccuracy, seconds };
+    const result = {
+      type: 'result' as const,
+      ...architecture,
+      trainAccuracy: outcome.trainAccuracy,
+      valAccuracy: outcome.valAccuracy,
+      seconds,
+      ...(outcome.summary ? { summary: outcome.summary } : {}),
+    };
     emit({ type: 'snapshot', epoch: outcome.epochsDone - 1, kind: 'genotype', payload: result.genotype });
     emit(result);
     return { outcome, result, environment };

@@ -56,7 +56,12 @@ export class MdenasSearch extends PathSamplingSearch {
     this.searcher.completeEvaluation(path, this.lastValAcc);
     this.emit({ type: 'snapshot', epoch, kind: 'probabilities', payload: { ops: [...this.net.ops], cells: probabilities(this.searcher.distribution) } });
     const best = this.searcher.best;
-    if (path && best) this.emit({ type: 'metrics', step: this.searcher.evaluations, epoch, values: { [TRAJECTORY_METRICS.candidate]: this.lastValAcc, [TRAJECTORY_METRICS.best]: best.score } });
+    if (path && best) {
+      const values: Record<string, number> = { [TRAJECTORY_METRICS.candidate]: this.lastValAcc, [TRAJECTORY_METRICS.best]: best.score };
+      const nb201 = this.ctx.space.fromSelection(this.ctx.config.space, best.selection, this.net.ops).nb201;
+      if (nb201) values[TRAJECTORY_METRICS.bestCifar10] = nb201.cifar10;
+      this.emit({ type: 'metrics', step: this.searcher.evaluations, epoch, values });
+    }
     if (this.searcher.converged() && this.state.epoch < this.plannedEpochs) {
       this.emit({ type: 'log', level: 'info', message: `MdeNAS converged after ${this.state.epoch} epochs (${this.mde.convergence} rule): every edge's distribution settled.` });
     }
