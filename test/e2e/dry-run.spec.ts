@@ -124,4 +124,43 @@ describe('e2e: dry run on the NAS-Bench-201 table', () => {
     await expect(page.locator(tid('new-run-clone-missing-dataset')).count()).resolves.toBe(0);
     expect(pageErrors).toEqual([]);
   });
+  test('an MdeNAS search on NAS-Bench-201 shows its op probabilities per edge and the benchmark of the derived cell each epoch', { timeout: 300_000 }, async () => {
+    const demo = (await s.call('datasets.list', {}))[0];
+    const config = {
+      dataset: String(demo.id),
+      trainLimit: 300,
+      batchSize: 32,
+      seed: 1,
+      space: { name: 'nb201', channels: 4, cells: 1 },
+      strategy: { name: 'mdenas', epochs: 3, convergence: 'epochs' },
+    };
+    const { id } = await s.call('runs.create', { config });
+    const { page, shot, pageErrors } = await openPage(browser);
+    await page.setViewportSize({ width: 1280, height: 2000 });
+    await page.goto(`${s.url.split('#')[0]}#/runs/${id}`);
+    await waitStatus(page, 'completed', 240_000);
+
+    const snaps = await s.call('runs.snapshots', { id, kind: 'probabilities' });
+    expect(snaps.length).toBe(3);
+    // One line per op over the epochs, for the chosen edge.
+    const probs = page.locator(tid('run-probabilities'));
+    await probs.locator(`${tid('run-chart-probabilities')} canvas`).waitFor();
+    await expect(probs.locator(`${tid('run-prob-edge-select')} option`).count()).resolves.toBe(6);
+    // The per-epoch table score of the derived cell: one point per epoch, as the metrics say.
+    const metrics = await s.call('runs.metrics', { id });
+    const curve = page.locator(tid('run-chart-benchmark'));
+    await curve.locator('canvas').waitFor();
+    await expect(curve.getAttribute('data-points')).resolves.toBe(String(metrics.bench_rank.length));
+    expect(metrics.bench_rank.length).toBe(3);
+    // A training run is no dry run: no trajectory panel unless it ranked candidates.
+    await expect(page.locator(tid('run-chart-trajectory')).count()).resolves.toBe(0);
+    await page.locator(tid('run-nb201')).waitFor();
+    await page.waitForTimeout(400);
+    await shot('dry-run-04-mdenas-search');
+    await probs.locator(tid('run-prob-edges')).click();
+    await probs.locator(`${tid('run-chart-probability-heat')} canvas`).first().waitFor();
+    await page.waitForTimeout(300);
+    await shot('dry-run-05-mdenas-probability-heat-map');
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -31,6 +31,7 @@ export const benchmarkPanel: RunPanel = {
 /** Table accuracy and rank of the cell derived at each epoch: every NAS-Bench-201 run that trains. */
 export const benchmarkCurvePanel: RunPanel = {
   id: 'benchmark-curve',
+  wide: true,
   component: defineAsyncComponent(() => import('../components/run/BenchmarkCurvePanel.vue')),
   when: (ctx) => ctx.detail.config.space.name === 'nb201' && !dryRun(ctx),
 };
