@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { TRAJECTORY_METRICS } from '../../shared/benchmark-metrics';
 import type { SearchConfig } from '../../shared/config';
 import type { SearchSummary, TrainerEvent } from '../../shared/events';
+import { STRATEGY_DESCRIPTORS, tableQueries } from '../../shared/strategies/registry';
 import { NB201_OPS, formatNb201Arch } from '../../shared/spaces/nb201';
 import { orderedOpSubset } from '../../shared/spaces/op-subset';
 import { Nb201Table } from './estimation/nb201-table';
@@ -68,7 +69,7 @@ export async function runDryRun(config: SearchConfig, options: DryRunOptions = {
     queried = saved.queried;
     trajectory = saved.trajectory;
   } else {
-    const budgetKey = config.strategy.name === 'mdenas' ? 'epochs' : 'samples';
+    const budgetKey = STRATEGY_DESCRIPTORS[config.strategy.name].tableBudget;
     emit({ type: 'log', level: 'info', message: `Dry run of ${config.strategy.name} on the NAS-Bench-201 table (${table.source}), deciding on ${signal.column}; budget ${budgetOf(config)} ${budgetKey === 'epochs' ? 'epochs (one query each)' : 'queries'}.` });
     if (signal.note) emit({ type: 'log', level: 'warn', message: signal.note });
   }
@@ -131,8 +132,7 @@ export async function runDryRun(config: SearchConfig, options: DryRunOptions = {
 }
 
 function budgetOf(config: SearchConfig): number {
-  const s = config.strategy as { epochs?: number; samples?: number };
-  return (config.strategy.name === 'mdenas' ? s.epochs : s.samples) ?? 0;
+  return tableQueries(config.strategy) ?? 0;
 }
 
 /** The best cell by the signal (random, evolution) or the cell MdeNAS's distribution derives. */

@@ -44,3 +44,10 @@ export const STRATEGY_OPTION_SCHEMAS: Record<StrategyName, z.ZodType> = {
 
 /** Strategies that can dry-run on the NAS-Bench-201 table. */
 export const TABLE_STRATEGIES = STRATEGIES.filter((n) => STRATEGY_DESCRIPTORS[n].tableBudget !== undefined);
+
+/** The table queries a dry run of this strategy config makes (the option its descriptor names), or null. */
+export function tableQueries(strategy: StrategyConfig): number | null {
+  const key = (STRATEGY_DESCRIPTORS[strategy.name] as StrategyDescriptor).tableBudget;
+  const value = key ? (strategy as Record<string, unknown>)[key] : undefined;
+  return typeof value === 'number' ? value : null;
+}
