@@ -46,6 +46,7 @@ function sampleRow(row: readonly number[], u: number): number {
 
 /** Records that `selection` was trained once and reached `accuracy` (H^e += 1; H^a latest or running mean). */
 export function recordSample(state: MdenasState, selection: EdgeSelection, accuracy: number, mode: 'latest' | 'mean'): void {
+  if (!Number.isFinite(accuracy)) return; // no measurement: a NaN would poison the running mean and is not JSON (resumes)
   for (const [key, cell] of Object.entries(state)) {
     const chosen = selection[key];
     if (!chosen) continue;

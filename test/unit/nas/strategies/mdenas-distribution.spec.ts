@@ -252,6 +252,30 @@ describe('MdeNAS distribution: sampling and statistics (§9 MdeNAS 4)', () => {
   });
 });
 
+describe('MdeNAS: non-finite accuracies', () => {
+  it('a NaN or infinite accuracy changes no statistic, so it neither poisons the running mean nor breaks an exact resume', () => {
+    const options = mdenasOptions({ accuracy: 'mean', epochs: 40 });
+    const space = samplingSpace('nb201');
+    const score = (i: number) => (i === 2 ? Number.NaN : i === 9 ? Number.POSITIVE_INFINITY : ((i * 7919) % 101) / 101);
+    const whole = new MdenasSearcher(space, options, 3);
+    for (let i = 0; i < 40; i++) {
+      const before = JSON.stringify(whole.distribution);
+      const selection = whole.ask();
+      whole.record(selection, score(i));
+      if (!Number.isFinite(score(i))) expect(JSON.stringify(whole.distribution)).toBe(before);
+      whole.update();
+      whole.completeEvaluation(selection, score(i));
+    }
+    for (const cell of Object.values(whole.distribution)) for (const row of cell.accuracy) for (const a of row) if (a !== null) expect(Number.isFinite(a)).toBe(true);
+    const first = new MdenasSearcher(space, options, 3);
+    for (let i = 0; i < 5; i++) first.tell(first.ask(), score(i));
+    const resumed = new MdenasSearcher(space, options, 3);
+    resumed.load(JSON.parse(JSON.stringify(first.save())));
+    for (let i = 5; i < 40; i++) resumed.tell(resumed.ask(), score(i));
+    expect(JSON.stringify(resumed.save())).toBe(JSON.stringify(whole.save()));
+  });
+});
+
 describe('MdeNAS on an oracle where op 3 always scores higher (§9 MdeNAS 5)', () => {
   // Per-edge oracle: whatever the rest of the cell, the accuracy recorded for an edge is in [0.8, 0.9) when
   // it sampled op 3 and in [0.3, 0.7) otherwise. Each edge is recorded on its own (the searcher's record()).
