@@ -215,6 +215,12 @@ export class Batcher {
     return batch;
   }
 
+  /** The batch `next()` returned last (before any was drawn: the last batch of epoch 0). */
+  lastBatch(): Batch {
+    if (this._position > 0) return this.batchAt(this._epoch, this._position - 1);
+    return this.batchAt(Math.max(this._epoch - 1, 0), this.stepsPerEpoch - 1);
+  }
+
   /** The remaining batches of the current epoch (the batcher ends at the start of the next epoch). */
   *epochBatches(): Generator<Batch> {
     const epoch = this._epoch;

@@ -1,18 +1,17 @@
 import * as tf from '../engine/tf';
 import { EPOCH_BENCHMARK_METRICS } from '../../../shared/benchmark-metrics';
-import { describeConfigDifferences, type StrategyConfigOf } from '../../../shared/config';
-import type { StrategyContext } from './registry';
-import { Batcher, EVAL_PREPROCESSING, SEARCH_AUGMENTATION, type BatcherOptions } from '../data/batcher';
+import { Batcher, type BatcherOptions } from '../data/batcher';
 import type { ImageSet, Normalization } from '../data/image-set';
-import { splitTrainVal } from '../data/image-set';
-import { loadCheckpoint, restoreVariables, saveCheckpoint, type CheckpointInfo } from '../engine/checkpoint';
+import { restoreVariables, saveCheckpoint, type CheckpointInfo } from '../engine/checkpoint';
 import { Adam, Sgd, clipByGlobalNorm, cosineLr, type NamedGrads } from '../engine/optim';
 import { hashSeed } from '../engine/rng';
 import type { Supernet } from '../engine/supernet';
 import { CollapseMonitor } from './collapse';
+import { dartsAlphaStep, type AlphaStepSetting } from './darts-alpha-step';
 import { unrolledAlphaGrads } from './darts-second-order';
-import { measureLambdaMax, undecidedBlocks } from './eigenvalue';
+import { measureLambdaMax, undecidedSoftmaxRows } from './eigenvalue';
 import { alphaWeights, batchTensors, disposeGrads, evaluate, lossAndGrads } from './one-shot';
+import { loadSearchCheckpoint, searchCheckpointTensors, searchData } from './one-shot-state';
 import { NonFiniteLossError, type DartsConfig, type DartsOutcome, type DartsSearchOptions, type DartsState, type Emit, type SearchControl } from './one-shot-types';
 
 // DARTS bilevel search (ALGORITHMS.md §2): per minibatch an α step on D_val (first order, or second order
@@ -49,20 +48,12 @@ export class DartsSearch {
     this.alphaVars = new Map([...net.alphas.values()].map((v) => [v.name, v]));
     this.sgd = new Sgd(this.weightVars, config.momentum, config.wWeightDecay);
     this.adam = new Adam(this.alphaVars, config.alphaBeta1, config.alphaBeta2, config.alphaWeightDecay);
-    const split = splitTrainVal(data.train, config.trainPortion, hashSeed(config.seed, 11));
-    const aug = config.augment ? SEARCH_AUGMENTATION : {};
-    const common = { batchSize: config.batchSize, normalization: data.normalization, ...aug };
-    this.batcherOptions = { train: { ...common, seed: hashSeed(config.seed, 12) }, val: { ...common, seed: hashSeed(config.seed, 13) } };
-    this.trainBatches = new Batcher(split.train, this.batcherOptions.train);
-    this.valBatches = new Batcher(split.val, this.batcherOptions.val);
-    this.valSet = split.val;
-    this.evalOptions = {
-      batchSize: Math.max(config.batchSize, 128),
-      seed: 0,
-      shuffle: false,
-      normalization: data.normalization,
-      ...(config.augment ? EVAL_PREPROCESSING : {}),
-    };
+    const d = searchData(config, data);
+    this.batcherOptions = d.batcherOptions;
+    this.trainBatches = d.trainBatches;
+    this.valBatches = d.valBatches;
+    this.valSet = d.valSet;
+    this.evalOptions = d.evalOptions;
     this.state = {
       version: 1,
       epoch: 0,
@@ -85,15 +76,7 @@ export class DartsSearch {
 
   /** Every tensor a checkpoint must hold for an exact resume. */
   private checkpointTensors(): Map<string, tf.Variable> {
-    const out = new Map<string, tf.Variable>();
-    for (const [k, v] of this.net.params.trainable) out.set(`w/${k}`, v);
-    for (const [k, v] of this.net.params.buffers) out.set(`buf/${k}`, v);
-    for (const [k, v] of this.net.alphas) out.set(`alpha/${k}`, v);
-    const byVarName = new Map([...this.net.params.trainable].map(([k, v]) => [v.name, k]));
-    for (const [k, v] of this.sgd.stateTensors()) out.set(k.replace(/\/(.*)$/, (_, n: string) => `/${byVarName.get(n) ?? n}`), v);
-    const alphaKey = new Map([...this.net.alphas].map(([k, v]) => [v.name, k]));
-    for (const [k, v] of this.adam.stateTensors()) out.set(k.replace(/\/(.*)$/, (_, n: string) => `/${alphaKey.get(n) ?? n}`), v);
-    return out;
+    return searchCheckpointTensors(this.net, this.sgd, this.adam);
   }
 
   async saveCheckpoint(): Promise<CheckpointInfo> {
@@ -147,13 +130,7 @@ export class DartsSearch {
   }
 
   protected checkCollapse(epoch: number, lambdaMax: number | null): void {
-    const rows: number[][] = [];
-    const weights = alphaWeights(this.net);
-    for (const block of undecidedBlocks(this.net)) {
-      const key = [...this.net.alphas].find(([, v]) => v === block.variable)?.[0];
-      if (key) for (const r of block.rows) rows.push(weights[key][r]);
-    }
-    const warning = this.collapse.observe(epoch, this.wallEpoch - 1, this.currentCellOps(), rows, lambdaMax);
+    const warning = this.collapse.observe(epoch, this.wallEpoch - 1, this.currentCellOps(), undecidedSoftmaxRows(this.net), lambdaMax);
     if (warning) {
       this.emit({ type: 'collapse', collapse: warning });
       this.emit({ type: 'log', level: 'warn', message: warning.message });
@@ -162,11 +139,9 @@ export class DartsSearch {
 
   /** λ_max on the last validation batch of the epoch (ALGORITHMS.md §4.1); null when every edge is decided. */
   protected measureLambda(): { lambdaMax: number; iterations: number } | null {
-    const v = this.valBatches.state();
-    const batch = v.position > 0 ? this.valBatches.batchAt(v.epoch, v.position - 1) : this.valBatches.batchAt(Math.max(v.epoch - 1, 0), this.valBatches.stepsPerEpoch - 1);
     return measureLambdaMax(
       this.net,
-      batch,
+      this.valBatches.lastBatch(),
       { iterations: this.config.hessianIters ?? 20, alphaWeightDecay: this.config.alphaWeightDecay, recompute: this.config.recompute },
       hashSeed(this.config.seed, 21, this.wallEpoch),
     );
@@ -221,13 +196,7 @@ export class DartsSearch {
   }
 
   protected restoreFrom(path: string): void {
-    const ckpt = loadCheckpoint(path);
-    const state = ckpt.state as DartsState;
-    if (!state || state.version !== 1) throw new Error(`Checkpoint ${path} was not written by a DARTS search.`);
-    const differences = state.runConfig && this.options.runConfig ? describeConfigDifferences(state.runConfig, this.options.runConfig) : [];
-    if (differences.length) {
-      throw new Error(`Checkpoint ${path} belongs to a search with other settings, so it cannot continue this one: ${differences.join('; ')}. Restart the run, or clone it with the checkpoint's settings.`);
-    }
+    const { ckpt, state } = loadSearchCheckpoint(path, this.options.runConfig);
     restoreVariables(ckpt, this.checkpointTensors());
     this.adam.loadStateJson(state.adam);
     // restore() validates the saved state against these options and data (seed, size, generator); the batch
@@ -273,39 +242,16 @@ export class DartsSearch {
    * weight step trains instead.
    */
   protected architectureStep(t: { x: tf.Tensor4D; y: tf.Tensor1D }, v: { x: tf.Tensor4D; y: tf.Tensor1D }, lr: number): void {
-    const alphas = [...this.alphaVars.values()];
-    if (this.config.order === 1) {
-      const { grads } = lossAndGrads(this.net, v.x, v.y, alphas, { recompute: this.config.recompute });
-      this.stepAlphas(grads);
-      disposeGrads(grads);
-      return;
-    }
-    const grads = this.secondOrderAlphaGrads(t, v, lr);
-    this.stepAlphas(grads);
-    disposeGrads(grads);
-  }
-
-  /** Adam step on α that leaves decided edges exactly as they were (their weight decay would move them). */
-  private stepAlphas(grads: NamedGrads): void {
-    const frozen = [...this.net.alphas].flatMap(([key, a]) => {
-      const mask = this.net.masks.get(key);
-      return mask ? [{ a, keep: mask.keep, before: tf.keep(a.clone()) }] : [];
-    });
-    this.adam.step(grads, this.config.alphaLr);
-    for (const f of frozen) {
-      tf.tidy(() => f.a.assign(tf.add(tf.mul(f.a, f.keep), tf.mul(f.before, tf.sub(1, f.keep)))));
-      f.before.dispose();
-    }
+    dartsAlphaStep(this.alphaSetting(), t, v, lr);
   }
 
   /** The second-order (unrolled) α gradient of one step (ALGORITHMS.md §2; see darts-second-order.ts). */
   secondOrderAlphaGrads(t: { x: tf.Tensor4D; y: tf.Tensor1D }, v: { x: tf.Tensor4D; y: tf.Tensor1D }, xi: number): NamedGrads {
-    return unrolledAlphaGrads(
-      { net: this.net, weights: [...this.weightVars.values()], alphas: [...this.alphaVars.values()], sgd: this.sgd, ...this.config },
-      t,
-      v,
-      xi,
-    );
+    return unrolledAlphaGrads(this.alphaSetting(), t, v, xi);
+  }
+
+  private alphaSetting(): AlphaStepSetting {
+    return { net: this.net, weights: [...this.weightVars.values()], alphas: [...this.alphaVars.values()], sgd: this.sgd, adam: this.adam, ...this.config };
   }
 
   /** The validation set in fixed order, unshuffled: the first `limit` batches (all by default). */
@@ -396,17 +342,3 @@ export class DartsSearch {
 }
 
 export { NonFiniteLossError };
-
-/** The one-shot engine's settings from a run config (common budget fields + the strategy's optimiser fields). */
-export function oneShotSettings(ctx: StrategyContext<StrategyConfigOf<'darts' | 'sgas' | 'sgas-es'>>, epochs: number) {
-  const { config, options } = ctx;
-  return {
-    ...options,
-    epochs,
-    batchSize: config.batchSize,
-    seed: config.seed,
-    trainPortion: config.trainPortion,
-    augment: config.augment,
-    recompute: ctx.recompute,
-  };
-}

@@ -3,7 +3,7 @@ import type { Batch } from '../data/batcher';
 import { alphaHvp, powerIteration, type AlphaBlock } from '../engine/hessian';
 import { Rng } from '../engine/rng';
 import type { Supernet } from '../engine/supernet';
-import { batchTensors, lossAndGrads } from './one-shot';
+import { alphaWeights, batchTensors, lossAndGrads } from './one-shot';
 
 // λ_max of H = ∇²_α L_val + λ_α·I over the undecided α (ALGORITHMS.md §4.1): one validation batch, BN in
 // training mode without touching its running statistics, power iteration on finite-difference HVPs.
@@ -25,6 +25,17 @@ export function undecidedBlocks(net: Supernet): AlphaBlock[] {
     if (rows.length) blocks.push({ variable, rows });
   }
   return blocks;
+}
+
+/** softmax(α) rows of the undecided edges of every cell type (the collapse indicator's entropy). */
+export function undecidedSoftmaxRows(net: Supernet): number[][] {
+  const rows: number[][] = [];
+  const weights = alphaWeights(net);
+  for (const block of undecidedBlocks(net)) {
+    const key = [...net.alphas].find(([, v]) => v === block.variable)?.[0];
+    if (key) for (const r of block.rows) rows.push(weights[key][r]);
+  }
+  return rows;
 }
 
 export function measureLambdaMax(

@@ -2,7 +2,8 @@ import type { SearchConfig, StrategyConfigOf, StrategyName } from '../../../shar
 import type { ImageSet, Normalization } from '../data/image-set';
 import type { Supernet } from '../engine/supernet';
 import type { SpaceImplementation } from '../spaces/registry';
-import { DartsSearch, oneShotSettings, type DartsOutcome, type Emit, type SearchControl } from './darts';
+import { DartsSearch, type DartsOutcome, type Emit, type SearchControl } from './darts';
+import { oneShotSettings } from './one-shot-settings';
 import { EvolutionSearch } from './evolution';
 import { MdenasSearch } from './mdenas';
 import { RandomSearch } from './random';
