@@ -16,6 +16,15 @@ export function isDryRun(config: { estimation?: Estimation }): boolean {
   return config.estimation === 'nb201-table';
 }
 
+/**
+ * The kind a run of this config is stored as: a dry run on the table, a retrain (a strategy of the
+ * 'evaluation' family trains a given architecture), or a search.
+ */
+export function runKindOf(config: SearchConfig): 'search' | 'retrain' | 'dry-run' {
+  if (isDryRun(config)) return 'dry-run';
+  return (STRATEGY_DESCRIPTORS[config.strategy.name] as { family: string }).family === 'evaluation' ? 'retrain' : 'search';
+}
+
 // Run configuration: one schema for the wizard, the CLI, the store and the trainer (ARCHITECTURE §8):
 // common fields, then `space: { name, …space options }` and `strategy: { name, …strategy options }`, each a
 // discriminated union whose members carry their own defaults. Stored configs of older shapes are migrated

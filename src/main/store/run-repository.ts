@@ -1,5 +1,5 @@
 import type { RunDetail, RunKind, RunListQuery, RunSummary } from '../../shared/api';
-import { isDryRun, type SearchConfig } from '../../shared/config';
+import { runKindOf, type SearchConfig } from '../../shared/config';
 import type { Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
 import { toJsonColumn } from './json-column';
 import type { SqliteDatabase } from './open-database';
@@ -13,7 +13,7 @@ export const INTERRUPTED_RUN_ERROR = 'The app stopped while this run was running
 const TERMINAL: ReadonlySet<RunStatus> = new Set(['completed', 'failed', 'cancelled']);
 
 export interface CreateRunOptions {
-  /** Defaults to 'search'; a dry-run config (isDryRun) is always stored as 'dry-run'. */
+  /** Defaults to 'search'; a dry-run or retrain config (runKindOf) is always stored as its own kind. */
   kind?: RunKind;
   parentId?: number | null;
   /** Defaults to config.name, else "<strategy> · <space> · <dataset>". */
@@ -125,7 +125,8 @@ export class RunRepository {
   create(config: SearchConfig, dataset: RunDatasetRef, options: CreateRunOptions = {}): number {
     const name = options.name?.trim() || config.name?.trim() || `${config.strategy.name} · ${config.space.name} · ${dataset.name}`;
     const info = this.insertStmt.run({
-      kind: isDryRun(config) ? 'dry-run' : options.kind ?? 'search',
+      // A dry-run or retrain config makes the run that kind whatever the caller says; otherwise the caller's.
+      kind: runKindOf(config) === 'search' ? (options.kind ?? 'search') : runKindOf(config),
       parentId: options.parentId ?? null,
       name,
       status: options.status ?? 'queued',

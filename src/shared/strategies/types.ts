@@ -8,8 +8,11 @@ export interface StrategyDescriptor {
   summary: string;
   paper: string;
   spaces: readonly SpaceName[];
-  /** one-shot: a supernet trained with per-epoch hooks; sampling: state as plain JSON. */
-  family: 'one-shot' | 'sampling';
+  /**
+   * one-shot: a supernet trained with per-epoch hooks; sampling: state as plain JSON; evaluation: trains a
+   * given architecture from scratch (a retrain run, not a search).
+   */
+  family: 'one-shot' | 'sampling' | 'evaluation';
   snapshotKinds: readonly string[];
   eventKinds: readonly string[];
   /**
