@@ -53,6 +53,22 @@ export const SearchSummarySchema = z.object({
 });
 export type SearchSummary = z.infer<typeof SearchSummarySchema>;
 
+/** What a retrain (a stand-alone network trained from scratch) measured: stored with the run. */
+export const EvaluationSchema = z.object({
+  /** Accuracy on the dataset's test split, 0..1. */
+  testAccuracy: num,
+  /** Trainable parameters of the stand-alone network (the auxiliary head excluded). */
+  params: num,
+  /** Multiply-accumulate operations for one image. */
+  flops: num,
+  /** Median inference latency of one image (batch 1, after warm-up) on `latencyBackend`, in milliseconds. */
+  latencyMs: num.nullable(),
+  latencyBackend: z.string().nullable(),
+  /** Where the trained model was exported (TF.js format), if it was. */
+  exportDir: z.string().nullable(),
+});
+export type Evaluation = z.infer<typeof EvaluationSchema>;
+
 /** Logical epochs repeat after an SGAS-es rollback; wall epochs count every epoch trained. */
 export const DecisionSchema = z.object({
   epoch: num,
@@ -143,6 +159,8 @@ export const TrainerEventSchema = z.discriminatedUnion('type', [
     valAccuracy: num,
     seconds: num,
     summary: SearchSummarySchema.optional(),
+    /** A retrain's measurements (kind 'retrain'). */
+    evaluation: EvaluationSchema.optional(),
   }),
   z.object({ type: z.literal('error'), message: z.string(), hint: z.string().nullable() }),
   /** SGAS: one edge of one cell type fixed (or an early stop / rollback, ALGORITHMS.md §3–4). */
