@@ -5,7 +5,7 @@ import { NB201_SPACE_SIZE, formatNb201Arch, nb201OpsToCode, parseNb201Arch, type
 import type { Nb201Score } from '../../../shared/events';
 import { DatasetFileError } from '../data/errors';
 import { describeResourceSearch, findResource } from '../data/resources';
-import { canonicalNb201Arch, canonicalNb201Key, countDistinctNb201 } from './nb201-canonical';
+import { canonicalNb201Arch, canonicalNb201Key, countDistinctNb201 } from '../../../shared/nb201-canonical';
 
 export type Nb201Metric = 'cifar10' | 'cifar100' | 'imagenet16';
 export const NB201_METRICS: readonly Nb201Metric[] = ['cifar10', 'cifar100', 'imagenet16'];

@@ -7,7 +7,7 @@ import { Nb201Table, defaultNb201TablePath, toNb201Score } from '../../../../src
 import { DatasetFileError } from '../../../../src/main/nas/data/errors';
 import { Nb201ScoreSchema } from '../../../../src/shared/events';
 import { NB201_OPS, formatNb201Arch, parseNb201Arch, type Nb201Op } from '../../../../src/shared/spaces/nb201';
-import { canonicalNb201Key } from '../../../../src/main/nas/estimation/nb201-canonical';
+import { canonicalNb201Key } from '../../../../src/shared/nb201-canonical';
 
 const ROOT = resolve(__dirname, '../../../..');
 const BEST_C10 = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|';

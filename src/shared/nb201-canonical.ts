@@ -16,7 +16,7 @@ import {
   formatNb201Arch,
   parseNb201Arch,
   type Nb201Op,
-} from '../../../shared/spaces/nb201';
+} from './spaces/nb201';
 
 /** The key of every cell whose output is constant zero (node 3 has no live input). */
 export const NB201_ZERO_KEY = 'zero';

@@ -9,8 +9,8 @@ import {
   nb201CodeToOps,
   nb201IsomorphCount,
   sameNb201Computation,
-} from '../../../../src/main/nas/estimation/nb201-canonical';
-import { NB201_OPS, NB201_SPACE_SIZE, formatNb201Arch, nb201OpsToCode, type Nb201Op } from '../../../../src/shared/spaces/nb201';
+} from '../../../src/shared/nb201-canonical';
+import { NB201_OPS, NB201_SPACE_SIZE, formatNb201Arch, nb201OpsToCode, type Nb201Op } from '../../../src/shared/spaces/nb201';
 
 // Edge order: (0→1), (0→2), (1→2), (0→3), (1→3), (2→3).
 const C3: Nb201Op = 'nor_conv_3x3';
