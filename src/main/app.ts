@@ -6,6 +6,7 @@ import type { ExecutionBackend } from './runs/execution-backend';
 import { LocalProcessBackend } from './runs/local-process-backend';
 import { RunManager } from './runs/run-manager';
 import { BenchmarkService } from './services/benchmark-service';
+import { ComparisonService } from './services/comparison-service';
 import { DatasetsService } from './services/datasets-service';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
@@ -55,6 +56,7 @@ export function createApp(o: AppOptions): NasApp {
   const backups = startDailyBackups(store.db, dbPath, (line) => console.warn(line));
   const datasets = new DatasetsService(store, o.dataDir);
   const benchmarks = new BenchmarkService(o.dataDir);
+  const comparison = new ComparisonService(store);
   const runs = new RunManager({
     store,
     backend: o.backend ?? new LocalProcessBackend(o.trainerScript),
@@ -82,6 +84,7 @@ export function createApp(o: AppOptions): NasApp {
     'runs.metrics': ({ id, maxPoints }) => (requireRun(id), store.metrics.series(id, maxPoints ?? 2000)),
     'runs.snapshots': ({ id, kind }) => (requireRun(id), store.snapshots.list(id, kind)),
     'runs.logs': ({ id }) => (requireRun(id), store.logs.list(id)),
+    'runs.compare': ({ ids, metrics, points }) => comparison.compare(ids, { metrics, points }),
     'runs.searchHistory': ({ id }) => (requireRun(id), store.searchHistory.get(id)),
     'datasets.list': () => datasets.list(),
     'datasets.import': (args) => datasets.import(args),

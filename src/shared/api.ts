@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SearchConfigSchema } from './config';
-import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
+import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, EvaluationSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
 // pushed event. Both transports (Electron IPC and the headless HTTP/SSE server) validate args with these
@@ -11,6 +11,15 @@ const id = z.number().int().positive();
 /** A dry run is a search on the NAS-Bench-201 table instead of a dataset (config.estimation 'nb201-table'). */
 export const RUN_KINDS = ['search', 'retrain', 'evaluate', 'dry-run'] as const;
 export type RunKind = (typeof RUN_KINDS)[number];
+
+/**
+ * What a run's headline accuracy measures; values of different measures are never comparable (a DARTS-space
+ * supernet's search-time 5% beside a table's 47%): search-val, the supernet's validation accuracy during the
+ * search; table, the NAS-Bench-201 table accuracy a dry run used; retrain-val, a retrain's validation accuracy
+ * while training; test, a finished retrain's test accuracy.
+ */
+export const ACCURACY_MEASURES = ['search-val', 'table', 'retrain-val', 'test'] as const;
+export type AccuracyMeasure = (typeof ACCURACY_MEASURES)[number];
 
 export const RunSummarySchema = z.object({
   id,
@@ -37,6 +46,24 @@ export const RunSummarySchema = z.object({
   collapseWarning: z.string().nullable(),
   /** The α gradient order of a one-shot strategy (1 or 2), null for strategies without one. */
   strategyOrder: z.number().int().nullable(),
+  /** Lineage: the search a retrain was launched from. */
+  parentId: z.number().int().nullable(),
+  /** Runs launched together with the same config and different seeds share a group id. */
+  groupId: z.number().int().nullable(),
+  tags: z.array(z.string()),
+  note: z.string().nullable(),
+  /** Planned training epochs (null for a dry run, which trains nothing). */
+  epochs: z.number().int().nullable(),
+  /** The backend the run used (the configured one until the trainer reports the actual one); null for a dry run. */
+  backend: z.string().nullable(),
+  /** The found cell's NAS-Bench-201 CIFAR-10 test accuracy in % (table units) and rank (1 = best); null outside the table. */
+  nb201Accuracy: z.number().nullable(),
+  nb201Rank: z.number().int().nullable(),
+  /** A retrain's test accuracy (0..1), null until it finished. */
+  testAccuracy: z.number().nullable(),
+  /** The run's headline accuracy (0..1) and what it measures; compare values of one measure only. */
+  accuracy: z.number().nullable(),
+  accuracyMeasure: z.enum(ACCURACY_MEASURES),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
@@ -51,6 +78,10 @@ export const RunDetailSchema = RunSummarySchema.extend({
   lastCheckpointEpoch: z.number().int().nullable(),
   /** True when a checkpoint exists and the run is not running: resume continues from it. */
   resumable: z.boolean(),
+  /** A retrain's evaluation (test accuracy, parameters, FLOPs, latency, export folder); null otherwise. */
+  evaluation: EvaluationSchema.nullable(),
+  /** Lineage the other way: runs launched from this one (retrains of a search). */
+  children: z.array(z.object({ id, kind: z.enum(RUN_KINDS), name: z.string(), status: z.enum(RUN_STATUSES) })),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
 
@@ -86,15 +117,54 @@ export type Dataset = z.infer<typeof DatasetSchema>;
 /** An import's answer: the dataset, and whether it was already in the list (same files, same checksum). */
 export const DatasetImportResultSchema = DatasetSchema.extend({ alreadyImported: z.boolean() });
 
-export const RunListQuerySchema = z
-  .object({
-    status: z.enum(RUN_STATUSES).optional(),
-    search: z.string().max(200).optional(),
-    sort: z.enum(['createdAt', 'status', 'strategy', 'space', 'dataset', 'bestAccuracy', 'duration']).optional(),
-    direction: z.enum(['asc', 'desc']).optional(),
-  })
-  .strict();
+export const RUN_SORT_KEYS = [
+  'id', 'createdAt', 'status', 'name', 'strategy', 'space', 'dataset', 'seed', 'epochs', 'backend',
+  'bestAccuracy', 'nb201Accuracy', 'nb201Rank', 'duration',
+] as const;
+export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
+
+/** Which runs: every given filter must hold. The search is a case-insensitive substring of name, strategy, space, dataset, tags or note. */
+export const RunFilterSchema = z.object({
+  status: z.enum(RUN_STATUSES).optional(),
+  kind: z.enum(RUN_KINDS).optional(),
+  strategy: z.string().max(100).optional(),
+  space: z.string().max(100).optional(),
+  dataset: z.string().max(200).optional(),
+  tag: z.string().max(100).optional(),
+  groupId: z.number().int().optional(),
+  search: z.string().max(200).optional(),
+});
+export type RunFilter = z.infer<typeof RunFilterSchema>;
+
+/** Most rows one runs.list answer carries: a long history is read page by page, never in one response. */
+export const RUN_PAGE_MAX = 1000;
+
+export const RunListQuerySchema = RunFilterSchema.extend({
+  /** bestAccuracy sorts by what the accuracy measures first, then by value: different measures never interleave. */
+  sort: z.enum(RUN_SORT_KEYS).optional(),
+  direction: z.enum(['asc', 'desc']).optional(),
+  offset: z.number().int().min(0).optional(),
+  /** Default and most: RUN_PAGE_MAX. */
+  limit: z.number().int().min(1).max(RUN_PAGE_MAX).optional(),
+}).strict();
 export type RunListQuery = z.infer<typeof RunListQuerySchema>;
+
+const facet = z.array(z.object({ value: z.string(), count: z.number().int() }));
+/** Counts for the list's header and filter menus: everything, what the filter matches, values per column. */
+export const RunFacetsSchema = z.object({
+  total: z.number().int(),
+  matching: z.number().int(),
+  statuses: facet,
+  kinds: facet,
+  strategies: facet,
+  spaces: facet,
+  datasets: facet,
+  tags: facet,
+});
+export type RunFacets = z.infer<typeof RunFacetsSchema>;
+
+/** A tag: trimmed, 1–40 characters, no commas (the CSV export joins tags with ';'). */
+export const TagSchema = z.string().trim().min(1).max(40).regex(/^[^,;\n]+$/, 'a tag cannot contain a comma, a semicolon or a line break');
 
 /** The data folder's disk: 'low' when little space is left, 'fault' when writes fail (runs pause). */
 export const StorageStatusSchema = z.object({
@@ -122,6 +192,26 @@ export const BenchmarkInfoSchema = z.object({
 });
 export type BenchmarkInfo = z.infer<typeof BenchmarkInfoSchema>;
 
+/** One run of a comparison (runs.compare): what the Compare view draws, read in one request. */
+export const ComparedRunSchema = z.object({
+  detail: RunDetailSchema,
+  /** Per metric [step, epoch, value] by step; a long series keeps each bucket's min and max point. */
+  series: MetricSeriesSchema,
+  /** The latest α ('alpha') or probability ('probabilities') snapshot, and the epoch each edge settled. */
+  architecture: z
+    .object({
+      kind: z.string(),
+      epoch: z.number(),
+      ops: z.array(z.string()),
+      cells: z.record(z.string(), z.array(z.array(z.number()))),
+      /** Per cell type and edge: the first epoch from which its leading op never changed again; null = not yet. */
+      settledEpoch: z.record(z.string(), z.array(z.number().nullable())),
+      snapshots: z.number().int(),
+    })
+    .nullable(),
+});
+export type ComparedRun = z.infer<typeof ComparedRunSchema>;
+
 const none = z.object({}).strict();
 const byId = z.object({ id }).strict();
 const ok = z.object({ ok: z.literal(true) });
@@ -138,7 +228,31 @@ export const channels = {
       storage: StorageStatusSchema,
     }),
   },
+  /** One page (offset, limit ≤ RUN_PAGE_MAX) of the filtered, sorted list. */
   'runs.list': { args: RunListQuerySchema, result: z.array(RunSummarySchema) },
+  'runs.facets': { args: RunFilterSchema.strict(), result: RunFacetsSchema },
+  'runs.setTags': { args: z.object({ id, tags: z.array(TagSchema).max(20) }).strict(), result: RunSummarySchema },
+  /** An empty note removes it. */
+  'runs.setNote': { args: z.object({ id, note: z.string().max(10_000) }).strict(), result: RunSummarySchema },
+  /** The same config once per seed, the runs sharing a new group id. */
+  'runs.createGroup': {
+    args: z
+      .object({
+        config: SearchConfigSchema,
+        seeds: z
+          .array(z.number().int().min(0).max(2 ** 31 - 1))
+          .min(2)
+          .max(20)
+          .refine((s) => new Set(s).size === s.length, 'each seed once'),
+      })
+      .strict(),
+    result: z.object({ groupId: z.number().int(), ids: z.array(id) }),
+  },
+  /** The whole filtered, sorted list (not one page) as CSV or JSON text, for a download. */
+  'runs.exportList': {
+    args: RunListQuerySchema.omit({ offset: true, limit: true }).extend({ format: z.enum(['csv', 'json']) }).strict(),
+    result: z.object({ filename: z.string(), mimeType: z.string(), content: z.string(), rows: z.number().int() }),
+  },
   'runs.get': { args: byId, result: RunDetailSchema },
   'runs.create': { args: z.object({ config: SearchConfigSchema }).strict(), result: z.object({ id }) },
   'runs.cancel': { args: byId, result: ok },
@@ -154,6 +268,17 @@ export const channels = {
     result: z.array(SnapshotSchema),
   },
   'runs.logs': { args: byId, result: z.array(LogLineSchema) },
+  /** 2–10 runs side by side: details, min/max-bucketed curves, latest α/probabilities with settled epochs. */
+  'runs.compare': {
+    args: z
+      .object({
+        ids: z.array(id).min(1).max(10),
+        metrics: z.array(z.string().max(100)).max(50).optional(),
+        points: z.number().int().min(10).max(5000).optional(),
+      })
+      .strict(),
+    result: z.object({ runs: z.array(ComparedRunSchema) }),
+  },
   /** SGAS edge decisions, SGAS-es early stops and λ_max per epoch (empty for strategies without them). */
   'runs.searchHistory': {
     args: byId,
