@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { channels, type Channel, type ChannelMap, type PushEvent, type ResultOf } from '../shared/api';
+import { RUN_PAGE_MAX, channels, type Channel, type ChannelMap, type PushEvent, type ResultOf } from '../shared/api';
 import { NotFoundError, UserError, describeArgsError } from './app-errors';
 import type { ExecutionBackend } from './runs/execution-backend';
 import { LocalProcessBackend } from './runs/local-process-backend';
 import { RunManager } from './runs/run-manager';
 import { BenchmarkService } from './services/benchmark-service';
 import { ComparisonService } from './services/comparison-service';
+import { RunHistoryService } from './services/run-history-service';
 import { DatasetsService } from './services/datasets-service';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
@@ -65,6 +66,7 @@ export function createApp(o: AppOptions): NasApp {
     resolveDataset: (config) => datasets.resolve(config),
     benchmarkTable: () => benchmarks.activeTablePath(),
   });
+  const history = new RunHistoryService(store, runs);
   const ok = { ok: true as const };
   const requireRun = (id: number) => {
     const r = store.runs.get(id);
@@ -74,7 +76,13 @@ export function createApp(o: AppOptions): NasApp {
 
   const handlers: Handlers = {
     'app.info': () => ({ version: APP_VERSION, dataDir: o.dataDir, mode: o.mode, interruptedRuns: runs.interruptedRuns, storage: runs.storageStatus() }),
-    'runs.list': (q) => store.runs.list(q),
+    // One page at most: a long history is never one response.
+    'runs.list': (q) => store.runs.list({ ...q, limit: q.limit ?? RUN_PAGE_MAX }),
+    'runs.facets': (filter) => store.runs.facets(filter),
+    'runs.setTags': ({ id, tags }) => history.setTags(id, tags),
+    'runs.setNote': ({ id, note }) => history.setNote(id, note),
+    'runs.createGroup': ({ config, seeds }) => history.createGroup(config, seeds),
+    'runs.exportList': (args) => history.exportList(args),
     'runs.get': ({ id }) => requireRun(id),
     'runs.create': ({ config }) => ({ id: runs.create(config) }),
     'runs.cancel': ({ id }) => (runs.cancel(id), ok),

@@ -22,7 +22,7 @@ export function isDryRun(config: { estimation?: Estimation }): boolean {
  */
 export function runKindOf(config: SearchConfig): 'search' | 'retrain' | 'dry-run' {
   if (isDryRun(config)) return 'dry-run';
-  return (STRATEGY_DESCRIPTORS[config.strategy.name] as { family: string }).family === 'evaluation' ? 'retrain' : 'search';
+  return (STRATEGY_DESCRIPTORS[config.strategy.name] as { family: string } | undefined)?.family === 'evaluation' ? 'retrain' : 'search';
 }
 
 // Run configuration: one schema for the wizard, the CLI, the store and the trainer (ARCHITECTURE §8):

@@ -127,11 +127,12 @@ export class RunManager {
     if (run) this.publish({ type: 'run.updated', run });
   }
 
-  create(config: SearchConfig): number {
+  /** `options`: a seed group's id (runs.createGroup), the run a retrain was launched from. */
+  create(config: SearchConfig, options: { groupId?: number | null; parentId?: number | null } = {}): number {
     // A dry run looks architectures up in the table: no dataset to resolve (its config says none).
     const dataset = isDryRun(config) ? { id: null, name: DRY_RUN_DATASET_NAME } : this.o.resolveDataset(config);
     requireFreeSpace(this.o.dataDir, RUN_START_MARGIN_BYTES, 'start a run');
-    const id = this.userWrite(() => this.o.store.runs.create(config, { id: dataset.id, name: dataset.name }, { status: 'queued', name: config.name }));
+    const id = this.userWrite(() => this.o.store.runs.create(config, { id: dataset.id, name: dataset.name }, { status: 'queued', name: config.name, groupId: options.groupId, parentId: options.parentId }));
     this.publishSummary(id);
     this.schedule();
     return id;

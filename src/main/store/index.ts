@@ -9,3 +9,4 @@ export { SnapshotRepository, type SnapshotKind } from './snapshot-repository';
 export { ArtifactRepository, type Artifact, type ArtifactInput, type ArtifactKind } from './artifact-repository';
 export { LogRepository } from './log-repository';
 export { DatasetRepository, type DatasetInput } from './dataset-repository';
+export { AnnotationRepository } from './annotation-repository';

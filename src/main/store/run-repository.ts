@@ -1,9 +1,10 @@
-import type { RunDetail, RunKind, RunListQuery, RunSummary } from '../../shared/api';
+import type { RunDetail, RunFacets, RunFilter, RunKind, RunListQuery, RunSummary } from '../../shared/api';
 import { runKindOf, type SearchConfig } from '../../shared/config';
-import type { Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
+import type { Evaluation, Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
 import { toJsonColumn } from './json-column';
 import type { SqliteDatabase } from './open-database';
-import { DETAIL_COLUMNS, SUMMARY_COLUMNS, toDetail, toSummary, tupleToSummary, type DetailRow, type SummaryRow, type SummaryTuple } from './run-rows';
+import { RunListReader } from './run-list-query';
+import { DETAIL_COLUMNS, SUMMARY_COLUMNS, toDetail, toSummary, type DetailRow, type SummaryRow } from './run-rows';
 import type Database from 'better-sqlite3';
 
 export type { RunKind };
@@ -20,6 +21,8 @@ export interface CreateRunOptions {
   name?: string;
   status?: RunStatus;
   createdAt?: number;
+  /** A seed group (runs.createGroup): see nextGroupId. */
+  groupId?: number | null;
 }
 
 /** The dataset a run trains on. `id` is null when the CLI names a path that is not in the dataset list. */
@@ -43,23 +46,9 @@ export interface RunResultFields {
   summary?: SearchSummary | null;
   /** Raises bestAccuracy when higher than what the metrics gave. */
   valAccuracy?: number;
+  /** A retrain's test accuracy, parameters, FLOPs, latency and export folder. */
+  evaluation?: Evaluation | null;
 }
-
-type SortKey = NonNullable<RunListQuery['sort']>;
-
-// Whitelisted ORDER BY expressions: the only SQL that varies between list statements. Status sorts in
-// lifecycle order rather than alphabetically.
-const SORT_EXPRESSIONS: Record<SortKey, string> = {
-  createdAt: 'created_at',
-  status: `CASE status WHEN 'queued' THEN 0 WHEN 'running' THEN 1 WHEN 'paused' THEN 2 WHEN 'completed' THEN 3
-    WHEN 'failed' THEN 4 ELSE 5 END`,
-  strategy: 'strategy COLLATE NOCASE',
-  space: 'space COLLATE NOCASE',
-  dataset: 'dataset_name COLLATE NOCASE',
-  bestAccuracy: 'best_accuracy',
-  // A run still going counts its time until now; a run never started has no duration (sorted last).
-  duration: `CASE WHEN started_at IS NULL THEN NULL ELSE active_ms + coalesce(@now - running_since, 0) END`,
-};
 
 /** Runs: creation, status transitions, and the list/detail reads in the shapes of shared/api.ts. */
 export class RunRepository {
@@ -72,15 +61,20 @@ export class RunRepository {
   private readonly environmentStmt: Database.Statement;
   private readonly runningIdsStmt: Database.Statement;
   private readonly deleteStmt: Database.Statement;
-  private readonly listStmts = new Map<string, Database.Statement>();
+  private readonly childrenStmt: Database.Statement;
+  private readonly nextGroupStmt: Database.Statement;
+  private readonly reader: RunListReader;
   private readonly markInterruptedTx: (now: number) => number[];
 
-  constructor(private readonly db: SqliteDatabase) {
+  constructor(db: SqliteDatabase) {
     this.insertStmt = db.prepare(`
       INSERT INTO runs (kind, parent_id, name, status, config, seed, dataset_id, dataset_name, strategy, space,
-                        created_at)
+                        created_at, group_id, epochs, backend)
       VALUES (@kind, @parentId, @name, @status, @config, @seed, @datasetId, @datasetName, @strategy, @space,
-              @createdAt)`);
+              @createdAt, @groupId, @epochs, @backend)`);
+    this.childrenStmt = db.prepare('SELECT id, kind, name, status FROM runs WHERE parent_id = ? ORDER BY id');
+    this.nextGroupStmt = db.prepare('SELECT coalesce(max(group_id), 0) + 1 FROM runs').pluck();
+    this.reader = new RunListReader(db);
     this.detailStmt = db.prepare(`SELECT ${DETAIL_COLUMNS} FROM runs WHERE id = ?`);
     this.summaryStmt = db.prepare(`SELECT ${SUMMARY_COLUMNS} FROM runs WHERE id = ?`);
     // Modes: 0 keep the column, 1 set it, 2 set it only when it is NULL (the first start of a resumed run).
@@ -99,10 +93,15 @@ export class RunRepository {
     this.progressStmt = db.prepare('UPDATE runs SET progress = ? WHERE id = ?');
     this.resultStmt = db.prepare(`
       UPDATE runs SET arch = @arch, genotype = @genotype, nb201 = @nb201, summary = @summary,
+        nb201_cifar10 = json_extract(@nb201, '$.cifar10'), nb201_rank = json_extract(@nb201, '$.rank'),
+        evaluation = @evaluation, test_accuracy = json_extract(@evaluation, '$.testAccuracy'),
         best_accuracy = CASE WHEN @acc IS NOT NULL AND (best_accuracy IS NULL OR best_accuracy < @acc)
                         THEN @acc ELSE best_accuracy END
       WHERE id = @id`);
-    this.environmentStmt = db.prepare('UPDATE runs SET environment = ? WHERE id = ?');
+    // The backend the trainer reports is the one used ('auto' resolved); a dry run has none.
+    this.environmentStmt = db.prepare(
+      "UPDATE runs SET environment = @environment, backend = CASE WHEN kind = 'dry-run' THEN NULL ELSE @backend END WHERE id = @id",
+    );
     this.runningIdsStmt = db.prepare("SELECT id FROM runs WHERE status = 'running' ORDER BY id").pluck();
     this.deleteStmt = db.prepare('DELETE FROM runs WHERE id = ?');
     const failStmt = db.prepare(
@@ -124,9 +123,11 @@ export class RunRepository {
   /** Inserts a run (queued by default) and returns its id. `config` is stored whole, as JSON. */
   create(config: SearchConfig, dataset: RunDatasetRef, options: CreateRunOptions = {}): number {
     const name = options.name?.trim() || config.name?.trim() || `${config.strategy.name} · ${config.space.name} · ${dataset.name}`;
+    const kind = runKindOf(config) === 'search' ? (options.kind ?? 'search') : runKindOf(config);
+    const epochs = (config.strategy as { epochs?: unknown }).epochs;
     const info = this.insertStmt.run({
       // A dry-run or retrain config makes the run that kind whatever the caller says; otherwise the caller's.
-      kind: runKindOf(config) === 'search' ? (options.kind ?? 'search') : runKindOf(config),
+      kind,
       parentId: options.parentId ?? null,
       name,
       status: options.status ?? 'queued',
@@ -137,13 +138,22 @@ export class RunRepository {
       strategy: config.strategy.name,
       space: config.space.name,
       createdAt: options.createdAt ?? Date.now(),
+      groupId: options.groupId ?? null,
+      // A dry run trains nothing: no epochs of training, no backend.
+      epochs: kind !== 'dry-run' && typeof epochs === 'number' ? epochs : null,
+      backend: kind !== 'dry-run' ? config.backend : null,
     });
     return Number(info.lastInsertRowid);
   }
 
   get(id: number): RunDetail | null {
     const row = this.detailStmt.get(id) as DetailRow | undefined;
-    return row ? toDetail(row) : null;
+    return row ? toDetail(row, this.childrenStmt.all(id) as RunDetail['children']) : null;
+  }
+
+  /** A group id no run has yet, for a new seed group. */
+  nextGroupId(): number {
+    return this.nextGroupStmt.get() as number;
   }
 
   /** The list shape of one run, e.g. for a `run.updated` push event. */
@@ -153,19 +163,16 @@ export class RunRepository {
   }
 
   /**
-   * The runs list: optional status filter, a case-insensitive substring search over name, strategy, space and
-   * dataset name, sorted by `sort` (default createdAt) in `direction` (default desc); nulls sort last and ties
-   * go by id. Reads summary columns only (never the config JSON), so 5,000 runs take a few milliseconds.
+   * The runs list (run-list-query.ts): filters, search terms, sort (default createdAt desc, nulls last, ties by
+   * id), and a page (offset, limit; every matching run when neither is given). Reads summary columns only.
    */
   list(query: RunListQuery = {}, now: number = Date.now()): RunSummary[] {
-    const sort = query.sort ?? 'createdAt';
-    const direction = query.direction ?? 'desc';
-    const search = query.search?.trim();
-    const stmt = this.listStatement(sort, direction, query.status !== undefined);
-    const params: Record<string, unknown> = { pattern: search ? `%${escapeLike(search)}%` : null };
-    if (query.status !== undefined) params.status = query.status;
-    if (sort === 'duration') params.now = now;
-    return (stmt.all(params) as SummaryTuple[]).map(tupleToSummary);
+    return this.reader.list(query, now);
+  }
+
+  /** Counts for the list's header and filter menus. */
+  facets(filter: RunFilter = {}): RunFacets {
+    return this.reader.facets(filter);
   }
 
   /**
@@ -203,12 +210,13 @@ export class RunRepository {
       genotype: toJsonColumn(result.genotype),
       nb201: toJsonColumn(result.nb201),
       summary: toJsonColumn(result.summary),
+      evaluation: toJsonColumn(result.evaluation),
       acc: acc !== undefined && Number.isFinite(acc) ? acc : null,
     });
   }
 
   setEnvironment(id: number, environment: RunEnvironment): void {
-    this.environmentStmt.run(toJsonColumn(environment), id);
+    this.environmentStmt.run({ environment: toJsonColumn(environment), backend: environment.backend, id });
   }
 
   /** Ids of runs whose status is 'running', oldest first, without changing them. */
@@ -228,27 +236,4 @@ export class RunRepository {
   delete(id: number): boolean {
     return this.deleteStmt.run(id).changes > 0;
   }
-
-  private listStatement(sort: SortKey, direction: 'asc' | 'desc', byStatus: boolean): Database.Statement {
-    const key = `${sort}:${direction}:${byStatus}`;
-    let stmt = this.listStmts.get(key);
-    if (!stmt) {
-      const dir = direction === 'asc' ? 'ASC' : 'DESC';
-      stmt = this.db.prepare(`
-        SELECT ${SUMMARY_COLUMNS} FROM runs
-        WHERE ${byStatus ? 'status = @status' : '1'}
-          AND (@pattern IS NULL OR name LIKE @pattern ESCAPE '\\' OR strategy LIKE @pattern ESCAPE '\\'
-               OR space LIKE @pattern ESCAPE '\\' OR dataset_name LIKE @pattern ESCAPE '\\')
-        ORDER BY ${SORT_EXPRESSIONS[sort]} ${dir} NULLS LAST, id ${dir}`)
-        // Arrays instead of row objects: better-sqlite3 builds them about twice as fast, which is most of the
-        // time of a 5,000-run list.
-        .raw();
-      this.listStmts.set(key, stmt);
-    }
-    return stmt;
-  }
-}
-
-function escapeLike(text: string): string {
-  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }

@@ -1,6 +1,6 @@
-import type { RunDetail, RunKind, RunSummary } from '../../shared/api';
+import type { AccuracyMeasure, RunDetail, RunKind, RunSummary } from '../../shared/api';
 import { SearchConfigSchema, upgradeStoredConfig, type SearchConfig } from '../../shared/config';
-import type { Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
+import type { Evaluation, Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
 import { fromJsonColumn } from './json-column';
 
 // The runs table's rows and their API shapes (shared/api.ts): the columns the list and detail reads select,
@@ -28,6 +28,18 @@ export interface SummaryRow {
   running_since: number | null;
   collapse_warning: string | null;
   strategy_order: number | null;
+  parent_id: number | null;
+  group_id: number | null;
+  /** Tags joined by TAG_SEPARATOR, alphabetical; null when none. */
+  tags: string | null;
+  note: string | null;
+  epochs: number | null;
+  backend: string | null;
+  nb201_cifar10: number | null;
+  nb201_rank: number | null;
+  test_accuracy: number | null;
+  accuracy: number | null;
+  accuracy_measure: AccuracyMeasure;
 }
 
 export interface DetailRow extends SummaryRow {
@@ -38,13 +50,25 @@ export interface DetailRow extends SummaryRow {
   nb201: string | null;
   summary: string | null;
   last_checkpoint_epoch: number | null;
+  evaluation: string | null;
 }
+
+/** Tags never contain it (TagSchema forbids control characters in practice: it is the ASCII unit separator). */
+const TAG_SEPARATOR = '\u001f';
+
+/** What a run's headline accuracy measures (shared/api.ts ACCURACY_MEASURES), as SQL over a runs row. */
+export const ACCURACY_MEASURE_SQL = `CASE WHEN test_accuracy IS NOT NULL THEN 'test' WHEN kind = 'dry-run' THEN 'table'
+  WHEN kind = 'retrain' THEN 'retrain-val' ELSE 'search-val' END`;
 
 export const SUMMARY_COLUMNS = `id, kind, name, status, strategy, space, dataset_name, seed, created_at, started_at,
   finished_at, best_accuracy, progress, error, active_ms, running_since, collapse_warning,
-  json_extract(config, '$.strategy.order') AS strategy_order`;
+  json_extract(config, '$.strategy.order') AS strategy_order, parent_id, group_id,
+  (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags WHERE tags.run_id = runs.id ORDER BY tag)) AS tags,
+  (SELECT text FROM notes WHERE notes.run_id = runs.id) AS note,
+  epochs, backend, nb201_cifar10, nb201_rank, test_accuracy, coalesce(test_accuracy, best_accuracy) AS accuracy,
+  ${ACCURACY_MEASURE_SQL} AS accuracy_measure`;
 
-export const DETAIL_COLUMNS = `${SUMMARY_COLUMNS}, config, environment, arch, genotype, nb201, summary, last_checkpoint_epoch`;
+export const DETAIL_COLUMNS = `${SUMMARY_COLUMNS}, config, environment, arch, genotype, nb201, summary, last_checkpoint_epoch, evaluation`;
 
 export function toSummary(row: SummaryRow): RunSummary {
   return {
@@ -66,14 +90,30 @@ export function toSummary(row: SummaryRow): RunSummary {
     runningSince: row.running_since,
     collapseWarning: row.collapse_warning,
     strategyOrder: row.strategy_order,
+    parentId: row.parent_id,
+    groupId: row.group_id,
+    tags: splitTags(row.tags),
+    note: row.note,
+    epochs: row.epochs,
+    backend: row.backend,
+    nb201Accuracy: row.nb201_cifar10,
+    nb201Rank: row.nb201_rank,
+    testAccuracy: row.test_accuracy,
+    accuracy: row.accuracy,
+    accuracyMeasure: row.accuracy_measure,
   };
+}
+
+function splitTags(joined: string | null): string[] {
+  return joined ? joined.split(TAG_SEPARATOR) : [];
 }
 
 /** A list row in SUMMARY_COLUMNS order (the list reads arrays: about twice as fast as row objects). */
 export type SummaryTuple = [
   number, RunKind, string, RunStatus, string, string, string, number, number,
   number | null, number | null, number | null, number, string | null, number, number | null, string | null,
-  number | null,
+  number | null, number | null, number | null, string | null, string | null, number | null, string | null,
+  number | null, number | null, number | null, number | null, AccuracyMeasure,
 ];
 
 export function tupleToSummary(t: SummaryTuple): RunSummary {
@@ -96,10 +136,21 @@ export function tupleToSummary(t: SummaryTuple): RunSummary {
     runningSince: t[15],
     collapseWarning: t[16],
     strategyOrder: t[17],
+    parentId: t[18],
+    groupId: t[19],
+    tags: splitTags(t[20]),
+    note: t[21],
+    epochs: t[22],
+    backend: t[23],
+    nb201Accuracy: t[24],
+    nb201Rank: t[25],
+    testAccuracy: t[26],
+    accuracy: t[27],
+    accuracyMeasure: t[28],
   };
 }
 
-export function toDetail(row: DetailRow): RunDetail {
+export function toDetail(row: DetailRow, children: RunDetail['children'] = []): RunDetail {
   const lastCheckpointEpoch = row.last_checkpoint_epoch;
   return {
     ...toSummary(row),
@@ -111,6 +162,8 @@ export function toDetail(row: DetailRow): RunDetail {
     summary: fromJsonColumn<SearchSummary>(row.summary),
     lastCheckpointEpoch,
     resumable: lastCheckpointEpoch !== null && RESUMABLE.has(row.status),
+    evaluation: fromJsonColumn<Evaluation>(row.evaluation),
+    children,
   };
 }
 

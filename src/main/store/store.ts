@@ -1,4 +1,5 @@
 import type { TrainerEvent } from '../../shared/events';
+import { AnnotationRepository } from './annotation-repository';
 import { ArtifactRepository } from './artifact-repository';
 import { DatasetRepository } from './dataset-repository';
 import { LogRepository } from './log-repository';
@@ -28,6 +29,7 @@ export class Store {
   readonly logs: LogRepository;
   readonly datasets: DatasetRepository;
   readonly searchHistory: SearchHistoryRepository;
+  readonly annotations: AnnotationRepository;
   private readonly ingestTx: (runId: number, events: readonly TrainerEvent[], now: number) => void;
 
   static open(path: string, options?: OpenDatabaseOptions): Store {
@@ -42,6 +44,7 @@ export class Store {
     this.logs = new LogRepository(db);
     this.datasets = new DatasetRepository(db);
     this.searchHistory = new SearchHistoryRepository(db);
+    this.annotations = new AnnotationRepository(db);
     this.ingestTx = db.transaction((runId: number, events: readonly TrainerEvent[], now: number) =>
       this.writeEvents(runId, events, now),
     );
@@ -65,7 +68,7 @@ export class Store {
   /**
    * Persists a batch of one run's trainer events in one transaction: metrics → metrics (one upsert pass),
    * snapshot → snapshots, checkpoint → artifacts and lastCheckpointEpoch, log and error → logs, result →
-   * arch/genotype/nb201/summary (and bestAccuracy), environment → environment, progress → progress (the last one wins).
+   * arch/genotype/nb201/summary/evaluation (and bestAccuracy, the NB201 accuracy and rank, the test accuracy), environment → environment, progress → progress (the last one wins).
    * An event that cannot be stored (unknown type, a value breaking a constraint, an unknown run) rolls back the
    * whole batch and throws. `now` stamps the log lines (events carry no time of their own).
    */
@@ -133,6 +136,7 @@ export class Store {
             nb201: event.nb201,
             summary: event.summary,
             valAccuracy: event.valAccuracy,
+            evaluation: event.evaluation ?? null,
           });
           // Done, whatever the last progress event said: SGAS-es plans an upper bound of epochs.
           progress = 1;

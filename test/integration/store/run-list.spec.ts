@@ -21,7 +21,14 @@ const statusRank = (s: RunStatus) => RUN_STATUSES.indexOf(s);
 const lower = (s: string) => s.toLowerCase();
 type Key = NonNullable<RunListQuery['sort']>;
 const keyOf: Record<Key, (r: RunSummary) => number | string | null> = {
+  id: (r) => r.id,
   createdAt: (r) => r.createdAt,
+  name: (r) => lower(r.name),
+  seed: (r) => r.seed,
+  epochs: (r) => r.epochs,
+  backend: (r) => (r.backend === null ? null : lower(r.backend)),
+  nb201Accuracy: (r) => r.nb201Accuracy,
+  nb201Rank: (r) => r.nb201Rank,
   status: (r) => statusRank(r.status),
   strategy: (r) => lower(r.strategy),
   space: (r) => lower(r.space),
@@ -34,13 +41,14 @@ const trainedUntil = new Map<number, number>();
 
 /** The list's contract, written plainly: filter, then sort with nulls last and ties by id. */
 function expected(all: RunSummary[], q: RunListQuery): number[] {
-  const search = q.search?.trim().toLowerCase();
+  const terms = (q.search ?? '').trim().toLowerCase().split(/\s+/).filter(Boolean);
+  const text = (r: RunSummary) => `#${r.id} ${r.name} ${r.strategy} ${r.space} ${r.datasetName} ${r.status} seed=${r.seed} ${r.tags.join(' ')} ${r.note ?? ''}`.toLowerCase();
   const sort = q.sort ?? 'createdAt';
   const sign = (q.direction ?? 'desc') === 'asc' ? 1 : -1;
   return all
     .filter((r) => !q.status || r.status === q.status)
     .filter(
-      (r) => !search || [r.name, r.strategy, r.space, r.datasetName].some((f) => f.toLowerCase().includes(search)),
+      (r) => terms.every((t) => text(r).includes(t)),
     )
     .sort((a, b) => {
       const ka = keyOf[sort](a);
@@ -107,8 +115,8 @@ describe('RunRepository.list', () => {
     expect(ids.length).toBeGreaterThan(0);
   });
 
-  it.each(['baseline', 'SGAS', 'nb201', 'fashion', 'cifar-10', 'run 1', '100%', '_scans', '  deep  ', 'no such thing'])(
-    'searches name, strategy, space and dataset for %j (case-insensitive, % and _ literal)',
+  it.each(['baseline', 'SGAS', 'nb201', 'fashion', 'cifar-10', 'run 1', '100%', '_scans', '  deep  ', 'no such thing', '#12', 'seed=7', 'failed mnist'])(
+    'searches number, name, strategy, space, dataset, status and seed for %j (every term, case-insensitive, % and _ literal)',
     (search) => {
       expect(store.runs.list({ search }).map((r) => r.id)).toEqual(expected(all, { search }));
     },
@@ -120,7 +128,7 @@ describe('RunRepository.list', () => {
     expect(store.runs.list({ search: 'lab%' })).toEqual([]);
   });
 
-  const sorts: Key[] = ['createdAt', 'status', 'strategy', 'space', 'dataset', 'bestAccuracy', 'duration'];
+  const sorts = Object.keys(keyOf) as Key[];
   for (const sort of sorts) {
     for (const direction of ['asc', 'desc'] as const) {
       it(`sorts by ${sort} ${direction}, nulls last, ties by id`, () => {

@@ -3,6 +3,7 @@ import { sql as activeTime } from './002_active_time';
 import { sql as runIds } from './003_run_ids';
 import { sql as strategySeam, transform as strategySeamConfigs } from './004_strategy_seam';
 import { sql as dryRuns } from './005_dry_runs';
+import { sql as history } from './006_history';
 
 export interface Migration {
   /** The `user_version` the database has once this migration is applied. */
@@ -23,6 +24,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 3, name: 'run_ids', sql: runIds },
   { version: 4, name: 'strategy_seam', sql: strategySeam, transform: strategySeamConfigs },
   { version: 5, name: 'dry_runs', sql: dryRuns },
+  { version: 6, name: 'history', sql: history },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;
