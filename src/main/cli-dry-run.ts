@@ -1,4 +1,8 @@
 import { Command, Option } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { SearchConfig } from '../shared/config';
+import { weightTrainingFields } from '../shared/strategies/one-shot-options';
 import { TABLE_STRATEGIES } from '../shared/strategies/registry';
 import { buildConfig, CliError, int, real } from './cli-config';
 import { SearchHistory, progressPrinter } from './cli-output';
@@ -27,19 +31,38 @@ export function addSamplingFlags(command: Command, dryRun: boolean): Command {
     .option('--entropy-threshold <h>', 'mdenas: normalised-entropy convergence threshold (default 0.1)', real('--entropy-threshold'));
 }
 
+/** What a dry run's config means: no dataset, training or supernet settings (the table replaces them). */
+function dryRunSettings(config: SearchConfig) {
+  const { name: _name, ...strategy } = config.strategy as Record<string, unknown>;
+  for (const key of [...Object.keys(weightTrainingFields), 'valBatches']) delete strategy[key];
+  if (config.strategy.name !== 'mdenas') delete strategy.epochs; // supernet epochs; MdeNAS's count queries
+  else delete strategy.sampling; // per epoch or per minibatch: one query either way
+  const space = config.space.name === 'nb201' ? { name: 'nb201', ops: config.space.ops, allowNone: config.space.allowNone } : config.space;
+  return { estimation: config.estimation, seed: config.seed, space, strategy: { name: config.strategy.name, ...strategy } };
+}
+
+/** The --table file as an absolute path, or the same refusal the app gives for a folder or a missing file. */
+function tablePath(given: string): string {
+  const path = resolve(given);
+  if (!existsSync(path)) throw new CliError(`--table: ${path} does not exist. Give the path of a NAS-Bench-201 CSV file.`);
+  if (statSync(path).isDirectory()) throw new CliError(`--table: ${path} is a folder, not a file. Give the path of the CSV file itself.`);
+  return path;
+}
+
 async function dryRun(opts: Record<string, unknown>): Promise<void> {
   // --samples counts table queries: MdeNAS spends them as epochs (one sampled cell each).
   const isMdenas = opts.strategy === 'mdenas';
   const flags = isMdenas && opts.samples !== undefined ? { ...opts, epochs: opts.samples, samples: undefined } : opts;
   const config = buildConfig({ ...flags, space: 'nb201' }, { estimation: 'nb201-table' }, isMdenas ? { 'strategy.epochs': '--samples' } : {});
-  if (opts.table) Nb201Table.select(String(opts.table));
+  if (opts.table) Nb201Table.select(tablePath(String(opts.table)));
   const history = new SearchHistory();
   const print = progressPrinter(Boolean(opts.json));
   const started = Date.now();
   const outcome = await runDryRun(config, {
     emit: (e) => {
       history.record(e);
-      // A dry run is over in well under a second: a progress line would only flicker.
+      // A dry run is over in well under a second: no progress lines; the summary below repeats the notes.
+      if (e.type === 'log' && e.level === 'warn' && !opts.json) return;
       if (e.type !== 'progress') print(e);
     },
   });
@@ -50,7 +73,7 @@ async function dryRun(opts: Record<string, unknown>): Promise<void> {
     const summary = {
       strategy: config.strategy.name,
       seed: config.seed,
-      config,
+      config: dryRunSettings(config),
       table: Nb201Table.current().source,
       /** Every accuracy in this object is a percentage (0–100), as in the NAS-Bench-201 table. */
       accuracyUnit: 'percent',
@@ -59,7 +82,7 @@ async function dryRun(opts: Record<string, unknown>): Promise<void> {
       summary: result.summary ?? null,
       queries: outcome.evaluations,
       /** Best found so far after each query: by the search's signal, and its CIFAR-10 test accuracy. */
-      trajectory: outcome.trajectory.map(([queries, best, bestCifar10]) => ({ queries, best, bestCifar10 })),
+      trajectory: outcome.trajectory.map(([evaluations, best, bestCifar10]) => ({ evaluations, best, bestCifar10 })),
       probabilities: history.probabilities,
       wallSeconds: (Date.now() - started) / 1000,
     };

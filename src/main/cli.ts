@@ -62,7 +62,8 @@ async function search(opts: Record<string, unknown>): Promise<void> {
       earlyStops: history.earlyStops,
       collapseWarnings: history.collapseWarnings,
       probabilities: history.probabilities,
-      trajectory: history.trajectory,
+      // Evaluations scored with the shared weights: their accuracy in percent, as everywhere in this object.
+      trajectory: history.trajectory.map((t) => ({ ...t, best: percent(t.best) })),
       benchmarkCurve: history.benchmarkCurve,
       summary: result.summary ?? null,
       /** Every epoch trained (an SGAS-es rollback repeats epochs); `epochs` is where the search ended. */

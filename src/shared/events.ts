@@ -46,7 +46,7 @@ export const SearchSummarySchema = z.object({
   evaluations: num,
   /** Distinct computations among them (NAS-Bench-201 canonical forms; distinct genotypes elsewhere). */
   distinctArchitectures: num.nullable(),
-  /** The accuracy the search's decisions used: e.g. "cifar10_valid", "cifar10_test", "supernet val_acc". */
+  /** The accuracy the search's decisions used: e.g. "cifar10_valid", "cifar10_test", or in words for a supernet. */
   signal: z.string(),
   /** Said to the user with the result, e.g. that only test accuracies were available. */
   notes: z.array(z.string()),

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import { TRAJECTORY_METRICS } from '../../shared/benchmark-metrics';
+import { EPOCH_BENCHMARK_METRICS, TRAJECTORY_METRICS } from '../../shared/benchmark-metrics';
 import type { SearchConfig } from '../../shared/config';
 import type { SearchSummary, TrainerEvent } from '../../shared/events';
 import { STRATEGY_DESCRIPTORS, tableQueries } from '../../shared/strategies/registry';
@@ -12,6 +12,7 @@ import { Nb201Table } from './estimation/nb201-table';
 import { spaceArchitecture, type EdgeSelection, type SearchResultArchitecture } from './spaces/architectures';
 import type { SamplingSpace } from './strategies/architecture-sampling';
 import type { ArchitectureSearcher } from './strategies/architecture-searcher';
+import { probabilities } from './strategies/mdenas-distribution';
 import { MdenasSearcher } from './strategies/mdenas-searcher';
 import type { SearchControl } from './strategies/one-shot-types';
 import { createTableSearcher } from './strategies/table-searchers';
@@ -32,6 +33,8 @@ export interface DryRunOutcome {
 interface DryRunCheckpoint {
   version: 1;
   kind: 'dry-run';
+  /** The table it scored with: a resume on another table would mix two benchmarks in one search. */
+  tableFingerprint?: string;
   searcher: unknown;
   queried: string[];
   trajectory: Array<[number, number, number]>;
@@ -65,6 +68,11 @@ export async function runDryRun(config: SearchConfig, options: DryRunOptions = {
   let trajectory: Array<[number, number, number]> = [];
   if (options.resumeFrom) {
     const saved = readCheckpoint(options.resumeFrom);
+    if (saved.tableFingerprint && saved.tableFingerprint !== table.fingerprint) {
+      throw new Error(
+        `This dry run was paused while scoring with another NAS-Bench-201 table than the one active now (${table.source}): continuing would mix two benchmarks in one search. Make its table active again (Datasets page), or clone the run to start it over on this table.`,
+      );
+    }
     searcher.load(saved.searcher);
     queried = saved.queried;
     trajectory = saved.trajectory;
@@ -72,6 +80,10 @@ export async function runDryRun(config: SearchConfig, options: DryRunOptions = {
     const budgetKey = STRATEGY_DESCRIPTORS[config.strategy.name].tableBudget;
     emit({ type: 'log', level: 'info', message: `Dry run of ${config.strategy.name} on the NAS-Bench-201 table (${table.source}), deciding on ${signal.column}; budget ${budgetOf(config)} ${budgetKey === 'epochs' ? 'epochs (one query each)' : 'queries'}.` });
     if (signal.note) emit({ type: 'log', level: 'warn', message: signal.note });
+    const cells = space.ops.length ** space.topology.edgeNodes.length;
+    if (budgetOf(config) > cells) {
+      emit({ type: 'log', level: 'warn', message: `The ${space.ops.length} chosen op${space.ops.length > 1 ? 's' : ''} make only ${cells.toLocaleString('en-US')} cell${cells > 1 ? 's' : ''}; ${budgetOf(config)} queries will mostly repeat them.` });
+    }
   }
   const budget = budgetOf(config);
   const progressEvery = Math.max(1, Math.floor(budget / 200));
@@ -82,7 +94,7 @@ export async function runDryRun(config: SearchConfig, options: DryRunOptions = {
     const interrupt = options.control?.interrupt() ?? null;
     if (interrupt) {
       if (interrupt === 'pause' && options.checkpointPath) {
-        const info = await writeCheckpoint(options.checkpointPath, { version: 1, kind: 'dry-run', searcher: searcher.save(), queried, trajectory, config });
+        const info = await writeCheckpoint(options.checkpointPath, { version: 1, kind: 'dry-run', tableFingerprint: table.fingerprint, searcher: searcher.save(), queried, trajectory, config });
         emit({ type: 'checkpoint', epoch: searcher.evaluations, ...info });
       }
       return { status: interrupt === 'pause' ? 'paused' : 'stopped', result: null, evaluations: searcher.evaluations, trajectory };
@@ -98,7 +110,12 @@ export async function runDryRun(config: SearchConfig, options: DryRunOptions = {
     trajectory.push(point);
     emit({ type: 'metrics', step: i, epoch: i - 1, values: { [TRAJECTORY_METRICS.candidate]: score, [TRAJECTORY_METRICS.best]: point[1], [TRAJECTORY_METRICS.bestCifar10]: point[2] } });
     if (searcher instanceof MdenasSearcher) {
-      emit({ type: 'snapshot', epoch: i - 1, kind: 'probabilities', payload: { ops: [...space.ops], cells: searcher.answer().weights } });
+      emit({ type: 'snapshot', epoch: i - 1, kind: 'probabilities', payload: { ops: [...space.ops], cells: probabilities(searcher.distribution) } });
+      // What MdeNAS would return now is its most likely cell, not the best it sampled: its table score per query.
+      const now = answerArchitecture(config, searcher, space).nb201;
+      if (now) {
+        emit({ type: 'metrics', step: i, epoch: i - 1, values: { [EPOCH_BENCHMARK_METRICS.cifar10]: now.cifar10, [EPOCH_BENCHMARK_METRICS.cifar100]: now.cifar100, [EPOCH_BENCHMARK_METRICS.imagenet16]: now.imagenet16, [EPOCH_BENCHMARK_METRICS.rank]: now.rank } });
+      }
     }
     if (i % progressEvery === 0 || searcher.done()) emit({ type: 'progress', epoch: 0, epochs: 1, step: i, stepsPerEpoch: budget });
     // Let pause and stop messages in now and then; a query takes microseconds.
@@ -112,7 +129,7 @@ export async function runDryRun(config: SearchConfig, options: DryRunOptions = {
     signal: signal.column,
     notes: [
       ...(signal.note ? [signal.note] : []),
-      ...(searcher instanceof MdenasSearcher && searcher.converged() ? [`The distribution converged after ${searcher.evaluations} queries.`] : []),
+      ...(searcher instanceof MdenasSearcher ? [mdenasConvergenceNote(searcher)] : []),
     ],
   };
   const returned = table.lookup(architecture.arch ?? '');
@@ -126,9 +143,17 @@ export async function runDryRun(config: SearchConfig, options: DryRunOptions = {
     summary,
   };
   emit({ type: 'snapshot', epoch: searcher.evaluations - 1, kind: 'genotype', payload: result.genotype });
-  emit({ type: 'log', level: 'info', message: `Dry run finished: ${searcher.evaluations} queries, ${summary.distinctArchitectures} distinct architectures; ${architecture.arch} scores ${returned.cifar10.toFixed(2)}% CIFAR-10 test (rank ${returned.rank} of ${table.size}).` });
+  emit({ type: 'log', level: 'info', message: `Dry run finished: ${searcher.evaluations} ${searcher.evaluations === 1 ? 'query' : 'queries'}, ${summary.distinctArchitectures} distinct architecture${summary.distinctArchitectures === 1 ? '' : 's'}; ${architecture.arch} scores ${returned.cifar10.toFixed(2)}% CIFAR-10 test (rank ${returned.rank.toLocaleString('en-US')} of ${table.size.toLocaleString('en-US')}).` });
   emit(result);
   return { status: 'completed', result, evaluations: searcher.evaluations, trajectory };
+}
+
+/** Whether MdeNAS's distribution settled, and so how much its cell (the most likely one) can be trusted. */
+function mdenasConvergenceNote(searcher: MdenasSearcher): string {
+  const least = searcher.leastSettledEdge();
+  return searcher.converged()
+    ? `The distribution converged after ${searcher.evaluations} queries.`
+    : `The distribution did not converge in ${searcher.evaluations} queries (its least settled edge's top op has p = ${least.toFixed(2)}): the cell is the most likely one so far, which can score below the best cell sampled. More queries or a higher distribution learning rate let it settle.`;
 }
 
 function budgetOf(config: SearchConfig): number {

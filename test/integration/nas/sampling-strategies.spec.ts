@@ -115,7 +115,7 @@ describe('random search with weight sharing', () => {
         }
       }
     }
-    expect(result!.summary).toMatchObject({ evaluations: 5, signal: 'supernet val_acc' });
+    expect(result!.summary).toMatchObject({ evaluations: 5, signal: 'validation accuracy with the shared supernet weights' });
   }, 120_000);
 });
 

@@ -1,5 +1,6 @@
 // NAS-Bench-201 / NATS-Bench (topology) results table: score a searched cell by lookup (ALGORITHMS.md §8).
 // Display only: nothing here may feed test accuracy back into a search.
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { NB201_SPACE_SIZE, formatNb201Arch, nb201OpsToCode, parseNb201Arch, type Nb201Op } from '../../../shared/spaces/nb201';
 import type { Nb201Score } from '../../../shared/events';
@@ -70,6 +71,20 @@ export class Nb201Table {
       sorted[m] = Float64Array.from(this.entriesByIndex, (e) => e[m]).sort().reverse();
     }
     this.sorted = sorted;
+  }
+
+  private contentHash: string | null = null;
+
+  /** SHA-256 of what the table says (arch and accuracies of every row): two tables agree iff it matches. */
+  get fingerprint(): string {
+    if (this.contentHash === null) {
+      const h = createHash('sha256');
+      for (const e of this.entriesByIndex) {
+        h.update(`${e.index},${e.arch},${e.cifar10},${e.cifar100},${e.imagenet16},${e.cifar10Valid ?? ''},${e.cifar100Valid ?? ''},${e.imagenet16Valid ?? ''}\n`);
+      }
+      this.contentHash = h.digest('hex');
+    }
+    return this.contentHash;
   }
 
   /** Parses CSV text. `source` names the file in error messages. */

@@ -173,6 +173,11 @@ export class DartsSearch {
     return this.config.epochs;
   }
 
+  /** Epochs the progress bar counts: the training epochs, plus one for a phase after them (candidate ranking). */
+  protected get progressEpochs(): number {
+    return this.plannedEpochs;
+  }
+
   /** True once the search has trained every epoch it needs. */
   protected finished(): boolean {
     return this.state.epoch >= this.plannedEpochs;
@@ -285,7 +290,7 @@ export class DartsSearch {
           epoch,
           values: { train_loss: r.loss, train_acc: r.correct / r.count, lr: this.lr() },
         });
-        this.emit({ type: 'progress', epoch, epochs: this.plannedEpochs, step: this.state.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch });
+        this.emit({ type: 'progress', epoch, epochs: this.progressEpochs, step: this.state.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch });
         await new Promise<void>((resolve) => setImmediate(resolve)); // let control messages in
       }
       const acc = this.state.epochAcc;

@@ -141,7 +141,33 @@ export function hasConverged(state: MdenasState, convergence: MdenasConvergence)
   return rows.every((row) => normalisedEntropy(row) < convergence.threshold);
 }
 
-/** p per cell type, as the 'probabilities' snapshot and the weights a space derives its architecture from. */
+/** p per cell type, as the 'probabilities' snapshot. */
 export function probabilities(state: MdenasState): Record<string, number[][]> {
   return Object.fromEntries(Object.entries(state).map(([k, c]) => [k, c.p.map((row) => [...row])]));
+}
+
+/**
+ * The weights a space derives MdeNAS's architecture from: p, with exact ties (a row still uniform, or two ops
+ * that never met) broken by the accuracy each op reached, then by the epochs it trained. Without this, a tie
+ * goes to the first column — `none` — and an untouched edge reads as a removed one. The nudges (< 1e-9) never
+ * reorder unequal probabilities.
+ */
+export function derivationWeights(state: MdenasState): Record<string, number[][]> {
+  return Object.fromEntries(
+    Object.entries(state).map(([k, c]) => [
+      k,
+      c.p.map((row, e) => {
+        const rank = (values: ReadonlyArray<number | null>) => {
+          const order = values.map((v, i) => [v ?? -Infinity, i] as const).sort((x, y) => x[0] - y[0]);
+          const r = new Array<number>(values.length).fill(0);
+          order.forEach(([, i], position) => (r[i] = position));
+          return r;
+        };
+        const byAccuracy = rank(c.accuracy[e]);
+        const byEpochs = rank(c.epochs[e]);
+        const n = row.length;
+        return row.map((p, i) => p + 1e-10 * (byAccuracy[i] * n + byEpochs[i]) / (n * n));
+      }),
+    ]),
+  );
 }

@@ -4,9 +4,9 @@ import type { EdgeSelection } from '../spaces/registry';
 import type { SamplingSpace } from './architecture-sampling';
 import { checkSearcherState, keepBest, type ArchitectureSearcher, type Scored } from './architecture-searcher';
 import {
+  derivationWeights,
   hasConverged,
   newMdenasState,
-  probabilities,
   recordSample,
   sampleFromDistribution,
   updateDistribution,
@@ -92,7 +92,12 @@ export class MdenasSearcher implements ArchitectureSearcher {
   }
 
   answer(): { weights: Record<string, number[][]> } {
-    return { weights: probabilities(this.s.distribution) };
+    return { weights: derivationWeights(this.s.distribution) };
+  }
+
+  /** The largest probability of every edge's distribution, lowest first: how far from converged it is. */
+  leastSettledEdge(): number {
+    return Math.min(...Object.values(this.s.distribution).flatMap((c) => c.p.map((row) => Math.max(...row))));
   }
 
   save(): MdenasSearcherState {

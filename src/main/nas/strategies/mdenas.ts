@@ -7,7 +7,7 @@ import { probabilities, sampleFromDistribution } from './mdenas-distribution';
 import { MdenasSearcher } from './mdenas-searcher';
 import { correctCount } from './one-shot';
 import type { DartsOutcome } from './one-shot-types';
-import { PathSamplingSearch } from './path-sampling';
+import { PathSamplingSearch, SUPERNET_SIGNAL } from './path-sampling';
 import type { StrategyContext } from './registry';
 
 // MdeNAS (ALGORITHMS.md §5). Each epoch samples a path from the per-edge distributions, trains it (weight
@@ -68,12 +68,12 @@ export class MdenasSearch extends PathSamplingSearch {
   }
 
   protected override outcome(status: DartsOutcome['status']): DartsOutcome {
-    const signal = this.mde.sampling === 'epoch' ? 'supernet val_acc of each epoch’s path' : 'supernet accuracy of each minibatch’s path on its validation batch';
+    const signal = this.mde.sampling === 'epoch' ? `${SUPERNET_SIGNAL}, each epoch’s path` : `${SUPERNET_SIGNAL}, each minibatch’s path on its validation batch`;
     return { ...super.outcome(status), summary: { evaluations: this.searcher.evaluations, distinctArchitectures: null, signal, notes: [] } };
   }
 
   protected override architectureWeights(): Record<string, number[][]> {
-    return probabilities(this.searcher.distribution);
+    return this.searcher.answer().weights;
   }
 
   protected override currentCellOps(): string[] {

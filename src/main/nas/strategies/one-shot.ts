@@ -72,12 +72,15 @@ export function disposeGrads(grads: Record<string, tf.Tensor>): void {
   for (const g of Object.values(grads)) g.dispose();
 }
 
-/** Loss and accuracy over every batch of `batches`, in eval mode (BN running statistics). */
-export function evaluate(net: Supernet, batches: Iterable<Batch>): { loss: number; accuracy: number; count: number } {
+/**
+ * Loss and accuracy over every batch of `batches`, in eval mode (BN running statistics), or with
+ * `batchStatistics` normalising by each batch's own statistics (the running averages stay untouched).
+ */
+export function evaluate(net: Supernet, batches: Iterable<Batch>, options: { batchStatistics?: boolean } = {}): { loss: number; accuracy: number; count: number } {
   let lossSum = 0;
   let correct = 0;
   let count = 0;
-  const ctx: ForwardContext = { training: false, bnUpdates: null };
+  const ctx: ForwardContext = { training: options.batchStatistics === true, bnUpdates: null };
   for (const b of batches) {
     tf.tidy(() => {
       const { x, y } = batchTensors(b);

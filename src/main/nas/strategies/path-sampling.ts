@@ -17,6 +17,9 @@ import type { StrategyContext } from './registry';
 
 type PathSamplingOptions = StrategyConfigOf<'mdenas' | 'random' | 'evolution'>;
 
+/** What a weight-sharing search decides on, as its result's summary names it. */
+export const SUPERNET_SIGNAL = 'validation accuracy with the shared supernet weights';
+
 interface RankingExtra {
   ranking: unknown;
   distinct: string[];
@@ -90,10 +93,18 @@ export class PathSamplingSearch extends DartsSearch {
     return null;
   }
 
-  /** Validation accuracy of one architecture with the shared weights, on the same fixed batches for all. */
+  /**
+   * Validation accuracy of one architecture with the shared weights, on the same fixed batches for all. BN
+   * normalises with each batch's own statistics: its running averages mix every path the supernet trained, which
+   * fit no single candidate and blur the ranking.
+   */
   protected scoreOnValidation(selection: EdgeSelection, batches = this.valBatchesPerCandidate): number {
     this.setPath(selection);
-    return evaluate(this.net, this.evalBatches(batches)).accuracy;
+    return evaluate(this.net, this.evalBatches(batches), { batchStatistics: true }).accuracy;
+  }
+
+  protected override get progressEpochs(): number {
+    return this.ranking ? this.plannedEpochs + 1 : this.plannedEpochs;
   }
 
   protected override saveExtra(): unknown {
@@ -127,6 +138,7 @@ export class PathSamplingSearch extends DartsSearch {
       searcher.tell(candidate, score);
       this.distinct.add(architectureKey(candidate));
       this.emitTrajectory(searcher, epoch, score);
+      this.emit({ type: 'progress', epoch: this.plannedEpochs, epochs: this.progressEpochs, step: searcher.evaluations, stepsPerEpoch: this.rankingBudget() });
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
     await this.saveCheckpoint();
@@ -135,9 +147,16 @@ export class PathSamplingSearch extends DartsSearch {
     const answer = searcher.answer();
     return {
       ...trained,
+      // The run's accuracy is its answer's: the best candidate's, not the last training epoch's random path.
+      valAccuracy: best?.score ?? trained.valAccuracy,
       ...('selection' in answer ? { selection: answer.selection } : { weights: answer.weights }),
-      summary: { evaluations: searcher.evaluations, distinctArchitectures: this.distinct.size, signal: 'supernet val_acc', notes: [] },
+      summary: { evaluations: searcher.evaluations, distinctArchitectures: this.distinct.size, signal: SUPERNET_SIGNAL, notes: [] },
     };
+  }
+
+  /** Candidates the ranking scores in all (the options' samples). */
+  private rankingBudget(): number {
+    return (this.ctx.options as { samples?: number }).samples ?? this.ranking?.evaluations ?? 0;
   }
 
   private emitTrajectory(searcher: ArchitectureSearcher, epoch: number, score: number): void {

@@ -33,7 +33,8 @@ export const benchmarkCurvePanel: RunPanel = {
   id: 'benchmark-curve',
   wide: true,
   component: defineAsyncComponent(() => import('../components/run/BenchmarkCurvePanel.vue')),
-  when: (ctx) => ctx.detail.config.space.name === 'nb201' && !dryRun(ctx),
+  // Dry runs too: MdeNAS reports its most likely cell after each query.
+  when: (ctx) => ctx.detail.config.space.name === 'nb201',
 };
 /** Best found vs architectures evaluated; `onlyDryRun` for strategies that rank candidates only in a dry run. */
 export const trajectoryPanel = (onlyDryRun: boolean): RunPanel => ({

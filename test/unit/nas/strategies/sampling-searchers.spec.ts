@@ -210,10 +210,23 @@ describe('MdeNAS searcher', () => {
     const s = new MdenasSearcher(SPACES.nb201, mdenasOptions({ epochs: 25, convergence: 'epochs' }), 1);
     drive(s, 25);
     expect(s.done()).toBe(true);
+    // Its answer is p, nudged by less than 1e-9 only to break exact ties.
     const weights = s.answer().weights;
-    expect(weights.cell).toEqual(s.distribution.cell.p);
+    weights.cell.forEach((row, e) => row.forEach((w, k) => expect(Math.abs(w - s.distribution.cell.p[e][k])).toBeLessThan(1e-9)));
     // A threshold every row meets from the start (uniform 1/5 ≥ 0.2): converged before any evaluation.
     expect(new MdenasSearcher(SPACES.nb201, mdenasOptions({ threshold: 0.2 }), 1).done()).toBe(true);
+  });
+
+  it('breaks an exact tie by the accuracy each op reached, never by column order (none is column 0)', () => {
+    const s = new MdenasSearcher(SPACES.nb201, mdenasOptions({ distributionLr: 0.01 }), 1);
+    // Two samples with equal epochs: nor_conv_3x3 everywhere at 60 %, then avg_pool_3x3 at 40 %.
+    const ops = SPACES.nb201.ops;
+    const everywhere = (op: string) => ({ cell: new Array(6).fill(ops.indexOf(op)) });
+    s.record(everywhere('nor_conv_3x3'), 0.6);
+    s.record(everywhere('avg_pool_3x3'), 0.4);
+    // No update yet: p is uniform, so only the tie-break decides, and it must follow the accuracies.
+    const cell = spaceImplementation(parseSearchConfig({ dataset: 'x' }).space).fromWeights(parseSearchConfig({ dataset: 'x' }).space, s.answer().weights, ops);
+    expect(cell.arch).toBe('|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|nor_conv_3x3~1|nor_conv_3x3~2|');
   });
 
   it('the uniform-start first ask draws each op of an edge about equally over seeds', () => {

@@ -42,11 +42,12 @@ export const DRY_RUN_HIDDEN_COMMON = ['dataset', 'batchSize', 'trainLimit', 'tra
 /** Space fields that size the supernet, which a dry run never builds. */
 export const DRY_RUN_HIDDEN_SPACE = ['channels', 'cells'] as const;
 /**
- * Strategy options a dry run ignores: the supernet's weight training and candidate ranking, and supernet
- * epochs where the table budget is another option (random search, evolution count samples).
+ * Strategy options a dry run ignores: the supernet's weight training, candidate ranking and path sampling,
+ * and supernet epochs where the table budget is another option (random search, evolution count samples).
  */
 export function dryRunHiddenStrategyKeys(strategy: string): Set<string> {
-  const hidden = new Set(WEIGHT_KEYS);
+  // 'sampling' (MdeNAS per epoch or per minibatch): a table query is one cell either way.
+  const hidden = new Set([...WEIGHT_KEYS, 'sampling']);
   if (tableBudgetKey(strategy) !== 'epochs') hidden.add('epochs');
   return hidden;
 }
