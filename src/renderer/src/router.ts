@@ -16,6 +16,7 @@ export const router = createRouter({
       meta: { title: 'Run' },
     },
     { path: '/new', name: 'new', component: () => import('./views/NewRunView.vue'), meta: { title: 'New run' } },
+    { path: '/compare', name: 'compare', component: () => import('./views/CompareView.vue'), meta: { title: 'Compare' } },
     { path: '/datasets', name: 'datasets', component: () => import('./views/DatasetsView.vue'), meta: { title: 'Datasets' } },
     { path: '/:rest(.*)*', redirect: '/runs' },
   ],

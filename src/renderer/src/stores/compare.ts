@@ -1,0 +1,71 @@
+import { defineStore } from 'pinia';
+import { computed, reactive, ref, shallowRef, watch } from 'vue';
+import type { ComparedRun } from '../../../shared/api';
+import { api, errorMessage } from '../api';
+
+// The runs the Compare view shows (read once through runs.compare), which one is the baseline and which is
+// spotlighted as B, and the chart choices, remembered in localStorage across sessions.
+
+/** Points per curve the server sends: 400 buckets × (min, max). */
+const COMPARE_POINTS = 800;
+const CHARTS_KEY = 'nas-studio.compare.charts';
+
+export interface CompareChartConfig {
+  metric: string;
+  xAxis: 'step' | 'epoch';
+  heatCell: string;
+  scatterCost: string;
+  scatterAccuracy: string;
+  hideIdentical: boolean;
+}
+const DEFAULTS: CompareChartConfig = { metric: 'val_acc', xAxis: 'epoch', heatCell: '', scatterCost: 'activeSeconds', scatterAccuracy: 'bestAccuracy', hideIdentical: false };
+
+function loadConfig(): CompareChartConfig {
+  try {
+    const raw = JSON.parse(localStorage.getItem(CHARTS_KEY) ?? '{}') as Partial<CompareChartConfig>;
+    return { ...DEFAULTS, ...raw };
+  } catch {
+    return { ...DEFAULTS };
+  }
+}
+
+export const useCompareStore = defineStore('compare', () => {
+  const runs = shallowRef<ComparedRun[]>([]);
+  const loading = ref(false);
+  const error = ref<{ message: string; hint?: string } | null>(null);
+  const baselineId = ref<number | null>(null);
+  const otherId = ref<number | null>(null);
+  const charts = reactive<CompareChartConfig>(loadConfig());
+  watch(charts, (c) => localStorage.setItem(CHARTS_KEY, JSON.stringify(c)), { deep: true });
+  let token = 0;
+
+  const baselineIndex = computed(() => Math.max(0, runs.value.findIndex((r) => r.detail.id === baselineId.value)));
+  /** Run B of the merged graph: the chosen one, else the first run that is not the baseline. */
+  const otherIndex = computed(() => {
+    const i = runs.value.findIndex((r) => r.detail.id === otherId.value);
+    if (i >= 0 && i !== baselineIndex.value) return i;
+    return runs.value.length > 1 ? (baselineIndex.value === 0 ? 1 : 0) : 0;
+  });
+
+  async function open(ids: number[], baseline: number | null): Promise<void> {
+    const mine = ++token;
+    loading.value = true;
+    error.value = null;
+    try {
+      const res = await api().invoke('runs.compare', { ids, points: COMPARE_POINTS });
+      if (mine !== token) return;
+      runs.value = res.runs;
+      baselineId.value = baseline !== null && ids.includes(baseline) ? baseline : (res.runs[0]?.detail.id ?? null);
+      if (otherId.value === baselineId.value || !ids.includes(otherId.value ?? -1)) otherId.value = null;
+    } catch (err) {
+      if (mine === token) {
+        runs.value = [];
+        error.value = errorMessage(err);
+      }
+    } finally {
+      if (mine === token) loading.value = false;
+    }
+  }
+
+  return { runs, loading, error, baselineId, otherId, baselineIndex, otherIndex, charts, open };
+});
