@@ -1,0 +1,53 @@
+import { z } from 'zod';
+import { parseArchitecture } from './retrain-architecture';
+import type { StrategyDescriptor } from './types';
+
+// Retrain (the evaluation stage): train one given architecture from scratch as a stand-alone network, then
+// measure it on the test split. Defaults are the DARTS/SGAS-es evaluation recipe (ALGORITHMS §1.1, §4.4):
+// SGD 0.025 cosine to 0, momentum 0.9, weight decay 3e-4, clip 5, auxiliary head 0.4, drop-path 0.2,
+// cutout 16. The space config sets the network's size (channels, cells); the batch size is the common field.
+
+export { architectureProblem, parseArchitecture, type ParsedArchitecture } from './retrain-architecture';
+
+export const RetrainStrategySchema = z
+  .object({
+    name: z.literal('retrain'),
+    architecture: z
+      .string()
+      .trim()
+      .min(1, 'paste the architecture to train: a NAS-Bench-201 arch string or a DARTS genotype (JSON)')
+      .superRefine((text, ctx) => {
+        try {
+          parseArchitecture(text);
+        } catch (e) {
+          ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        }
+      })
+      .describe('The architecture to train: a NAS-Bench-201 arch string (|op~0|+|…|) or a DARTS genotype as JSON {normal, reduce}.'),
+    epochs: z.number().int().min(1).max(5000).default(600).describe('Training epochs (the recipe trains 600; set the budget you can afford).'),
+    lr: z.number().positive().max(10).default(0.025).describe('Initial SGD learning rate, cosine-annealed to the final learning rate.'),
+    lrMin: z.number().min(0).default(0).describe('Final learning rate of the cosine schedule.'),
+    momentum: z.number().min(0).max(1).default(0.9).describe('SGD momentum.'),
+    weightDecay: z.number().min(0).default(3e-4).describe('Weight decay (L2 added to the gradient).'),
+    gradClip: z.number().positive().default(5).describe('Clip the gradient to this global norm.'),
+    auxiliary: z.boolean().default(true).describe('DARTS space: an auxiliary classifier at 2/3 depth adds its loss during training.'),
+    auxiliaryWeight: z.number().min(0).max(10).default(0.4).describe('Weight of the auxiliary head’s loss.'),
+    dropPath: z.number().min(0).lt(1).default(0.2).describe('DARTS space: drop-path probability of each op, ramped up linearly over the epochs.'),
+    cutout: z.boolean().default(true).describe('Cut a random square out of every training image (cutout).'),
+    cutoutLength: z.number().int().min(1).max(64).default(16).describe('Side of the cutout square in pixels.'),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.lrMin > c.lr) ctx.addIssue({ code: 'custom', path: ['lrMin'], message: 'must not exceed the learning rate' });
+  });
+
+export const retrain: StrategyDescriptor = {
+  name: 'retrain',
+  label: 'Retrain',
+  summary: 'Train one architecture from scratch as a stand-alone network and measure test accuracy, parameters, FLOPs and latency.',
+  paper: 'Liu, Simonyan & Yang, DARTS: Differentiable Architecture Search (ICLR 2019), evaluation recipe; Dong & Yang, NAS-Bench-201 (ICLR 2020), macro network',
+  spaces: ['nb201', 'darts'],
+  family: 'evaluation',
+  snapshotKinds: ['genotype'],
+  eventKinds: ['metrics'],
+};
