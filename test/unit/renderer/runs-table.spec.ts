@@ -1,70 +1,100 @@
 import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../../src/shared/api';
-import { RUN_COLUMNS, filterRuns, firstDirection, sortRuns, spaceOf, strategyOf } from '../../../src/renderer/src/lib/runs-table';
+import { RunListQuerySchema } from '../../../src/shared/api';
+import { RUN_COLUMNS, compareRoute, filterFromRoute, filterToRoute, firstDirection, isFiltered, pageQuery, spaceOf, strategyOf } from '../../../src/renderer/src/lib/runs-table';
+import { RunPages } from '../../../src/renderer/src/lib/run-pages';
 
-// The runs list's search and sort on summaries shaped as runs.list returns them.
+// The runs list's labels, its filter in the URL, and the page cache that reads a long list a page at a time.
 
-function run(id: number, over: Partial<RunSummary>): RunSummary {
+function run(id: number, over: Partial<RunSummary> = {}): RunSummary {
   return {
-    id,
-    kind: 'search',
-    name: `run ${id}`,
-    status: 'completed',
-    strategy: 'darts',
-    space: 'nb201',
-    datasetName: 'Fashion-MNIST demo',
-    seed: 0,
-    createdAt: 1_000 * id,
-    startedAt: 1_000 * id,
-    finishedAt: 1_000 * id + 500,
-    bestAccuracy: null,
-    progress: 1,
-    error: null,
-    activeMs: 0,
-    runningSince: null,
-    collapseWarning: null,
-    strategyOrder: 1,
-    ...over,
+    id, kind: 'search', name: `run ${id}`, status: 'completed', strategy: 'darts', space: 'nb201', datasetName: 'demo', seed: 0,
+    createdAt: id, startedAt: id, finishedAt: id + 1, bestAccuracy: null, progress: 1, error: null, activeMs: 0, runningSince: null,
+    collapseWarning: null, strategyOrder: null, parentId: null, groupId: null, tags: [], note: null, epochs: 3, backend: 'cpu',
+    nb201Accuracy: null, nb201Rank: null, testAccuracy: null, accuracy: null, accuracyMeasure: 'search-val', ...over,
   };
 }
 
-const runs = [
-  run(1, { name: 'baseline', strategy: 'darts', space: 'darts', bestAccuracy: 0.5, activeMs: 90_000, strategyOrder: 2 }),
-  run(2, { name: 'early stop', strategy: 'sgas-es', bestAccuracy: 0.7, activeMs: 30_000, status: 'failed' }),
-  run(3, { name: 'greedy', strategy: 'sgas', bestAccuracy: null, status: 'running', activeMs: 10_000, runningSince: 50_000 }),
-];
-
-describe('runs list search', () => {
-  it('finds runs by the labels the table shows, not only by stored names', () => {
-    expect(filterRuns(runs, 'NAS-Bench-201', '').map((r) => r.id)).toEqual([2, 3]);
-    expect(filterRuns(runs, '2nd order', '').map((r) => r.id)).toEqual([1]);
-    expect(filterRuns(runs, 'SGAS-es', '').map((r) => r.id)).toEqual([2]);
+describe('runs list labels', () => {
+  it('names the strategy with its variant and the space by its label', () => {
+    expect(strategyOf(run(1, { strategyOrder: 2 }))).toBe('DARTS · 2nd order');
+    expect(strategyOf(run(1, { strategy: 'sgas-es', strategyOrder: 1 }))).toBe('SGAS-es · 1st order');
+    expect(strategyOf(run(1, { strategy: 'evolution' }))).toBe('Regularised evolution');
+    expect(strategyOf(run(1, { strategy: 'not-registered' }))).toBe('not-registered');
+    expect(spaceOf(run(1))).toBe('NAS-Bench-201');
   });
-  it('needs every term and the status', () => {
-    expect(filterRuns(runs, 'sgas greedy', '').map((r) => r.id)).toEqual([3]);
-    expect(filterRuns(runs, 'sgas', 'failed').map((r) => r.id)).toEqual([2]);
-    expect(filterRuns(runs, '#1', '').map((r) => r.id)).toEqual([1]);
+  it('offers every column the API sorts on, each once, and ranks best first', () => {
+    const keys = RUN_COLUMNS.map((c) => c.key);
+    expect(new Set(keys).size).toBe(keys.length);
+    for (const key of keys) expect(RunListQuerySchema.safeParse({ sort: key }).success, key).toBe(true);
+    expect(firstDirection('nb201Rank')).toBe('asc');
+    expect(firstDirection('nb201Accuracy')).toBe('desc');
+    expect(firstDirection('name')).toBe('asc');
   });
 });
 
-describe('runs list sort', () => {
-  it('puts runs without an accuracy last in both directions', () => {
-    expect(sortRuns(runs, 'bestAccuracy', 'desc', 0).map((r) => r.id)).toEqual([2, 1, 3]);
-    expect(sortRuns(runs, 'bestAccuracy', 'asc', 0).map((r) => r.id)).toEqual([1, 2, 3]);
+describe('the list filter in the URL', () => {
+  it('round-trips every filter and drops unknown values', () => {
+    const f = { search: 'wide', status: 'failed', kind: 'dry-run', strategy: 'darts', space: 'nb201', dataset: 'CIFAR-10', tag: 'keep', groupId: 4 } as const;
+    expect(filterFromRoute(filterToRoute(f))).toEqual(f);
+    expect(filterFromRoute({ status: 'exploded', kind: 'x', group: '-2', q: '' })).toEqual({});
+    expect(isFiltered({})).toBe(false);
+    expect(isFiltered({ tag: 'keep' })).toBe(true);
   });
-  it('sorts a running run by its live duration', () => {
-    // Run 3 has trained 10 s before the current span started 60 s ago: 70 s, between the other two.
-    expect(sortRuns(runs, 'duration', 'desc', 110_000).map((r) => r.id)).toEqual([1, 3, 2]);
+  it('builds page queries the API accepts, and the Compare route', () => {
+    const q = pageQuery({ search: '  ', tag: 'keep' }, 'nb201Rank', 'asc', 200, 100);
+    expect(RunListQuerySchema.parse(q)).toEqual({ tag: 'keep', sort: 'nb201Rank', direction: 'asc', offset: 200, limit: 100 });
+    expect(compareRoute([3, 1, 2])).toBe('/compare?ids=3,1,2');
+    expect(compareRoute([3, 1], 1)).toBe('/compare?ids=3,1&baseline=1');
   });
-  it('sorts strategies and spaces by their shown labels', () => {
-    expect(sortRuns(runs, 'strategy', firstDirection('strategy'), 0).map(strategyOf)).toEqual(['DARTS (2nd order)', 'SGAS (1st order)', 'SGAS-es (1st order)']);
-    expect(sortRuns(runs, 'space', 'asc', 0).map(spaceOf)).toEqual(['DARTS', 'NAS-Bench-201', 'NAS-Bench-201']);
+});
+
+describe('RunPages', () => {
+  const all = Array.from({ length: 250 }, (_, i) => run(i + 1));
+  const fetcher = (rows: RunSummary[], calls: number[]) => async (offset: number, limit: number) => {
+    calls.push(offset);
+    return rows.slice(offset, offset + limit);
+  };
+
+  it('fetches only the pages a range needs, once each, even when asked twice at once', async () => {
+    const calls: number[] = [];
+    const pages = new RunPages(fetcher(all, calls), 100);
+    expect(pages.at(150)).toBeUndefined();
+    await Promise.all([pages.ensure(120, 180), pages.ensure(150, 210)]);
+    expect(calls).toEqual([100, 200]);
+    expect(pages.at(150)!.id).toBe(151);
+    expect(pages.at(249)!.id).toBe(250);
+    expect(pages.at(50)).toBeUndefined();
+    await pages.ensure(0, 249);
+    expect(calls).toEqual([100, 200, 0]);
+    expect(pages.loadedRows().map((r) => r.id)).toEqual(all.map((r) => r.id));
   });
-  it('starts text columns A→Z and numbers largest first', () => {
-    expect(firstDirection('name')).toBe('asc');
-    expect(firstDirection('bestAccuracy')).toBe('desc');
+
+  it('drops an answer that arrives after the query changed', async () => {
+    let release!: () => void;
+    const slow = (offset: number, limit: number) => new Promise<RunSummary[]>((r) => (release = () => r(all.slice(offset, offset + limit))));
+    const pages = new RunPages(slow, 100);
+    const waiting = pages.ensure(0, 10);
+    const other = all.map((r) => ({ ...r, name: 'new query' }));
+    pages.reset(fetcher(other, []));
+    release();
+    await waiting;
+    expect(pages.at(0)).toBeUndefined();
+    await pages.ensure(0, 10);
+    expect(pages.at(0)!.name).toBe('new query');
   });
-  it('leaves only the creation date out of a narrow table', () => {
-    expect(RUN_COLUMNS.filter((c) => c.narrow === 'hide').map((c) => c.key)).toEqual(['createdAt']);
+
+  it('replaces a pushed run where it is loaded and refreshes the loaded pages', async () => {
+    const rows = all.slice();
+    let changes = 0;
+    const pages = new RunPages(fetcher(rows, []), 100, () => changes++);
+    await pages.ensure(0, 0);
+    expect(pages.update(run(5, { name: 'renamed' }))).toBe(true);
+    expect(pages.at(4)!.name).toBe('renamed');
+    expect(pages.update(run(999))).toBe(false);
+    rows.splice(0, 1); // run 1 deleted
+    await pages.refresh();
+    expect(pages.at(0)!.id).toBe(2);
+    expect(changes).toBeGreaterThanOrEqual(2);
   });
 });
