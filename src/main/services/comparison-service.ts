@@ -23,19 +23,17 @@ export class ComparisonService {
 
   constructor(private readonly store: Store) {
     const db = store.db;
-    this.namesStmt = db.prepare('SELECT name, count(*) FROM metrics WHERE run_id = ? GROUP BY name ORDER BY name').raw();
+    this.namesStmt = db.prepare('SELECT name, count(*), min(step), max(step) FROM metrics WHERE run_id = ? GROUP BY name ORDER BY name').raw();
     this.allStmt = db.prepare('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step').raw();
-    // SQLite's bare columns: with min()/max() in a GROUP BY, step and epoch come from the row holding it.
+    // Buckets are equal step ranges read straight off the (run_id, name, step) key, no window function;
+    // SQLite's bare columns give the step and epoch of the row holding each bucket's min() / max().
     this.bucketStmt = db
       .prepare(
-        `WITH numbered AS (
-           SELECT step, epoch, value, CAST((row_number() OVER (ORDER BY step) - 1) * @buckets / @n AS INTEGER) AS bucket
-           FROM metrics WHERE run_id = @runId AND name = @name)
-         SELECT step, epoch, min(value) FROM numbered GROUP BY bucket
+        `SELECT step, epoch, min(value) FROM metrics WHERE run_id = @runId AND name = @name GROUP BY CAST((step - @lo) * @buckets / @span AS INTEGER)
          UNION ALL
-         SELECT step, epoch, max(value) FROM numbered GROUP BY bucket
+         SELECT step, epoch, max(value) FROM metrics WHERE run_id = @runId AND name = @name GROUP BY CAST((step - @lo) * @buckets / @span AS INTEGER)
          UNION ALL
-         SELECT step, epoch, value FROM (SELECT step, epoch, value FROM metrics WHERE run_id = @runId AND name = @name ORDER BY step DESC LIMIT 1)`,
+         SELECT step, epoch, value FROM metrics WHERE run_id = @runId AND name = @name AND step IN (@lo, @hi)`,
       )
       .raw();
   }
@@ -58,16 +56,16 @@ export class ComparisonService {
     };
   }
 
-  /** name → points by step; a series longer than 2 × buckets keeps each bucket's min and max (and the last point). */
+  /** name → points by step; a series longer than 2 × buckets keeps each step range's min and max (and the first and last point). */
   series(runId: number, buckets: number, wanted: ReadonlySet<string> | null = null): MetricSeries {
     const out: MetricSeries = {};
-    for (const [name, n] of this.namesStmt.all(runId) as [string, number][]) {
+    for (const [name, n, lo, hi] of this.namesStmt.all(runId) as [string, number, number, number][]) {
       if (wanted && !wanted.has(name)) continue;
       if (n <= 2 * buckets) {
         out[name] = this.allStmt.all(runId, name) as Row[];
         continue;
       }
-      const rows = this.bucketStmt.all({ runId, name, n, buckets }) as Row[];
+      const rows = this.bucketStmt.all({ runId, name, lo, hi, span: hi - lo + 1, buckets }) as Row[];
       rows.sort((a, b) => a[0] - b[0]);
       // A bucket whose min and max are the same row, and the last point, appear twice: keep one.
       out[name] = rows.filter((r, i) => i === 0 || r[0] !== rows[i - 1][0]);
