@@ -6,11 +6,13 @@ import type { ExecutionBackend } from './runs/execution-backend';
 import { LocalProcessBackend } from './runs/local-process-backend';
 import { RunManager } from './runs/run-manager';
 import { BenchmarkService } from './services/benchmark-service';
+import { BundleService } from './services/bundle-service';
 import { ComparisonService } from './services/comparison-service';
 import { RunHistoryService } from './services/run-history-service';
 import { DatasetsService } from './services/datasets-service';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
+import { LATEST_SCHEMA_VERSION } from './store/migrations/index';
 import { prepareDataDir } from './data-dir';
 import { acquireInstanceLock } from './instance-lock';
 import { APP_VERSION } from './version';
@@ -66,6 +68,7 @@ export function createApp(o: AppOptions): NasApp {
     resolveDataset: (config) => datasets.resolve(config),
     benchmarkTable: () => benchmarks.activeTablePath(),
   });
+  const bundles = new BundleService({ store, dataDir: o.dataDir, runDir: (id) => runs.runDir(id), appVersion: APP_VERSION, schemaVersion: LATEST_SCHEMA_VERSION });
   const history = new RunHistoryService(store, runs);
   const ok = { ok: true as const };
   const requireRun = (id: number) => {
@@ -103,6 +106,8 @@ export function createApp(o: AppOptions): NasApp {
     'benchmarks.info': () => benchmarks.info(),
     'benchmarks.import': ({ path }) => benchmarks.importTable(path),
     'benchmarks.reset': () => benchmarks.reset(),
+    'runs.exportBundle': ({ id, path }) => bundles.exportRun(id, path),
+    'runs.importBundle': ({ path }) => bundles.importBundle(path),
   };
 
   return {

@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { BACKENDS, SPACES, STRATEGIES } from '../shared/config';
 import { buildConfig, CliError, int, real } from './cli-config';
 import { addDryRunCommand, addSamplingFlags } from './cli-dry-run';
+import { addRetrainCommand } from './cli-retrain';
+import { addBundleCommands } from './cli-bundle';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
@@ -132,6 +134,8 @@ export async function main(argv: string[]): Promise<number> {
     .action(async (opts) => search(opts));
   addSamplingFlags(program.commands.find((c) => c.name() === 'search')!, false);
   addDryRunCommand(program);
+  addRetrainCommand(program);
+  addBundleCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

@@ -317,6 +317,17 @@ export const channels = {
   'benchmarks.import': { args: z.object({ path: z.string().trim().min(1).max(4096) }).strict(), result: BenchmarkInfoSchema },
   /** Back to the built-in table. */
   'benchmarks.reset': { args: none, result: BenchmarkInfoSchema },
+  /** Writes one run (records, latest checkpoint, exported files; checksummed) to a .nasrun bundle file on this
+   * machine; without `path`, into <data folder>/exports/. Refused while the run is queued or running. */
+  'runs.exportBundle': {
+    args: z.object({ id, path: z.string().trim().min(1).max(4096).optional() }).strict(),
+    result: z.object({ path: z.string(), bytes: z.number().int(), sha256: z.string(), members: z.number().int() }),
+  },
+  /** Checks a .nasrun bundle in full, then adds its run to this history under a new number (all or nothing). */
+  'runs.importBundle': {
+    args: z.object({ path: z.string().trim().min(1).max(4096) }).strict(),
+    result: z.object({ id, name: z.string(), originalId: id, exportedBy: z.string(), missingDataset: z.string().nullable() }),
+  },
 } as const;
 
 export type ChannelMap = typeof channels;
