@@ -1,10 +1,11 @@
-// History benchmark: 5,000 runs × 100 metric points in a real SQLite file, then
-//   - the runs-list query in-process (the app's Store, bundled from src/main/store),
-//   - runs.list through the real headless server's HTTP API (out/main/server.js),
+// History benchmark: N runs (default 5,000; --runs N) × 100 metric points in a real SQLite file, then
+//   - the runs-list query in-process (the app's Store, bundled from src/main/store): the first page, as the
+//     Runs view asks for it, and the whole list for reference,
+//   - runs.list (first page) and runs.facets through the real headless server's HTTP API (out/main/server.js),
 //   - the first render of the Runs view in Chromium (navigation start → first table rows visible).
 // Prints one JSON object with the numbers and the targets. Not a test: nothing here fails on a slow machine.
 //
-//   npm run bench:history            (builds first)
+//   npm run bench:history -- --runs 10000     (builds first)
 //   BENCH_RUNS=5000 BENCH_POINTS=100 BENCH_CALLS=20 BENCH_RENDERS=5 node test/bench/history/run.js
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
@@ -14,7 +15,15 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const RUNS = Number(process.env.BENCH_RUNS ?? 5000);
+/** `--runs N` (or BENCH_RUNS). */
+function flag(name) {
+  const i = process.argv.indexOf(name);
+  return i > 0 ? process.argv[i + 1] : undefined;
+}
+const RUNS = Number(flag('--runs') ?? process.env.BENCH_RUNS ?? 5000);
+if (!Number.isInteger(RUNS) || RUNS < 1) throw new Error(`--runs must be a positive whole number, got ${flag('--runs')}`);
+/** The page the Runs view asks for first (RunsView.vue PAGE). */
+const PAGE = 100;
 const POINTS = Number(process.env.BENCH_POINTS ?? 100);
 const CALLS = Number(process.env.BENCH_CALLS ?? 20);
 const RENDERS = Number(process.env.BENCH_RENDERS ?? 5);
@@ -77,34 +86,56 @@ async function main() {
     const seeded = seedHistory(store, { runs: RUNS, pointsPerRun: POINTS });
     result.seed = { ms: round(seeded.ms), points: seeded.points };
 
-    // 2. The list query in-process: the default list (newest first), as the Runs view asks for it.
+    // 2. The list query in-process: the first page (newest first) as the Runs view asks for it, and the whole list.
     const inProcess = [];
+    const whole = [];
     let rows = 0;
     for (let i = 0; i < CALLS; i++) {
-      const t = performance.now();
-      rows = store.runs.list({}).length;
+      let t = performance.now();
+      rows = store.runs.list({ offset: 0, limit: PAGE }).length;
       inProcess.push(performance.now() - t);
+      t = performance.now();
+      store.runs.list({});
+      whole.push(performance.now() - t);
     }
     result.storeList = { ...stats(inProcess), rows };
+    result.storeWholeList = { ...stats(whole), rows: RUNS, note: 'every run in one read: never sent to the renderer' };
     store.close();
 
-    // 3. runs.list through the real server's HTTP API (request + query + JSON both ways).
+    // 3. The list's first page and its counts through the real server's HTTP API (request + query + JSON
+    // both ways), as the Runs view asks for them (in parallel).
     server = await startServer(dir);
-    const http = [];
-    let bytes = 0;
-    for (let i = 0; i < CALLS; i++) {
-      const t = performance.now();
-      const res = await fetch(`${server.origin}/api/runs.list`, {
+    const call = async (channel, args) => {
+      const res = await fetch(`${server.origin}/api/${channel}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-nas-token': server.token },
-        body: '{}',
+        body: JSON.stringify(args),
       });
       const body = await res.json();
+      if (!res.ok) throw new Error(`${channel} returned ${res.status}: ${JSON.stringify(body)}`);
+      return body;
+    };
+    const http = [];
+    const httpFacets = [];
+    const httpBoth = [];
+    let bytes = 0;
+    for (let i = 0; i < CALLS; i++) {
+      let t = performance.now();
+      const page = await call('runs.list', { offset: 0, limit: PAGE });
       http.push(performance.now() - t);
-      if (!res.ok || body.length !== RUNS) throw new Error(`runs.list returned ${res.status} with ${body.length} rows`);
-      bytes = JSON.stringify(body).length;
+      if (page.length !== Math.min(PAGE, RUNS)) throw new Error(`runs.list returned ${page.length} rows`);
+      bytes = JSON.stringify(page).length;
+      t = performance.now();
+      const facets = await call('runs.facets', {});
+      httpFacets.push(performance.now() - t);
+      if (facets.total !== RUNS) throw new Error(`runs.facets counted ${facets.total} runs`);
+      t = performance.now();
+      await Promise.all([call('runs.list', { offset: 0, limit: PAGE, sort: 'nb201Rank', direction: 'asc' }), call('runs.facets', {})]);
+      httpBoth.push(performance.now() - t);
     }
-    result.httpList = { ...stats(http), responseBytes: bytes };
+    result.httpList = { ...stats(http), responseBytes: bytes, rows: PAGE };
+    result.httpFacets = stats(httpFacets);
+    result.httpListAndFacets = { ...stats(httpBoth), note: 'a page sorted by NB201 rank and the counts, in parallel' };
 
     // 4. First render of the Runs view: navigation start → the first table rows in the DOM and visible.
     const { chromium } = await import('playwright-core');
@@ -140,7 +171,7 @@ async function main() {
       countText = (await page.locator('[data-testid="runs-count"]').textContent())?.trim() ?? '';
       if (i === RENDERS - 1) {
         mkdirSync(path.join(root, 'test-artifacts', 'bench'), { recursive: true });
-        await page.screenshot({ path: path.join(root, 'test-artifacts', 'bench', 'runs-5000.png') });
+        await page.screenshot({ path: path.join(root, 'test-artifacts', 'bench', `runs-${RUNS}.png`) });
       }
       await context.close();
     }
