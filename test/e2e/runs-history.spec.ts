@@ -132,11 +132,13 @@ describe('e2e: runs list, history features', () => {
     await page.goto(`${home()}#/runs`);
     await page.locator(tid('runs-row')).nth(4).waitFor();
     const table = page.locator(tid('runs-scroller'));
-    const { scroll, client, bar } = await table.evaluate((t) => {
+    // A page expression: the node tsconfig has no DOM types.
+    const { scroll, client, bar } = (await page.evaluate(`(() => {
+      const t = document.querySelector('[data-testid="runs-scroller"]');
       const css = getComputedStyle(t);
-      const bar = (t as HTMLElement).offsetHeight - t.clientHeight - parseFloat(css.borderTopWidth) - parseFloat(css.borderBottomWidth);
+      const bar = t.offsetHeight - t.clientHeight - parseFloat(css.borderTopWidth) - parseFloat(css.borderBottomWidth);
       return { scroll: t.scrollWidth, client: t.clientWidth, bar };
-    });
+    })()`)) as { scroll: number; client: number; bar: number };
     expect(scroll).toBeGreaterThan(client);
     expect(bar, 'a horizontal scrollbar takes room at the bottom').toBeGreaterThanOrEqual(10);
     // Every filter reads whole (no select cut to 'All statu').
