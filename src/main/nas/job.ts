@@ -14,6 +14,7 @@ import { Rng, hashSeed } from './engine/rng';
 import type { Supernet } from './engine/supernet';
 import { runDryRun } from './dry-run';
 import { Nb201Table } from './estimation/nb201-table';
+import { runRetrainJob } from './estimation/retrain-job';
 import { spaceImplementation } from './spaces/registry';
 import type { SearchControl } from './strategies/darts';
 import { createStrategy, type SearchOutcome } from './strategies/registry';
@@ -24,6 +25,9 @@ import { createStrategy, type SearchOutcome } from './strategies/registry';
 export interface DataReference {
   trainImages: string;
   trainLabels: string;
+  /** The test split (a retrain measures on it); absent = looked for beside the training files. */
+  testImages?: string;
+  testLabels?: string;
   /** A display name (e.g. "Fashion-MNIST"); Fashion-MNIST gets the paper's normalisation. */
   name: string;
 }
@@ -39,6 +43,8 @@ export interface SearchJob {
   /** Checkpoint to continue from (exact resume). */
   resumeFrom?: string | null;
   appVersion: string;
+  /** A retrain's export folder (default <runDir>/model). */
+  exportDir?: string | null;
 }
 
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
@@ -61,8 +67,8 @@ export function resolveDataReference(nameOrPath: string): DataReference {
 
 /** Checks every pair in the folder (train and test) before any training starts; errors name the file. */
 function idxPairRef(dir: string) {
-  const { train } = validateMnistFolder(dir);
-  return { trainImages: train.images, trainLabels: train.labels };
+  const { train, test } = validateMnistFolder(dir);
+  return { trainImages: train.images, trainLabels: train.labels, ...(test ? { testImages: test.images, testLabels: test.labels } : {}) };
 }
 
 export function loadTrainingSet(data: DataReference, config: SearchConfig): ImageSet {
@@ -115,6 +121,10 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   const normalization = /fashion/i.test(data.name) ? { ...FASHION_MNIST_NORMALIZATION } : computeNormalization(train);
   // Search augmentation pads and crops to 32×32 (ALGORITHMS.md §4.4); without it images keep their size.
   const inputShape: [number, number, number] = config.augment ? [32, 32, train.channels] : [train.height, train.width, train.channels];
+  if (STRATEGY_DESCRIPTORS[config.strategy.name].family === 'evaluation') {
+    const checkpointPath = (epoch: number, stepInEpoch: number, globalStep: number) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep);
+    return runRetrainJob({ ...job, data, train, normalization, inputShape, environment, started, checkpointPath }, emit, control);
+  }
   if (!job.resumeFrom) {
     emit({
       type: 'log',

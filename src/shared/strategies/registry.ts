@@ -3,6 +3,7 @@ import { DartsStrategySchema, darts } from './darts';
 import { EvolutionStrategySchema, evolution } from './evolution';
 import { MdenasStrategySchema, mdenas } from './mdenas';
 import { RandomStrategySchema, random } from './random';
+import { RetrainStrategySchema, retrain } from './retrain';
 import { SgasStrategySchema, sgas } from './sgas';
 import { SgasEsStrategySchema, sgasEs } from './sgas-es';
 import type { StrategyDescriptor } from './types';
@@ -17,6 +18,7 @@ export const STRATEGY_DESCRIPTORS = {
   mdenas,
   random,
   evolution,
+  retrain,
 } as const satisfies Record<string, StrategyDescriptor>;
 
 export const StrategyConfigSchema = z.discriminatedUnion('name', [
@@ -26,6 +28,7 @@ export const StrategyConfigSchema = z.discriminatedUnion('name', [
   MdenasStrategySchema,
   RandomStrategySchema,
   EvolutionStrategySchema,
+  RetrainStrategySchema,
 ]);
 export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
 export type StrategyName = StrategyConfig['name'];
@@ -40,6 +43,7 @@ export const STRATEGY_OPTION_SCHEMAS: Record<StrategyName, z.ZodType> = {
   mdenas: MdenasStrategySchema,
   random: RandomStrategySchema,
   evolution: EvolutionStrategySchema,
+  retrain: RetrainStrategySchema,
 };
 
 /** Strategies that can dry-run on the NAS-Bench-201 table. */

@@ -3,9 +3,11 @@ import { parseArchitecture } from './retrain-architecture';
 import type { StrategyDescriptor } from './types';
 
 // Retrain (the evaluation stage): train one given architecture from scratch as a stand-alone network, then
-// measure it on the test split. Defaults are the DARTS/SGAS-es evaluation recipe (ALGORITHMS §1.1, §4.4):
-// SGD 0.025 cosine to 0, momentum 0.9, weight decay 3e-4, clip 5, auxiliary head 0.4, drop-path 0.2,
-// cutout 16. The space config sets the network's size (channels, cells); the batch size is the common field.
+// measure it on the test split. Defaults are each space's evaluation recipe: DARTS/SGAS-es (ALGORITHMS §1.1,
+// §4.4) SGD 0.025 cosine to 0, momentum 0.9, weight decay 3e-4, clip 5, auxiliary head 0.4, drop-path 0.2,
+// cutout 16; NAS-Bench-201 (its benchmark training) SGD 0.1, weight decay 5e-4, no cutout. Learning rate,
+// weight decay and cutout left unset take the space's value (retrainRecipe). The space config sets the
+// network's size (channels, cells); the batch size is the common field.
 
 export { architectureProblem, parseArchitecture, type ParsedArchitecture } from './retrain-architecture';
 
@@ -25,20 +27,20 @@ export const RetrainStrategySchema = z
       })
       .describe('The architecture to train: a NAS-Bench-201 arch string (|op~0|+|…|) or a DARTS genotype as JSON {normal, reduce}.'),
     epochs: z.number().int().min(1).max(5000).default(600).describe('Training epochs (the recipe trains 600; set the budget you can afford).'),
-    lr: z.number().positive().max(10).default(0.025).describe('Initial SGD learning rate, cosine-annealed to the final learning rate.'),
+    lr: z.number().positive().max(10).optional().describe('Initial SGD learning rate, cosine-annealed to the final one (unset: 0.025 for DARTS, 0.1 for NAS-Bench-201).'),
     lrMin: z.number().min(0).default(0).describe('Final learning rate of the cosine schedule.'),
     momentum: z.number().min(0).max(1).default(0.9).describe('SGD momentum.'),
-    weightDecay: z.number().min(0).default(3e-4).describe('Weight decay (L2 added to the gradient).'),
+    weightDecay: z.number().min(0).optional().describe('Weight decay, L2 added to the gradient (unset: 3e-4 for DARTS, 5e-4 for NAS-Bench-201).'),
     gradClip: z.number().positive().default(5).describe('Clip the gradient to this global norm.'),
     auxiliary: z.boolean().default(true).describe('DARTS space: an auxiliary classifier at 2/3 depth adds its loss during training.'),
     auxiliaryWeight: z.number().min(0).max(10).default(0.4).describe('Weight of the auxiliary head’s loss.'),
     dropPath: z.number().min(0).lt(1).default(0.2).describe('DARTS space: drop-path probability of each op, ramped up linearly over the epochs.'),
-    cutout: z.boolean().default(true).describe('Cut a random square out of every training image (cutout).'),
+    cutout: z.boolean().optional().describe('Cut a random square out of every training image (unset: on for DARTS, off for NAS-Bench-201).'),
     cutoutLength: z.number().int().min(1).max(64).default(16).describe('Side of the cutout square in pixels.'),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.lrMin > c.lr) ctx.addIssue({ code: 'custom', path: ['lrMin'], message: 'must not exceed the learning rate' });
+    if (c.lr !== undefined && c.lrMin > c.lr) ctx.addIssue({ code: 'custom', path: ['lrMin'], message: 'must not exceed the learning rate' });
   });
 
 export const retrain: StrategyDescriptor = {
@@ -51,3 +53,9 @@ export const retrain: StrategyDescriptor = {
   snapshotKinds: ['genotype'],
   eventKinds: ['metrics'],
 };
+
+/** The recipe values a retrain trains with: the options, with unset ones taken from the space's recipe. */
+export function retrainRecipe(space: string, o: { lr?: number; weightDecay?: number; cutout?: boolean }): { lr: number; weightDecay: number; cutout: boolean } {
+  const nb201 = space === 'nb201';
+  return { lr: o.lr ?? (nb201 ? 0.1 : 0.025), weightDecay: o.weightDecay ?? (nb201 ? 5e-4 : 3e-4), cutout: o.cutout ?? !nb201 };
+}

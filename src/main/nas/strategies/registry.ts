@@ -8,6 +8,7 @@ import { EvolutionSearch } from './evolution';
 import { MdenasSearch } from './mdenas';
 import { RandomSearch } from './random';
 import { SgasSearch } from './sgas';
+import { retrainStrategy } from '../estimation/retrain-strategy';
 
 // Every strategy implementation by name (ARCHITECTURE §8). The job runner, the CLI and the trainer build
 // strategies only through `createStrategy`; adding one is a file here plus one line in STRATEGY_FACTORIES.
@@ -18,7 +19,8 @@ export interface StrategyContext<C = SearchConfig['strategy']> {
   options: C;
   net: Supernet;
   space: SpaceImplementation;
-  data: { train: ImageSet; normalization: Normalization };
+  /** `test`: the test split, which only a retrain reads. */
+  data: { train: ImageSet; test?: ImageSet; normalization: Normalization };
   emit: Emit;
   /** The run's folder (SGAS-es keeps its rollback points there). */
   runDir: string;
@@ -51,6 +53,8 @@ const STRATEGY_FACTORIES: { [N in StrategyName]: Factory<N> } = {
   mdenas: (ctx) => new MdenasSearch(ctx),
   random: (ctx) => new RandomSearch(ctx),
   evolution: (ctx) => new EvolutionSearch(ctx),
+  // The job runs a retrain without a supernet (estimation/retrain-job.ts); this entry serves other callers.
+  retrain: (ctx) => retrainStrategy(ctx),
 };
 
 export function createStrategy(ctx: Omit<StrategyContext, 'options'>): SearchStrategy {

@@ -39,7 +39,7 @@ function randomiseBuffers(net: StandaloneNet, seed: number): void {
 }
 
 function trainableCount(model: ReturnType<StandaloneNet['toLayersModel']>): number {
-  return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a, b) => a * b, 1), 0);
+  return model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
 }
 
 beforeAll(async () => {
