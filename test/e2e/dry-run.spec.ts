@@ -107,7 +107,7 @@ describe('e2e: dry run on the NAS-Bench-201 table', () => {
     for (const width of [1280, 1024]) {
       await page.setViewportSize({ width, height: 900 });
       await page.waitForTimeout(200);
-      const strategyCell = row.locator(':nth-child(4)');
+      const strategyCell = row.locator(':nth-child(5)'); // after the Compare selection box
       await expect(strategyCell.textContent()).resolves.toBe('Regularised evolution');
       await expect(strategyCell.evaluate((el) => el.scrollWidth <= el.clientWidth), `${width} px`).resolves.toBe(true);
     }
