@@ -1,6 +1,6 @@
 // ECharts, on demand: only the modules the app draws with, to keep the bundle small.
 import { use } from 'echarts/core';
-import { CanvasRenderer } from 'echarts/renderers';
+import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
 import { HeatmapChart, LineChart } from 'echarts/charts';
 import {
   DataZoomComponent,
@@ -14,6 +14,7 @@ import {
 
 use([
   CanvasRenderer,
+  SVGRenderer, // exports: charts saved as SVG files (lib/export-files.ts)
   LineChart,
   HeatmapChart,
   GridComponent,
