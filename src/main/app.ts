@@ -9,6 +9,7 @@ import { BenchmarkService } from './services/benchmark-service';
 import { BundleService } from './services/bundle-service';
 import { ComparisonService } from './services/comparison-service';
 import { RunHistoryService } from './services/run-history-service';
+import { RetrainService } from './services/retrain-service';
 import { DatasetsService } from './services/datasets-service';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
@@ -70,6 +71,7 @@ export function createApp(o: AppOptions): NasApp {
   });
   const bundles = new BundleService({ store, dataDir: o.dataDir, runDir: (id) => runs.runDir(id), appVersion: APP_VERSION, schemaVersion: LATEST_SCHEMA_VERSION });
   const history = new RunHistoryService(store, runs);
+  const retrains = new RetrainService(store, runs);
   const ok = { ok: true as const };
   const requireRun = (id: number) => {
     const r = store.runs.get(id);
@@ -88,6 +90,7 @@ export function createApp(o: AppOptions): NasApp {
     'runs.exportList': (args) => history.exportList(args),
     'runs.get': ({ id }) => requireRun(id),
     'runs.create': ({ config }) => ({ id: runs.create(config) }),
+    'runs.retrain': ({ id, overrides }) => retrains.retrain(id, overrides),
     'runs.cancel': ({ id }) => (runs.cancel(id), ok),
     'runs.pause': ({ id }) => (runs.pause(id), ok),
     'runs.resume': ({ id }) => (runs.resume(id), ok),

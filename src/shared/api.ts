@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SearchConfigSchema } from './config';
+import { RetrainOverridesSchema } from './strategies/retrain';
 import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, EvaluationSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
@@ -255,6 +256,8 @@ export const channels = {
   },
   'runs.get': { args: byId, result: RunDetailSchema },
   'runs.create': { args: z.object({ config: SearchConfigSchema }).strict(), result: z.object({ id }) },
+  /** A queued retrain of a finished search's architecture, linked to it (parentId); 409 while it has none. */
+  'runs.retrain': { args: z.object({ id, overrides: RetrainOverridesSchema.optional() }).strict(), result: z.object({ id }) },
   'runs.cancel': { args: byId, result: ok },
   'runs.pause': { args: byId, result: ok },
   'runs.resume': { args: byId, result: ok },

@@ -59,3 +59,35 @@ export function retrainRecipe(space: string, o: { lr?: number; weightDecay?: num
   const nb201 = space === 'nb201';
   return { lr: o.lr ?? (nb201 ? 0.1 : 0.025), weightDecay: o.weightDecay ?? (nb201 ? 5e-4 : 3e-4), cutout: o.cutout ?? !nb201 };
 }
+
+/**
+ * What a retrain launched from a finished search may set (runs.retrain): the budget and recipe, the network
+ * size and the common fields; the architecture is the search's own.
+ */
+export const RetrainOverridesSchema = z
+  .object({
+    name: z.string().trim().max(200).optional(),
+    dataset: z.string().min(1).optional(),
+    batchSize: z.number().int().min(2).max(1024).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    trainLimit: z.number().int().min(0).optional(),
+    space: z.object({ channels: z.number().int().min(2).max(256).optional(), cells: z.number().int().min(1).max(30).optional() }).strict().optional(),
+    strategy: z
+      .object({
+        epochs: z.number().int().min(1).max(5000).optional(),
+        lr: z.number().positive().max(10).optional(),
+        lrMin: z.number().min(0).optional(),
+        momentum: z.number().min(0).max(1).optional(),
+        weightDecay: z.number().min(0).optional(),
+        gradClip: z.number().positive().optional(),
+        auxiliary: z.boolean().optional(),
+        auxiliaryWeight: z.number().min(0).max(10).optional(),
+        dropPath: z.number().min(0).lt(1).optional(),
+        cutout: z.boolean().optional(),
+        cutoutLength: z.number().int().min(1).max(64).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+export type RetrainOverrides = z.infer<typeof RetrainOverridesSchema>;

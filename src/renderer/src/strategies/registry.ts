@@ -6,6 +6,7 @@ import { sgasEsRenderer } from './sgas-es';
 import { mdenasRenderer } from './mdenas';
 import { randomRenderer } from './random';
 import { evolutionRenderer } from './evolution';
+import { retrainRenderer } from './retrain';
 import type { PlannedEpochs, RendererStrategy } from './types';
 
 // Every strategy's renderer side by name (the third registry of ARCHITECTURE §8, next to the shared
@@ -17,6 +18,7 @@ export const RENDERER_STRATEGIES: Record<StrategyName, RendererStrategy> = {
   mdenas: mdenasRenderer,
   random: randomRenderer,
   evolution: evolutionRenderer,
+  retrain: retrainRenderer,
 };
 
 export function rendererStrategy(name: string): RendererStrategy | null {
