@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path';
 import * as tar from 'tar';
 import { NotFoundError, UserError } from '../../app-errors';
+import { RUN_START_MARGIN_BYTES, requireFreeSpace } from '../../disk-space';
 import { listFiles, sha256File } from './files';
 import {
   BUNDLE_FORMAT,
@@ -51,6 +52,8 @@ export async function stageBundle(path: string, stagingParent: string, schemaVer
   }
   if (size === 0) throw new BadBundleError(path, 'the file is empty');
   mkdirSync(stagingParent, { recursive: true, mode: 0o700 });
+  // At least the compressed size is unpacked (records compress several-fold; checkpoints hardly at all).
+  requireFreeSpace(stagingParent, size + RUN_START_MARGIN_BYTES, 'import this bundle');
   const dir = mkdtempSync(join(stagingParent, STAGING_PREFIX));
   const discard = () => rmSync(dir, { recursive: true, force: true });
   try {
