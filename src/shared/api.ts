@@ -196,8 +196,13 @@ export type BenchmarkInfo = z.infer<typeof BenchmarkInfoSchema>;
 /** One run of a comparison (runs.compare): what the Compare view draws, read in one request. */
 export const ComparedRunSchema = z.object({
   detail: RunDetailSchema,
-  /** Per metric [step, epoch, value] by step; a long series keeps each bucket's min and max point. */
+  /**
+   * Per requested metric (all when the request names none) [step, epoch, value] by step; a long series keeps
+   * each bucket's min and max point.
+   */
   series: MetricSeriesSchema,
+  /** Every metric the run has, with its last point [step, epoch, value]: the table and the metric menu. */
+  last: z.record(z.string(), z.tuple([z.number(), z.number(), z.number()])),
   /** The latest α ('alpha') or probability ('probabilities') snapshot, and the epoch each edge settled. */
   architecture: z
     .object({

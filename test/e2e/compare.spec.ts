@@ -108,7 +108,7 @@ describe('e2e: compare runs', () => {
     await page.locator(tid('compare-settled')).waitFor();
     await page.locator(tid('compare-agreement')).waitFor();
     // Chart choice remembered: pick another metric, reload, still chosen.
-    const metrics = await page.locator(`${tid('compare-metric')} option`).evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value));
+    const metrics = await page.locator(`${tid('compare-metric')} option`).evaluateAll((els) => els.map((e) => e.getAttribute('value') ?? ''));
     const pick = metrics[metrics.length - 1];
     await page.selectOption(tid('compare-metric'), pick);
     await page.reload();

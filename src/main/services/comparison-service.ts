@@ -19,23 +19,23 @@ type Row = [step: number, epoch: number, value: number];
 export class ComparisonService {
   private readonly namesStmt: Database.Statement;
   private readonly allStmt: Database.Statement;
-  private readonly bucketStmt: Database.Statement;
+  private readonly lastPointStmt: Database.Statement;
 
   constructor(private readonly store: Store) {
     const db = store.db;
-    this.namesStmt = db.prepare('SELECT name, count(*), min(step), max(step) FROM metrics WHERE run_id = ? GROUP BY name ORDER BY name').raw();
-    this.allStmt = db.prepare('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step').raw();
-    // Buckets are equal step ranges read straight off the (run_id, name, step) key, no window function;
-    // SQLite's bare columns give the step and epoch of the row holding each bucket's min() / max().
-    this.bucketStmt = db
+    // A run's metric names by a loose index scan: one B-tree seek per name instead of reading every point.
+    this.namesStmt = db
       .prepare(
-        `SELECT step, epoch, min(value) FROM metrics WHERE run_id = @runId AND name = @name GROUP BY CAST((step - @lo) * @buckets / @span AS INTEGER)
-         UNION ALL
-         SELECT step, epoch, max(value) FROM metrics WHERE run_id = @runId AND name = @name GROUP BY CAST((step - @lo) * @buckets / @span AS INTEGER)
-         UNION ALL
-         SELECT step, epoch, value FROM metrics WHERE run_id = @runId AND name = @name AND step IN (@lo, @hi)`,
+        `WITH RECURSIVE n(name) AS (
+           SELECT min(name) FROM metrics WHERE run_id = @runId
+           UNION ALL SELECT (SELECT min(name) FROM metrics WHERE run_id = @runId AND name > n.name) FROM n WHERE n.name IS NOT NULL
+         ) SELECT name FROM n WHERE name IS NOT NULL`,
       )
-      .raw();
+      .pluck();
+    // The last point of one series: one seek on the (run_id, name, step) key.
+    this.lastPointStmt = db.prepare('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step DESC LIMIT 1').raw();
+    this.allStmt = db.prepare('SELECT step, epoch, value FROM metrics WHERE run_id = ? AND name = ? ORDER BY step').raw();
+
   }
 
   compare(ids: readonly number[], options: { metrics?: readonly string[]; points?: number } = {}): { runs: ComparedRun[] } {
@@ -51,24 +51,28 @@ export class ComparisonService {
       runs: details.map((detail) => ({
         detail,
         series: this.series(detail.id, buckets, wanted),
+        last: this.last(detail.id),
         architecture: this.architecture(detail),
       })),
     };
   }
 
+  /** name → the last point of every metric of the run. */
+  last(runId: number): Record<string, Row> {
+    return Object.fromEntries((this.namesStmt.all({ runId }) as string[]).map((name) => [name, this.lastPointStmt.get(runId, name) as Row]));
+  }
+
   /** name → points by step; a series longer than 2 × buckets keeps each step range's min and max (and the first and last point). */
   series(runId: number, buckets: number, wanted: ReadonlySet<string> | null = null): MetricSeries {
     const out: MetricSeries = {};
-    for (const [name, n, lo, hi] of this.namesStmt.all(runId) as [string, number, number, number][]) {
+    for (const name of this.namesStmt.all({ runId }) as string[]) {
       if (wanted && !wanted.has(name)) continue;
-      if (n <= 2 * buckets) {
-        out[name] = this.allStmt.all(runId, name) as Row[];
+      const rows = this.allStmt.all(runId, name) as Row[];
+      if (rows.length <= 2 * buckets) {
+        out[name] = rows;
         continue;
       }
-      const rows = this.bucketStmt.all({ runId, name, lo, hi, span: hi - lo + 1, buckets }) as Row[];
-      rows.sort((a, b) => a[0] - b[0]);
-      // A bucket whose min and max are the same row, and the last point, appear twice: keep one.
-      out[name] = rows.filter((r, i) => i === 0 || r[0] !== rows[i - 1][0]);
+      out[name] = bucketExtremes(rows, rows[0][0], rows[rows.length - 1][0], buckets);
     }
     return out;
   }
@@ -90,6 +94,41 @@ export class ComparisonService {
     }
     return { kind, epoch: last.epoch, ops: payload.ops, cells: payload.cells, settledEpoch, snapshots: snaps.length };
   }
+}
+
+/**
+ * One pass over a series in step order: per equal step range, its lowest and highest point (in step order),
+ * plus the first and last point. Two scans with GROUP BY (one for min, one for max) cost twice the reads.
+ */
+export function bucketExtremes(rows: readonly Row[], lo: number, hi: number, buckets: number): Row[] {
+  const span = hi - lo + 1;
+  const out: Row[] = [];
+  let current = -1;
+  let min: Row | null = null;
+  let max: Row | null = null;
+  let last: Row | null = null;
+  const flush = () => {
+    if (!min || !max) return;
+    if (min === max) out.push(min);
+    else out.push(...(min[0] < max[0] ? [min, max] : [max, min]));
+  };
+  for (const row of rows) {
+    if (out.length === 0 && current < 0) out.push(row); // the first point
+    const b = Math.floor(((row[0] - lo) * buckets) / span);
+    if (b !== current) {
+      flush();
+      current = b;
+      min = max = row;
+    } else {
+      if (row[2] < min![2]) min = row;
+      if (row[2] > max![2]) max = row;
+    }
+    last = row;
+  }
+  flush();
+  if (last) out.push(last);
+  // The first and last point may also be a bucket's extreme: keep each step once.
+  return out.filter((r, i) => i === 0 || r[0] !== out[i - 1][0]);
 }
 
 interface WeightsPayload {

@@ -14,7 +14,7 @@ let nextId = 1;
 function run(space: 'nb201' | 'darts', result: { arch?: string; genotype?: unknown }, extra: Record<string, unknown> = {}): ComparedRun {
   const config = parseSearchConfig({ dataset: 'demo', space: { name: space }, strategy: { name: 'darts' }, seed: nextId });
   const detail = { id: nextId++, name: `run ${nextId}`, status: 'completed', kind: 'search', config, arch: result.arch ?? null, genotype: result.genotype ?? null, nb201: null, summary: null, bestAccuracy: null, activeMs: 1000, ...extra };
-  return { detail, series: {}, architecture: null } as unknown as ComparedRun;
+  return { detail, series: {}, last: {}, architecture: null } as unknown as ComparedRun;
 }
 const nb = (arch: string) => cellOf(run('nb201', { arch }), 'cell')!;
 const genotype = (normal: [string, number][], reduce: [string, number][] = normal) => ({ normal, normalConcat: [2, 3, 4, 5], reduce, reduceConcat: [2, 3, 4, 5] });
@@ -119,8 +119,8 @@ describe('comparison table', () => {
   it('flattens configs, marks identical rows, leaves out columns no run has, and writes CSV with raw values', () => {
     const a = run('nb201', { arch: '|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|' }, { bestAccuracy: 0.5, name: 'a, "quoted"' });
     const b = run('nb201', { arch: '|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|' }, { bestAccuracy: 0.75 });
-    a.series = { val_acc: [[0, 0, 0.4], [1, 1, 0.5]] };
-    b.series = { val_acc: [[0, 0, 0.75]] };
+    a.last = { val_acc: [1, 1, 0.5] };
+    b.last = { val_acc: [0, 0, 0.75] };
     const rows = compareRows([a, b]);
     const row = (k: string) => rows.find((r) => r.key === k);
     expect(row('config.seed')).toMatchObject({ identical: false, values: [a.detail.config.seed, b.detail.config.seed] });

@@ -52,9 +52,11 @@ export const useCompareStore = defineStore('compare', () => {
     loading.value = true;
     error.value = null;
     try {
-      const res = await api().invoke('runs.compare', { ids, points: COMPARE_POINTS });
+      // Only the curve on show: the others come when chosen (a metric of 10 runs × 10,000 points is ~40 ms).
+      const res = await api().invoke('runs.compare', { ids, points: COMPARE_POINTS, metrics: [metricToShow(ids.length ? charts.metric : '')] });
       if (mine !== token) return;
       runs.value = res.runs;
+      void ensureMetric(charts.metric);
       baselineId.value = baseline !== null && ids.includes(baseline) ? baseline : (res.runs[0]?.detail.id ?? null);
       if (otherId.value === baselineId.value || !ids.includes(otherId.value ?? -1)) otherId.value = null;
     } catch (err) {
@@ -66,6 +68,29 @@ export const useCompareStore = defineStore('compare', () => {
       if (mine === token) loading.value = false;
     }
   }
+
+  /** The chosen metric, or (when the runs have none of it) the first one they have, as the curve panel picks. */
+  function metricToShow(wanted: string): string {
+    const names = [...new Set(runs.value.flatMap((r) => Object.keys(r.last)))].sort();
+    return names.length === 0 || names.includes(wanted) ? wanted : names[0];
+  }
+
+  /** Loads one metric's curves for the open runs if they are not there yet. */
+  async function ensureMetric(wanted: string): Promise<void> {
+    const metric = metricToShow(wanted);
+    const missing = runs.value.filter((r) => r.last[metric] && !r.series[metric]);
+    if (!metric || missing.length === 0) return;
+    const mine = token;
+    try {
+      const res = await api().invoke('runs.compare', { ids: missing.map((r) => r.detail.id), points: COMPARE_POINTS, metrics: [metric] });
+      if (mine !== token) return;
+      const byId = new Map(res.runs.map((r) => [r.detail.id, r.series[metric]]));
+      runs.value = runs.value.map((r) => (byId.has(r.detail.id) ? { ...r, series: { ...r.series, [metric]: byId.get(r.detail.id) ?? [] } } : r));
+    } catch (err) {
+      if (mine === token) error.value = errorMessage(err);
+    }
+  }
+  watch(() => charts.metric, (m) => void ensureMetric(m));
 
   return { runs, loading, error, baselineId, otherId, baselineIndex, otherIndex, charts, open };
 });

@@ -60,7 +60,6 @@ function flatten(prefix: string, value: unknown, out: Map<string, Cell>): void {
   }
 }
 
-const lastValue = (points: readonly (readonly number[])[] | undefined): number | null => (points?.length ? points[points.length - 1][2] : null);
 const isAccuracyName = (name: string) => /acc/i.test(name);
 
 export function compareRows(runs: readonly ComparedRun[]): CompareRow[] {
@@ -70,10 +69,10 @@ export function compareRows(runs: readonly ComparedRun[]): CompareRow[] {
     rows.push({ ...spec, values, identical: values.every((v) => v === values[0]) });
   };
   for (const spec of RESULT_ROWS) push(spec, runs.map((r) => spec.get(r) ?? null));
-  const names = [...new Set(runs.flatMap((r) => Object.keys(r.series)))].sort();
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.last)))].sort();
   for (const name of names) {
     const better = isAccuracyName(name) ? 'higher' : /loss/i.test(name) ? 'lower' : undefined;
-    push({ key: `metric.${name}`, label: `Last ${name}`, group: 'metric', better }, runs.map((r) => lastValue(r.series[name])));
+    push({ key: `metric.${name}`, label: `Last ${name}`, group: 'metric', better }, runs.map((r) => r.last[name]?.[2] ?? null));
   }
   const flats = runs.map((r) => {
     const m = new Map<string, Cell>();
