@@ -51,9 +51,15 @@ describe('e2e: compare runs', () => {
 
     const { page, shot, pageErrors } = await openPage(browser);
     const order = [A.id, B.id, ...dry.filter((d) => d !== A && d !== B).map((d) => d.id), details[3].id];
-    await page.goto(`${s.url.split('#')[0]}#/compare?ids=${order.join(',')}&baseline=${A.id}`);
+    // As a user does: tick the runs in the runs list, press Compare, make A the baseline.
+    await page.goto(`${s.url.split('#')[0]}#/runs`);
+    for (const id of order) await page.click(tid(`runs-select-${id}`));
+    await page.click(tid('runs-compare'));
     await page.locator(tid('compare-ready')).waitFor();
-    await expect(page.locator(tid('compare-ready')).getAttribute('data-ids')).resolves.toBe(order.join(','));
+    const shown = (await page.locator(tid('compare-ready')).getAttribute('data-ids'))!.split(',').map(Number);
+    expect([...shown].sort((x, y) => x - y)).toEqual([...order].sort((x, y) => x - y));
+    await page.selectOption(tid('compare-baseline'), String(A.id));
+    await page.selectOption(tid('compare-other'), String(B.id));
 
     const merged = page.locator(tid('compare-merged-cell'));
     await merged.waitFor();
