@@ -5,6 +5,7 @@ import type { SearchConfig } from '../shared/config';
 import { weightTrainingFields } from '../shared/strategies/one-shot-options';
 import { TABLE_STRATEGIES } from '../shared/strategies/registry';
 import { buildConfig, CliError, int, real } from './cli-config';
+import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { runDryRun } from './nas/dry-run';
 import { Nb201Table } from './nas/estimation/nb201-table';
@@ -58,9 +59,11 @@ async function dryRun(opts: Record<string, unknown>): Promise<void> {
   const history = new SearchHistory();
   const print = progressPrinter(Boolean(opts.json));
   const started = Date.now();
+  const recorder = CliHistoryRecorder.fromFlags(opts, false);
   const outcome = await runDryRun(config, {
     emit: (e) => {
       history.record(e);
+      recorder?.record(e);
       // A dry run is over in well under a second: no progress lines; the summary below repeats the notes.
       if (e.type === 'log' && e.level === 'warn' && !opts.json) return;
       if (e.type !== 'progress') print(e);
@@ -68,6 +71,7 @@ async function dryRun(opts: Record<string, unknown>): Promise<void> {
   });
   const result = outcome.result;
   if (!result?.nb201) throw new CliError('The dry run ended without a result.');
+  const recorded = recorder?.finish(config, 'NAS-Bench-201 table', 'completed') ?? null;
   const s = result.nb201;
   if (opts.json) {
     const summary = {
@@ -85,6 +89,8 @@ async function dryRun(opts: Record<string, unknown>): Promise<void> {
       trajectory: outcome.trajectory.map(([evaluations, best, bestCifar10]) => ({ evaluations, best, bestCifar10 })),
       probabilities: history.probabilities,
       wallSeconds: (Date.now() - started) / 1000,
+      /** Where the dry run was recorded in the NAS Studio history (null with --no-history or when it could not be). */
+      history: recorded,
     };
     process.stdout.write(`${JSON.stringify(summary)}\n`);
     return;
@@ -98,6 +104,7 @@ async function dryRun(opts: Record<string, unknown>): Promise<void> {
     process.stdout.write(`${sum.evaluations} queries, ${sum.distinctArchitectures ?? '?'} distinct architectures, decided on ${sum.signal}\n`);
     for (const note of sum.notes) process.stdout.write(`note: ${note}\n`);
   }
+  if (recorded) process.stdout.write(`Recorded as run #${recorded.runId} in ${recorded.dataDir}\n`);
 }
 
 export function addDryRunCommand(program: Command): void {
@@ -111,5 +118,5 @@ export function addDryRunCommand(program: Command): void {
     .option('--no-allow-none', "never pick 'none' for an edge when deriving MdeNAS's cell")
     .option('--table <csv>', 'score with this NAS-Bench-201 table (same columns as the built-in one; cifar10_valid makes the signal honest)')
     .option('--json', 'end with one JSON line: arch, table accuracies, rank, trajectory, summary');
-  addSamplingFlags(command, true).action(async (opts) => dryRun(opts));
+  addHistoryFlags(addSamplingFlags(command, true)).action(async (opts) => dryRun(opts));
 }

@@ -7,6 +7,7 @@ import { buildConfig, CliError, int, real } from './cli-config';
 import { addDryRunCommand, addSamplingFlags } from './cli-dry-run';
 import { addRetrainCommand } from './cli-retrain';
 import { addBundleCommands } from './cli-bundle';
+import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
@@ -30,21 +31,26 @@ async function search(opts: Record<string, unknown>): Promise<void> {
   const started = Date.now();
   const history = new SearchHistory();
   const print = progressPrinter(Boolean(opts.json));
+  const recorder = CliHistoryRecorder.fromFlags(opts, !ownRunDir);
   try {
     const { outcome, result, environment } = await runSearchJob(
       { config, data, runDir, appVersion: APP_VERSION },
       (e) => {
         history.record(e);
+        recorder?.record(e);
         print(e);
       },
       { interrupt: () => interrupted },
     ).catch((e: unknown) => {
       const { message, hint } = triageTrainingError(e, { ...trainingShape(config), backend: config.backend });
+      recorder?.finish(config, data.name, 'failed', hint ? `${message} ${hint}` : message);
       throw Object.assign(new CliError(message), { hint });
     });
     if (!result) {
-      throw new CliError(`Search ${outcome.status} after ${outcome.epochsDone} epochs${ownRunDir ? '' : `; checkpoints are in ${runDir}`}.`);
+      const recorded = recorder?.finish(config, data.name, 'cancelled', 'Stopped from the command line (Ctrl+C).');
+      throw new CliError(`Search ${outcome.status} after ${outcome.epochsDone} epochs${ownRunDir ? '' : `; checkpoints are in ${runDir}`}${recorded ? `; recorded as run #${recorded.runId}` : ''}.`);
     }
+    const recorded = recorder?.finish(config, data.name, 'completed') ?? null;
     const summary = {
       backend: environment.backend,
       device: environment.device,
@@ -73,6 +79,8 @@ async function search(opts: Record<string, unknown>): Promise<void> {
       epochs: outcome.epochsDone,
       wallSeconds: (Date.now() - started) / 1000,
       checkpoints: ownRunDir ? null : runDir,
+      /** Where the run was recorded in the NAS Studio history (null with --no-history or when it could not be). */
+      history: recorded,
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -85,6 +93,7 @@ async function search(opts: Record<string, unknown>): Promise<void> {
         );
       }
       process.stdout.write(`Final train accuracy ${summary.trainAccuracy.toFixed(2)}%, val accuracy ${summary.valAccuracy.toFixed(2)}%, ${summary.wallSeconds.toFixed(1)} s\n`);
+      if (recorded) process.stdout.write(`Recorded as run #${recorded.runId} in ${recorded.dataDir}\n`);
     }
   } finally {
     // A temporary folder holds checkpoints nobody can resume from the CLI: never leave it behind.
@@ -132,6 +141,7 @@ export async function main(argv: string[]): Promise<number> {
     .option('--run-dir <dir>', 'folder for checkpoints (default: a temporary folder)')
     .option('--json', 'end with one JSON line: backend, seed, genotype, arch string, NAS-Bench-201 lookup, accuracies, wall time')
     .action(async (opts) => search(opts));
+  addHistoryFlags(program.commands.find((c) => c.name() === 'search')!);
   addSamplingFlags(program.commands.find((c) => c.name() === 'search')!, false);
   addDryRunCommand(program);
   addRetrainCommand(program);

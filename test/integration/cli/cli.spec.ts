@@ -7,7 +7,9 @@ import { NB201_OPS, parseNb201Arch } from '../../../src/shared/spaces/nb201';
 
 // The built CLI as a user runs it (npm test builds first): real process, real demo images, real wasm math.
 const bin = join(__dirname, '..', '..', '..', 'bin', 'nas-studio.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 240_000 });
+// Runs are recorded in a throw-away history, never the user's.
+const history = mkdtempSync(join(tmpdir(), 'nas-cli-history-'));
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, NAS_STUDIO_DATA: history } });
 
 describe('nas-studio search', () => {
   it('searches NAS-Bench-201 with DARTS on the demo set and ends with one JSON line', () => {

@@ -3,13 +3,16 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Store } from '../../../src/main/store/store';
 import { NB201_OPS, parseNb201Arch } from '../../../src/shared/spaces/nb201';
 
 // The built CLI as a user runs it (npm test builds first): MdeNAS on real Fashion-MNIST, and dry runs on the
 // shipped NAS-Bench-201 table. The table itself is read here independently of the app's parser.
 const root = join(__dirname, '..', '..', '..');
 const bin = join(root, 'bin', 'nas-studio.js');
-const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 240_000 });
+// Runs are recorded in a throw-away history, never the user's.
+const history = mkdtempSync(join(tmpdir(), 'nas-cli-history-'));
+const run = (...args: string[]) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', timeout: 240_000, env: { ...process.env, NAS_STUDIO_DATA: history } });
 const lastJson = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!);
 const FASHION = '/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz';
 
@@ -22,7 +25,7 @@ function tableColumn(csv = join(root, 'resources', 'nb201.csv'), column = 'cifar
   return new Map(rows.map((r) => r.split(',')).map((f) => [f[arch], Number(f[col])]));
 }
 
-const temp: string[] = [];
+const temp: string[] = [history];
 afterAll(() => {
   for (const d of temp) rmSync(d, { recursive: true, force: true });
 });
@@ -42,6 +45,16 @@ describe('nas-studio search --strategy mdenas', () => {
     }
     expect(out.benchmarkCurve).toHaveLength(3);
     expect(out.trajectory.map((t: { evaluations: number }) => t.evaluations)).toEqual([1, 2, 3]);
+    // Recorded in the history the app reads: the same arch, its three probability snapshots, completed.
+    const store = Store.open(join(out.history.dataDir, 'nas-studio.db'));
+    try {
+      const detail = store.runs.get(out.history.runId)!;
+      expect(detail).toMatchObject({ kind: 'search', status: 'completed', arch: out.arch, datasetName: 'Fashion-MNIST', progress: 1 });
+      expect(store.snapshots.list(detail.id, 'probabilities')).toHaveLength(3);
+      expect(store.logs.list(detail.id)[0].message).toMatch(/^Run from the command line: nas-studio search --space nb201 --strategy mdenas/);
+    } finally {
+      store.close();
+    }
   }, 240_000);
 });
 
@@ -66,6 +79,27 @@ describe('nas-studio dry-run', () => {
       if (strategy !== 'mdenas') expect(out.nb201.cifar10).toBe(Math.max(...out.trajectory.map((t: { bestCifar10: number }) => t.bestCifar10)));
     }
   }, 120_000);
+
+  it('records a dry run in the history (--data-dir), or nowhere with --no-history', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nas-dry-history-'));
+    temp.push(dir);
+    const out = lastJson(run('dry-run', '--strategy', 'random', '--samples', '30', '--seed', '3', '--data-dir', dir, '--json').stdout);
+    expect(out.history).toEqual({ dataDir: dir, runId: 1 });
+    const store = Store.open(join(dir, 'nas-studio.db'));
+    try {
+      const detail = store.runs.get(1)!;
+      expect(detail).toMatchObject({ kind: 'dry-run', status: 'completed', arch: out.arch, datasetName: 'NAS-Bench-201 table' });
+      expect(detail.summary?.evaluations).toBe(30);
+      expect(store.metrics.series(1).best_score.map((p) => p[0])).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
+    } finally {
+      store.close();
+    }
+    const none = mkdtempSync(join(tmpdir(), 'nas-dry-none-'));
+    temp.push(none);
+    const quiet = lastJson(run('dry-run', '--strategy', 'random', '--samples', '5', '--data-dir', none, '--no-history', '--json').stdout);
+    expect(quiet.history).toBeNull();
+    expect(existsSync(join(none, 'nas-studio.db'))).toBe(false);
+  }, 60_000);
 
   it('is the same for the same seed, and decides on validation accuracy when the table has it', () => {
     const a = lastJson(run('dry-run', '--strategy', 'evolution', '--samples', '50', '--population', '10', '--sample-size', '3', '--seed', '7', '--json').stdout);
