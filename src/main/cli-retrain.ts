@@ -21,7 +21,7 @@ function retrainConfig(opts: Record<string, unknown>): SearchConfig {
   const flags = { epochs: 'epochs', lr: 'lr', lrMin: 'lrMin', momentum: 'momentum', weightDecay: 'weightDecay', gradClip: 'gradClip', auxiliaryWeight: 'auxiliaryWeight', dropPath: 'dropPath', cutoutLength: 'cutoutLength' };
   for (const [flag, key] of Object.entries(flags)) if (opts[flag] !== undefined) strategy[key] = opts[flag];
   if (opts.auxiliary === false) strategy.auxiliary = false;
-  if (opts.cutout === false) strategy.cutout = false;
+  if (opts.cutout === false) strategy.cutout = 'off';
   const input = {
     dataset: String(opts.dataset ?? ''),
     seed: opts.seed ?? 0,

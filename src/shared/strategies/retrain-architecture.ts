@@ -11,6 +11,7 @@ const DARTS_RETRAIN_OPS = DARTS_OPS.filter((op) => op !== 'none');
 
 export function parseArchitecture(text: string): ParsedArchitecture {
   const t = text.trim();
+  if (t === '') throw new Error('No architecture given: paste the NAS-Bench-201 arch string or the DARTS genotype to train.');
   if (t.startsWith('|')) return { space: 'nb201', ops: parseNb201Arch(t) };
   if (t.startsWith('{')) {
     let raw: unknown;

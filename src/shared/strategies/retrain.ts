@@ -6,7 +6,7 @@ import type { StrategyDescriptor } from './types';
 // measure it on the test split. Defaults are each space's evaluation recipe: DARTS/SGAS-es (ALGORITHMS §1.1,
 // §4.4) SGD 0.025 cosine to 0, momentum 0.9, weight decay 3e-4, clip 5, auxiliary head 0.4, drop-path 0.2,
 // cutout 16; NAS-Bench-201 (its benchmark training) SGD 0.1, weight decay 5e-4, no cutout. Learning rate,
-// weight decay and cutout left unset take the space's value (retrainRecipe). The space config sets the
+// weight decay and cutout left empty (null) take the space's value (retrainRecipe). The space config sets the
 // network's size (channels, cells); the batch size is the common field.
 
 export { architectureProblem, parseArchitecture, type ParsedArchitecture } from './retrain-architecture';
@@ -14,11 +14,14 @@ export { architectureProblem, parseArchitecture, type ParsedArchitecture } from 
 export const RetrainStrategySchema = z
   .object({
     name: z.literal('retrain'),
+    // Empty by default so forms can start from the schema's defaults; a run with no architecture is refused
+    // when it is created (architectureProblem) and when it starts.
     architecture: z
       .string()
       .trim()
-      .min(1, 'paste the architecture to train: a NAS-Bench-201 arch string or a DARTS genotype (JSON)')
+      .default('')
       .superRefine((text, ctx) => {
+        if (text === '') return;
         try {
           parseArchitecture(text);
         } catch (e) {
@@ -27,20 +30,20 @@ export const RetrainStrategySchema = z
       })
       .describe('The architecture to train: a NAS-Bench-201 arch string (|op~0|+|…|) or a DARTS genotype as JSON {normal, reduce}.'),
     epochs: z.number().int().min(1).max(5000).default(600).describe('Training epochs (the recipe trains 600; set the budget you can afford).'),
-    lr: z.number().positive().max(10).optional().describe('Initial SGD learning rate, cosine-annealed to the final one (unset: 0.025 for DARTS, 0.1 for NAS-Bench-201).'),
+    lr: z.number().positive().max(10).nullable().default(null).describe('Initial SGD learning rate, cosine-annealed to the final one (empty: the space’s recipe, 0.025 for DARTS, 0.1 for NAS-Bench-201).'),
     lrMin: z.number().min(0).default(0).describe('Final learning rate of the cosine schedule.'),
     momentum: z.number().min(0).max(1).default(0.9).describe('SGD momentum.'),
-    weightDecay: z.number().min(0).optional().describe('Weight decay, L2 added to the gradient (unset: 3e-4 for DARTS, 5e-4 for NAS-Bench-201).'),
+    weightDecay: z.number().min(0).nullable().default(null).describe('Weight decay, L2 added to the gradient (empty: the space’s recipe, 3e-4 for DARTS, 5e-4 for NAS-Bench-201).'),
     gradClip: z.number().positive().default(5).describe('Clip the gradient to this global norm.'),
     auxiliary: z.boolean().default(true).describe('DARTS space: an auxiliary classifier at 2/3 depth adds its loss during training.'),
     auxiliaryWeight: z.number().min(0).max(10).default(0.4).describe('Weight of the auxiliary head’s loss.'),
     dropPath: z.number().min(0).lt(1).default(0.2).describe('DARTS space: drop-path probability of each op, ramped up linearly over the epochs.'),
-    cutout: z.boolean().optional().describe('Cut a random square out of every training image (unset: on for DARTS, off for NAS-Bench-201).'),
+    cutout: z.enum(['recipe', 'on', 'off']).default('recipe').describe('Cut a random square out of every training image (recipe: on for DARTS, off for NAS-Bench-201).'),
     cutoutLength: z.number().int().min(1).max(64).default(16).describe('Side of the cutout square in pixels.'),
   })
   .strict()
   .superRefine((c, ctx) => {
-    if (c.lr !== undefined && c.lrMin > c.lr) ctx.addIssue({ code: 'custom', path: ['lrMin'], message: 'must not exceed the learning rate' });
+    if (c.lr !== null && c.lrMin > c.lr) ctx.addIssue({ code: 'custom', path: ['lrMin'], message: 'must not exceed the learning rate' });
   });
 
 export const retrain: StrategyDescriptor = {
@@ -55,9 +58,10 @@ export const retrain: StrategyDescriptor = {
 };
 
 /** The recipe values a retrain trains with: the options, with unset ones taken from the space's recipe. */
-export function retrainRecipe(space: string, o: { lr?: number; weightDecay?: number; cutout?: boolean }): { lr: number; weightDecay: number; cutout: boolean } {
+export function retrainRecipe(space: string, o: { lr?: number | null; weightDecay?: number | null; cutout?: 'recipe' | 'on' | 'off' }): { lr: number; weightDecay: number; cutout: boolean } {
   const nb201 = space === 'nb201';
-  return { lr: o.lr ?? (nb201 ? 0.1 : 0.025), weightDecay: o.weightDecay ?? (nb201 ? 5e-4 : 3e-4), cutout: o.cutout ?? !nb201 };
+  const cutout = o.cutout === 'on' ? true : o.cutout === 'off' ? false : !nb201;
+  return { lr: o.lr ?? (nb201 ? 0.1 : 0.025), weightDecay: o.weightDecay ?? (nb201 ? 5e-4 : 3e-4), cutout };
 }
 
 /**
@@ -83,7 +87,7 @@ export const RetrainOverridesSchema = z
         auxiliary: z.boolean().optional(),
         auxiliaryWeight: z.number().min(0).max(10).optional(),
         dropPath: z.number().min(0).lt(1).optional(),
-        cutout: z.boolean().optional(),
+        cutout: z.enum(['recipe', 'on', 'off']).optional(),
         cutoutLength: z.number().int().min(1).max(64).optional(),
       })
       .strict()

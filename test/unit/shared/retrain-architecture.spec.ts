@@ -41,6 +41,7 @@ describe('retrain architecture', () => {
     expect(() => parseSearchConfig({ dataset: 'd', strategy: { name: 'retrain', architecture: 'x' } })).toThrow(/strategy\.architecture: Not an architecture/);
     expect(retrainRecipe('nb201', {})).toEqual({ lr: 0.1, weightDecay: 5e-4, cutout: false });
     expect(retrainRecipe('darts', {})).toEqual({ lr: 0.025, weightDecay: 3e-4, cutout: true });
-    expect(retrainRecipe('darts', { lr: 0.05, cutout: false })).toEqual({ lr: 0.05, weightDecay: 3e-4, cutout: false });
+    expect(retrainRecipe('darts', { lr: 0.05, cutout: 'off' })).toEqual({ lr: 0.05, weightDecay: 3e-4, cutout: false });
+    expect(retrainRecipe('nb201', { cutout: 'on' }).cutout).toBe(true);
   });
 });

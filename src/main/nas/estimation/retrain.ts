@@ -1,7 +1,7 @@
 import * as tf from '../engine/tf';
 import { describeConfigDifferences, type SearchConfig, type StrategyConfigOf } from '../../../shared/config';
 import type { Evaluation } from '../../../shared/events';
-import { parseArchitecture, retrainRecipe, type ParsedArchitecture } from '../../../shared/strategies/retrain';
+import { architectureProblem, parseArchitecture, retrainRecipe, type ParsedArchitecture } from '../../../shared/strategies/retrain';
 import { Batcher, type BatcherOptions, type BatcherState } from '../data/batcher';
 import type { ImageSet, Normalization } from '../data/image-set';
 import { loadCheckpoint, restoreVariables, saveCheckpoint } from '../engine/checkpoint';
@@ -61,6 +61,8 @@ export class RetrainSearch {
     const { config } = ctx;
     if (config.strategy.name !== 'retrain') throw new Error(`RetrainSearch got a '${config.strategy.name}' config.`);
     this.options = config.strategy;
+    const problem = architectureProblem(config.space, this.options.architecture);
+    if (problem) throw new Error(problem);
     this.architecture = parseArchitecture(this.options.architecture);
     this.recipe = retrainRecipe(config.space.name, this.options);
     const auxiliary = this.architecture.space === 'darts' && this.options.auxiliary;
