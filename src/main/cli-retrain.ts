@@ -1,4 +1,6 @@
 import { Command, Option } from 'commander';
+import type { TrainerEvent } from '../shared/events';
+import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -51,14 +53,24 @@ async function retrain(opts: Record<string, unknown>): Promise<void> {
   });
   const started = Date.now();
   const print = progressPrinter(Boolean(opts.json));
+  const recorder = CliHistoryRecorder.fromFlags(opts, false);
+  const emit = (e: TrainerEvent) => {
+    recorder?.record(e);
+    print(e);
+  };
   try {
-    const { outcome, result, environment } = await runSearchJob({ config, data, runDir, appVersion: APP_VERSION, exportDir: exportDir ?? join(runDir, 'model') }, print, {
+    const { outcome, result, environment } = await runSearchJob({ config, data, runDir, appVersion: APP_VERSION, exportDir: exportDir ?? join(runDir, 'model') }, emit, {
       interrupt: () => interrupted,
     }).catch((e: unknown) => {
       const { message, hint } = triageTrainingError(e, { ...trainingShape(config), backend: config.backend });
+      recorder?.finish(config, data.name, 'failed', hint ? `${message} ${hint}` : message);
       throw Object.assign(new CliError(message), { hint });
     });
-    if (!result?.evaluation) throw new CliError(`Retrain ${outcome.status} after ${outcome.epochsDone} epochs.`);
+    if (!result?.evaluation) {
+      recorder?.finish(config, data.name, 'cancelled', 'Stopped from the command line (Ctrl+C).');
+      throw new CliError(`Retrain ${outcome.status} after ${outcome.epochsDone} epochs.`);
+    }
+    const recorded = recorder?.finish(config, data.name, 'completed') ?? null;
     const e = result.evaluation;
     const summary = {
       testAccuracy: e.testAccuracy,
@@ -80,6 +92,8 @@ async function retrain(opts: Record<string, unknown>): Promise<void> {
       device: environment.device,
       config,
       wallSeconds: (Date.now() - started) / 1000,
+      /** Where the run was recorded in the NAS Studio history (null with --no-history or when it could not be). */
+      history: recorded,
     };
     if (opts.json) {
       process.stdout.write(`${JSON.stringify(summary)}\n`);
@@ -95,7 +109,7 @@ async function retrain(opts: Record<string, unknown>): Promise<void> {
 }
 
 export function addRetrainCommand(program: Command): Command {
-  return program
+  const command = program
     .command('retrain')
     .description('Train one architecture from scratch as a stand-alone network; report test accuracy, parameters, FLOPs and latency; export it.')
     .addOption(new Option('--space <space>', 'space of the architecture').choices(SPACES).default('nb201'))
@@ -108,14 +122,15 @@ export function addRetrainCommand(program: Command): Command {
     .option('--batch <n>', 'batch size (default 64)', int('--batch', 2))
     .option('--seed <n>', 'random seed', int('--seed', 0))
     .option('--train-limit <n>', 'use only N class-balanced training images (0 = all)', int('--train-limit', 0))
-    .option('--lr <lr>', 'initial learning rate, cosine-annealed (default 0.025)', real('--lr'))
-    .option('--weight-decay <wd>', 'weight decay (default 3e-4)', real('--weight-decay'))
+    .option('--lr <lr>', "initial learning rate, cosine-annealed (default: the space's recipe, 0.025 DARTS, 0.1 NAS-Bench-201)", real('--lr'))
+    .option('--weight-decay <wd>', "weight decay (default: 3e-4 DARTS, 5e-4 NAS-Bench-201)", real('--weight-decay'))
     .option('--drop-path <p>', 'darts: drop-path probability (default 0.2)', real('--drop-path'))
     .option('--no-auxiliary', 'darts: no auxiliary head')
-    .option('--no-cutout', 'no cutout')
+    .option('--no-cutout', 'no cutout (the recipe cuts out in the DARTS space only)')
     .option('--no-augment', 'no pad-crop/flip augmentation (keeps the native image size)')
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--export <dir>', 'export the trained model (TF.js layers format) into this folder')
-    .option('--json', 'end with one JSON line: testAccuracy, params, flops, latencyMs, exportDir, …')
-    .action(async (opts) => retrain(opts));
+    .option('--json', 'end with one JSON line: testAccuracy, params, flops, latencyMs, exportDir, …');
+  addHistoryFlags(command);
+  return command.action(async (opts) => retrain(opts));
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BACKENDS } from './backends';
 import { SPACE_DESCRIPTORS, SpaceConfigSchema, type SpaceName } from './spaces/registry';
 import { STRATEGY_DESCRIPTORS, StrategyConfigSchema, TABLE_STRATEGIES } from './strategies/registry';
+import type { StrategyDescriptor } from './strategies/types';
 
 export { BACKENDS } from './backends';
 export { SPACES, type SpaceConfig, type SpaceName } from './spaces/registry';
@@ -67,6 +68,8 @@ export const SearchConfigSchema = z
         });
       }
     }
+    const problem = (STRATEGY_DESCRIPTORS[c.strategy.name] as StrategyDescriptor).optionsProblem?.(c.strategy as Record<string, unknown>, c.space);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['strategy', problem.field], message: problem.message });
     const supported: readonly SpaceName[] = STRATEGY_DESCRIPTORS[c.strategy.name].spaces;
     if (!supported.includes(c.space.name)) {
       ctx.addIssue({

@@ -5,6 +5,7 @@ import type { BenchmarkInfo } from '../../shared/api';
 import { UserError } from '../app-errors';
 import { requireFreeSpace } from '../disk-space';
 import { DatasetFileError } from '../nas/data/errors';
+import { syncFolder } from '../nas/engine/checkpoint';
 import { Nb201Table, defaultNb201TablePath } from '../nas/estimation/nb201-table';
 
 // The NAS-Bench-201 table scores come from: the built-in one (resources/nb201.csv, NATS-Bench) or a user's
@@ -154,18 +155,5 @@ export class BenchmarkService {
     for (const name of readdirSync(this.dir)) {
       if (name.startsWith(TEMP_PREFIX)) rmSync(join(this.dir, basename(name)), { force: true });
     }
-  }
-}
-
-function syncFolder(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every system lets a folder be opened and synced (Windows); the rename is still atomic.
   }
 }

@@ -154,6 +154,8 @@ export class DatasetsService {
     const tooFew = trainingSetProblem(config.trainLimit, d.classes, d.trainCount);
     if (tooFew) throw new UserError(`trainLimit: ${tooFew}`);
     const loc = JSON.parse(d.location) as Location;
-    return { ref: { trainImages: loc.trainImages, trainLabels: loc.trainLabels, name: d.name }, id: d.id, name: d.name };
+    // The test split goes with it when the dataset has one: a retrain measures on it.
+    const test = loc.testImages && loc.testLabels ? { testImages: loc.testImages, testLabels: loc.testLabels } : {};
+    return { ref: { trainImages: loc.trainImages, trainLabels: loc.trainLabels, ...test, name: d.name }, id: d.id, name: d.name };
   }
 }

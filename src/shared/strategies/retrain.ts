@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseArchitecture } from './retrain-architecture';
+import { architectureProblem, parseArchitecture } from './retrain-architecture';
 import type { StrategyDescriptor } from './types';
 
 // Retrain (the evaluation stage): train one given architecture from scratch as a stand-alone network, then
@@ -55,6 +55,10 @@ export const retrain: StrategyDescriptor = {
   family: 'evaluation',
   snapshotKinds: ['genotype'],
   eventKinds: ['metrics'],
+  optionsProblem: (options, space) => {
+    const problem = architectureProblem(space, String(options.architecture ?? ''));
+    return problem ? { field: 'architecture', message: problem } : null;
+  },
 };
 
 /** The recipe values a retrain trains with: the options, with unset ones taken from the space's recipe. */

@@ -20,4 +20,9 @@ export interface StrategyDescriptor {
    * that counts table queries there.
    */
   tableBudget?: 'epochs' | 'samples';
+  /**
+   * What is wrong with these options in this space, beyond the options schema (a retrain's architecture must
+   * belong to the space); null when they fit. Checked with the whole run config, so runs.create refuses it.
+   */
+  optionsProblem?: (options: Record<string, unknown>, space: { name: string; nodes?: number }) => { field: string; message: string } | null;
 }

@@ -10,6 +10,7 @@ import { loadMnistFamily } from '../../../src/main/nas/data/mnist-family';
 import { defaultDemoDatasetDir } from '../../../src/main/nas/data/resources';
 import { METADATA_FILE, loadExportedModel, type ExportMetadata } from '../../../src/main/nas/estimation/model-export';
 import { testBatches } from '../../../src/main/nas/estimation/retrain-data';
+import { Store } from '../../../src/main/store/store';
 
 // The issue's command, run as a user runs it (the built CLI, real demo images, real wasm math): the
 // retrained NAS-Bench-201 network classifies the demo test set well above chance, and the exported model,
@@ -21,7 +22,8 @@ const ARCH = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|n
 
 function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Recorded in a throw-away history, never the user's.
+    const p = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NAS_STUDIO_DATA: join(dir, 'history') } });
     let stdout = '';
     let stderr = '';
     p.stdout.on('data', (d) => (stdout += d));
@@ -47,6 +49,13 @@ describe('nas-studio retrain', () => {
     expect(out.flops).toBeGreaterThan(out.params);
     expect(out.latencyMs).toBeGreaterThan(0);
     expect(out.exportDir).toBe(exportDir);
+    // Recorded in the history as a retrain with its measurements.
+    const store = Store.open(join(out.history.dataDir, 'nas-studio.db'));
+    try {
+      expect(store.runs.get(out.history.runId)).toMatchObject({ kind: 'retrain', status: 'completed', evaluation: { testAccuracy: out.testAccuracy, params: out.params } });
+    } finally {
+      store.close();
+    }
     expect(out.arch).toBe(ARCH);
     expect(out.epochs).toBe(3);
 

@@ -39,6 +39,10 @@ describe('retrain architecture', () => {
 
   it('a retrain config validates its architecture, and unset recipe values follow the space', () => {
     expect(() => parseSearchConfig({ dataset: 'd', strategy: { name: 'retrain', architecture: 'x' } })).toThrow(/strategy\.architecture: Not an architecture/);
+    // A well-formed architecture of the other space is refused with the whole config (runs.create answers 400).
+    const dartsGenotype = JSON.stringify({ normal: NORMAL, reduce: NORMAL });
+    expect(() => parseSearchConfig({ dataset: 'd', space: { name: 'nb201' }, strategy: { name: 'retrain', architecture: dartsGenotype } })).toThrow(/strategy\.architecture: .*DARTS/);
+    expect(parseSearchConfig({ dataset: 'd', space: { name: 'darts' }, strategy: { name: 'retrain', architecture: dartsGenotype } }).strategy.name).toBe('retrain');
     expect(retrainRecipe('nb201', {})).toEqual({ lr: 0.1, weightDecay: 5e-4, cutout: false });
     expect(retrainRecipe('darts', {})).toEqual({ lr: 0.025, weightDecay: 3e-4, cutout: true });
     expect(retrainRecipe('darts', { lr: 0.05, cutout: 'off' })).toEqual({ lr: 0.05, weightDecay: 3e-4, cutout: false });

@@ -127,7 +127,8 @@ function writeError(path: string, err: unknown): Error {
   return e;
 }
 
-function syncFolder(dir: string): void {
+/** fsync a folder, so that a rename into it survives a power cut (where the system allows it). */
+export function syncFolder(dir: string): void {
   try {
     const fd = openSync(dir, 'r');
     try {

@@ -8,7 +8,7 @@ import { loadCheckpoint, restoreVariables, saveCheckpoint } from '../engine/chec
 import { applyBnUpdates, type ForwardContext } from '../engine/layers';
 import { Sgd, clipByGlobalNorm, cosineLr } from '../engine/optim';
 import { Rng, hashSeed } from '../engine/rng';
-import { batchTensors, correctCount, crossEntropy, disposeGrads } from '../strategies/one-shot';
+import { batchTensors, correctCount, crossEntropy, disposeGrads, runEpochSteps } from '../strategies/one-shot';
 import { NonFiniteLossError, type DartsOutcome, type Emit, type SearchControl } from '../strategies/one-shot-types';
 import { measureLatency } from './latency';
 import { exportModel } from './model-export';
@@ -183,22 +183,13 @@ export class RetrainSearch {
     while (this.state.epoch < epochs) {
       const epoch = this.state.epoch;
       const started = Date.now();
-      while (this.state.stepInEpoch < this.stepsPerEpoch) {
-        const signal = control.interrupt();
-        if (signal) {
-          if (signal === 'pause') await this.saveCheckpoint();
-          return this.outcome(signal === 'pause' ? 'paused' : 'stopped');
-        }
-        const r = this.step();
-        const acc = this.state.epochAcc;
-        acc.loss += r.loss * r.count;
-        acc.correct += r.correct;
-        acc.count += r.count;
-        this.state.stepInEpoch += 1;
-        this.state.globalStep += 1;
+      const signal = await runEpochSteps(this.state, () => this.stepsPerEpoch, control, () => this.step(), (r) => {
         emit({ type: 'metrics', step: this.state.globalStep, epoch, values: { train_loss: r.loss, train_acc: r.correct / r.count, lr: this.lr() } });
         emit({ type: 'progress', epoch, epochs, step: this.state.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch });
-        await new Promise<void>((resolve) => setImmediate(resolve)); // let control messages in
+      });
+      if (signal) {
+        if (signal === 'pause') await this.saveCheckpoint();
+        return this.outcome(signal === 'pause' ? 'paused' : 'stopped');
       }
       const acc = this.state.epochAcc;
       const test = this.test();

@@ -10,7 +10,7 @@ import { CollapseMonitor } from './collapse';
 import { dartsAlphaStep, type AlphaStepSetting } from './darts-alpha-step';
 import { unrolledAlphaGrads } from './darts-second-order';
 import { measureLambdaMax, undecidedSoftmaxRows } from './eigenvalue';
-import { alphaWeights, batchTensors, disposeGrads, evaluate, lossAndGrads } from './one-shot';
+import { alphaWeights, batchTensors, disposeGrads, evaluate, lossAndGrads, runEpochSteps } from './one-shot';
 import { loadSearchCheckpoint, searchCheckpointTensors, searchData } from './one-shot-state';
 import { NonFiniteLossError, type DartsConfig, type DartsOutcome, type DartsSearchOptions, type DartsState, type Emit, type SearchControl } from './one-shot-types';
 
@@ -271,27 +271,13 @@ export class DartsSearch {
       const epoch = this.state.epoch;
       const started = Date.now();
       // The batch (and so the steps per epoch) can change between epochs: SGAS grows it.
-      while (this.state.stepInEpoch < this.stepsPerEpoch) {
-        const signal = control.interrupt();
-        if (signal) {
-          if (signal === 'pause') await this.saveCheckpoint();
-          return this.outcome(signal === 'pause' ? 'paused' : 'stopped');
-        }
-        const r = this.step();
-        const acc = this.state.epochAcc;
-        acc.loss += r.loss * r.count;
-        acc.correct += r.correct;
-        acc.count += r.count;
-        this.state.stepInEpoch += 1;
-        this.state.globalStep += 1;
-        this.emit({
-          type: 'metrics',
-          step: this.state.globalStep,
-          epoch,
-          values: { train_loss: r.loss, train_acc: r.correct / r.count, lr: this.lr() },
-        });
+      const signal = await runEpochSteps(this.state, () => this.stepsPerEpoch, control, () => this.step(), (r) => {
+        this.emit({ type: 'metrics', step: this.state.globalStep, epoch, values: { train_loss: r.loss, train_acc: r.correct / r.count, lr: this.lr() } });
         this.emit({ type: 'progress', epoch, epochs: this.progressEpochs, step: this.state.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch });
-        await new Promise<void>((resolve) => setImmediate(resolve)); // let control messages in
+      });
+      if (signal) {
+        if (signal === 'pause') await this.saveCheckpoint();
+        return this.outcome(signal === 'pause' ? 'paused' : 'stopped');
       }
       const acc = this.state.epochAcc;
       const val = evaluate(this.net, this.evalBatches());

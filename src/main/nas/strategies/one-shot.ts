@@ -99,3 +99,37 @@ export function alphaWeights(net: Supernet): Record<string, number[][]> {
   for (const [key, a] of net.alphas) out[key] = tf.tidy(() => tf.softmax(a).arraySync() as number[][]);
   return out;
 }
+
+/** Where a training loop stands inside an epoch, and what it has summed so far (checkpointed as is). */
+export interface EpochCursor {
+  stepInEpoch: number;
+  globalStep: number;
+  epochAcc: { loss: number; correct: number; count: number };
+}
+
+/**
+ * The rest of an epoch's steps, from `cursor.stepInEpoch` (a resume starts mid-epoch): polls `control`
+ * before each step and returns its signal, or null once the epoch is done. `stepsPerEpoch` is read each
+ * time (SGAS grows the batch between epochs); `after` reports each step (metrics, progress).
+ */
+export async function runEpochSteps(
+  cursor: EpochCursor,
+  stepsPerEpoch: () => number,
+  control: { interrupt(): 'pause' | 'stop' | null },
+  step: () => { loss: number; correct: number; count: number },
+  after: (r: { loss: number; correct: number; count: number }) => void,
+): Promise<'pause' | 'stop' | null> {
+  while (cursor.stepInEpoch < stepsPerEpoch()) {
+    const signal = control.interrupt();
+    if (signal) return signal;
+    const r = step();
+    cursor.epochAcc.loss += r.loss * r.count;
+    cursor.epochAcc.correct += r.correct;
+    cursor.epochAcc.count += r.count;
+    cursor.stepInEpoch += 1;
+    cursor.globalStep += 1;
+    after(r);
+    await new Promise<void>((resolve) => setImmediate(resolve)); // let control messages in
+  }
+  return null;
+}
