@@ -275,6 +275,10 @@ export class RunManager {
     if (run.kind === 'dry-run') return `Dry run finished in ${(run.activeMs / 1000).toFixed(1)} s.`;
     const s = Math.round(run.activeMs / 1000);
     const time = s >= 3600 ? `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min` : s >= 60 ? `${Math.floor(s / 60)} min ${s % 60} s` : `${s} s`;
+    if (run.kind === 'retrain') {
+      const test = run.testAccuracy === null ? '' : `; test accuracy ${(100 * run.testAccuracy).toFixed(2)}%`;
+      return `Retrain finished after ${time} of training${test}.`;
+    }
     const best = run.bestAccuracy === null ? '' : `; best val accuracy ${(100 * run.bestAccuracy).toFixed(2)}%`;
     return `Search finished after ${time} of training${best}.`;
   }
