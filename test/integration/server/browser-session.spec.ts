@@ -33,7 +33,7 @@ describe('headless server: browser session', () => {
     for (let i = 0; i < 4 && page.url() !== 'about:blank'; i++) {
       // Going back onto the tab's initial blank page swaps the renderer: on a busy machine Chromium can answer
       // that navigation with "not attached to an active page" while it does. The address is read after either way.
-      await page.goBack({ waitUntil: 'commit' }).catch((e: Error) => {
+      await page.goBack().catch((e: Error) => {
         if (!/not attached|detached/i.test(e.message)) throw e;
       });
       history.push(page.url());
