@@ -109,6 +109,25 @@ describe('e2e: compare runs', () => {
     expect(row('nb201.rank')).toEqual(order.map((id) => str(byId.get(id)!.nb201?.rank)));
     expect(row('config.strategy.name')).toEqual(order.map((id) => byId.get(id)!.config.strategy.name));
 
+    // The one-click report: a JSON of what was compared (the same differing edges) and an SVG of the cells.
+    const reports = new Map<string, string>();
+    const collect = (d: import('playwright-core').Download) => d.path().then((p) => reports.set(d.suggestedFilename(), readFileSync(p!, 'utf8')));
+    const pending: Promise<unknown>[] = [];
+    page.on('download', (d) => pending.push(collect(d)));
+    await page.click(tid('compare-report'));
+    await expect.poll(() => reports.size + pending.length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
+    await Promise.all(pending);
+    const stem = `comparison-${order.join('-')}`;
+    const json = JSON.parse(reports.get(`${stem}.json`)!);
+    expect(json.baseline).toBe(A.id);
+    expect(json.runs.map((r: { id: number }) => r.id)).toEqual(order);
+    const reported = json.cells[0].edges.filter((e: { diff: string }) => ['op-differs', 'only-a', 'only-b'].includes(e.diff)).map((e: { from: string; to: string }) => `${e.from}>${e.to}`).sort();
+    expect(reported).toEqual(expected);
+    const svg = reports.get(`${stem}.svg`)!;
+    expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(svg).toContain('cell — A');
+    expect(svg).toContain('config.seed:');
+
     // Heat maps of the probabilities, side by side with their difference; the agreement panel.
     await page.locator(tid('compare-heat-diff')).waitFor();
     await page.locator(tid('compare-settled')).waitFor();
