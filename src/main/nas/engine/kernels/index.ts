@@ -16,6 +16,7 @@ import { conv2dBackpropFilterImpl, conv2dBackpropInputImpl } from './conv2d';
 import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl } from './depthwise';
 import { ensureGradientsRegistered, onGradientsLoaded } from './gradients';
 import { avgPoolGradImpl, fusedBatchNormGradConfig } from './pool-bn';
+import { sharedBufferKernels } from './shared-buffers';
 import { asTensor, pair } from './util';
 
 export { ensureGradientsRegistered } from './gradients';
@@ -189,11 +190,19 @@ export interface WasmKernelOptions {
    * see README-perf.md). false restores wasm's original kernel.
    */
   fastConv2dBackpropInput?: boolean;
+  /**
+   * Identity and same-dtype Cast share their input's buffer instead of copying it (shared-buffers.ts).
+   * Default true; false restores tfjs's copying kernels (for comparison).
+   */
+  shareBuffers?: boolean;
 }
 
 let registered = false;
 let originalBackpropInput: tf.KernelConfig | undefined;
 let fastInputActive = false;
+let originalIdentity: tf.KernelConfig | undefined;
+let originalCast: tf.KernelConfig | undefined;
+let sharingActive = false;
 
 function setKernel(config: tf.KernelConfig): void {
   if (tf.getKernel(config.kernelName, config.backendName)) tf.unregisterKernel(config.kernelName, config.backendName);
@@ -242,5 +251,14 @@ export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): vo
     }
     else tf.unregisterKernel(tf.Conv2DBackpropInput, BACKEND);
     fastInputActive = fastInput;
+  }
+  originalIdentity ??= tf.getKernel(tf.Identity, BACKEND);
+  originalCast ??= tf.getKernel(tf.Cast, BACKEND);
+  // Sharing needs tfjs's own kernels to fall back to (loaded with @tensorflow/tfjs-backend-wasm).
+  const share = (options.shareBuffers ?? true) && originalIdentity !== undefined && originalCast !== undefined;
+  if (share !== sharingActive) {
+    const kernels = share ? sharedBufferKernels(originalIdentity, originalCast) : [originalIdentity, originalCast];
+    for (const k of kernels) if (k) setKernel(k);
+    sharingActive = share;
   }
 }
