@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { BACKENDS, SPACES, describeZodError, SearchConfigSchema, type SearchConfig } from '../shared/config';
+import { NB201_ZERO_KEY, canonicalNb201Key } from '../shared/nb201-canonical';
 import { architectureProblem } from '../shared/strategies/retrain';
 import { CliError, int, real } from './cli-config';
 import { progressPrinter } from './cli-output';
@@ -43,6 +44,9 @@ function retrainConfig(opts: Record<string, unknown>): SearchConfig {
 
 async function retrain(opts: Record<string, unknown>): Promise<void> {
   const config = retrainConfig(opts);
+  if (config.space.name === 'nb201' && config.strategy.name === 'retrain' && canonicalNb201Key(config.strategy.architecture) === NB201_ZERO_KEY) {
+    process.stderr.write('warning: nothing in this cell reaches its output (every path goes through none): the retrain can only reach chance accuracy.\n');
+  }
   const data = resolveDataReference(config.dataset);
   const runDir = mkdtempSync(join(tmpdir(), 'nas-studio-retrain-'));
   const exportDir = opts.export ? resolve(String(opts.export)) : null;

@@ -104,7 +104,11 @@ describe('e2e: compare runs', () => {
     const row = (k: string) => csv.find((r) => r[0] === k)!.slice(1);
     const str = (v: unknown) => (v === null || v === undefined ? '' : String(v));
     expect(row('config.seed')).toEqual(order.map((id) => str(byId.get(id)!.config.seed)));
-    expect(row('bestAccuracy')).toEqual(order.map((id) => str(byId.get(id)!.bestAccuracy)));
+    // Each accuracy sits in the row of what it measures (a dry run's table score, a search's supernet accuracy).
+    for (const id of order) {
+      const d = byId.get(id)! as unknown as { accuracy: number | null; accuracyMeasure: string };
+      expect(row(`accuracy.${d.accuracyMeasure}`)[order.indexOf(id)]).toBe(str(d.accuracy));
+    }
     expect(row('status')).toEqual(order.map((id) => byId.get(id)!.status));
     expect(row('nb201.rank')).toEqual(order.map((id) => str(byId.get(id)!.nb201?.rank)));
     expect(row('config.strategy.name')).toEqual(order.map((id) => byId.get(id)!.config.strategy.name));

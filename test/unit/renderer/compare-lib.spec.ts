@@ -117,8 +117,8 @@ describe('agreement', () => {
 
 describe('comparison table', () => {
   it('flattens configs, marks identical rows, leaves out columns no run has, and writes CSV with raw values', () => {
-    const a = run('nb201', { arch: '|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|' }, { bestAccuracy: 0.5, name: 'a, "quoted"' });
-    const b = run('nb201', { arch: '|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|' }, { bestAccuracy: 0.75 });
+    const a = run('nb201', { arch: '|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|' }, { accuracy: 0.5, accuracyMeasure: 'search-val', name: 'a, "quoted"' });
+    const b = run('nb201', { arch: '|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|' }, { accuracy: 0.75, accuracyMeasure: 'search-val' });
     a.last = { val_acc: [1, 1, 0.5] };
     b.last = { val_acc: [0, 0, 0.75] };
     const rows = compareRows([a, b]);
@@ -128,7 +128,9 @@ describe('comparison table', () => {
     expect(row('arch')!.identical).toBe(true);
     expect(row('nb201.cifar10')).toBeUndefined();
     expect(row('evaluation.params')).toBeUndefined();
-    const acc = row('bestAccuracy')!;
+    const acc = row('accuracy.search-val')!;
+    // Accuracies of another measure never share that row (nor a delta with it).
+    expect(row('accuracy.table')).toBeUndefined();
     expect(deltaOf(acc, 1, 0)).toBeCloseTo(0.25, 12);
     expect(isImprovement(acc, 0.25)).toBe(true);
     expect(row('metric.val_acc')!.values).toEqual([0.5, 0.75]);
@@ -138,6 +140,10 @@ describe('comparison table', () => {
     const csv = rowsToCsv([a, b], rows).split('\r\n');
     expect(csv[0]).toBe(`field,"#${a.detail.id} a, ""quoted""",#${b.detail.id} ${b.detail.name}`);
     expect(csv).toContain(`config.seed,${a.detail.config.seed},${b.detail.config.seed}`);
-    expect(csv).toContain('bestAccuracy,0.5,0.75');
+    expect(csv).toContain('accuracy.search-val,0.5,0.75');
+    const dry = run('nb201', { arch: '|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|' }, { accuracy: 0.94, accuracyMeasure: 'table' });
+    const mixed = compareRows([a, dry]);
+    expect(mixed.find((r) => r.key === 'accuracy.search-val')!.values).toEqual([0.5, null]);
+    expect(mixed.find((r) => r.key === 'accuracy.table')!.values).toEqual([null, 0.94]);
   });
 });

@@ -12,6 +12,7 @@ import * as tfwasm from '@tensorflow/tfjs-backend-wasm';
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { ensureGradientsRegistered, registerWasmTrainingKernels } from './kernels';
 
@@ -72,10 +73,33 @@ function cpuModel(): string {
   return `${model && model.length > 0 ? model : 'CPU'}, ${cpus.length} cores`;
 }
 
+/** Whether `pkg` is installed with its compiled binding (lib/napi-vN/tfjs_binding.node). */
+function hasNativeBinding(pkg: string): boolean {
+  let dir: string;
+  try {
+    dir = path.dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+  } catch {
+    return false;
+  }
+  const lib = path.join(dir, 'lib');
+  try {
+    return readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(path.join(lib, d, 'tfjs_binding.node')));
+  } catch {
+    return false;
+  }
+}
+
 /** Try the native backend: the GPU package first, then the CPU one. */
 async function tryNative(): Promise<Attempt & { gpuMissing?: string }> {
   const failures: string[] = [];
   for (const pkg of [NATIVE_GPU_PKG, NATIVE_CPU_PKG]) {
+    // A package folder without its native library (the libtensorflow download failed, as on an offline
+    // machine) would still register a second copy of every kernel and print hundreds of warnings before
+    // failing: count it as not installed without importing it.
+    if (!hasNativeBinding(pkg)) {
+      failures.push(`${pkg} is not installed.`);
+      continue;
+    }
     try {
       await import(/* @vite-ignore */ pkg);
       if (!tf.findBackendFactory('tensorflow')) {

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia';
 import { computed, reactive, ref, shallowRef, watch } from 'vue';
 import type { ComparedRun } from '../../../shared/api';
 import { api, errorMessage } from '../api';
+import { metricToShow } from '../lib/compare/table';
 
 // The runs the Compare view shows (read once through runs.compare), which one is the baseline and which is
 // spotlighted as B, and the chart choices, remembered in localStorage across sessions.
@@ -18,7 +19,7 @@ export interface CompareChartConfig {
   scatterAccuracy: string;
   hideIdentical: boolean;
 }
-const DEFAULTS: CompareChartConfig = { metric: 'val_acc', xAxis: 'epoch', heatCell: '', scatterCost: 'activeSeconds', scatterAccuracy: 'bestAccuracy', hideIdentical: false };
+const DEFAULTS: CompareChartConfig = { metric: 'val_acc', xAxis: 'epoch', heatCell: '', scatterCost: 'activeSeconds', scatterAccuracy: 'accuracy.test', hideIdentical: false };
 
 function loadConfig(): CompareChartConfig {
   try {
@@ -53,7 +54,7 @@ export const useCompareStore = defineStore('compare', () => {
     error.value = null;
     try {
       // Only the curve on show: the others come when chosen (a metric of 10 runs × 10,000 points is ~40 ms).
-      const res = await api().invoke('runs.compare', { ids, points: COMPARE_POINTS, metrics: [metricToShow(ids.length ? charts.metric : '')] });
+      const res = await api().invoke('runs.compare', { ids, points: COMPARE_POINTS, metrics: [charts.metric] });
       if (mine !== token) return;
       runs.value = res.runs;
       void ensureMetric(charts.metric);
@@ -69,15 +70,10 @@ export const useCompareStore = defineStore('compare', () => {
     }
   }
 
-  /** The chosen metric, or (when the runs have none of it) the first one they have, as the curve panel picks. */
-  function metricToShow(wanted: string): string {
-    const names = [...new Set(runs.value.flatMap((r) => Object.keys(r.last)))].sort();
-    return names.length === 0 || names.includes(wanted) ? wanted : names[0];
-  }
 
   /** Loads one metric's curves for the open runs if they are not there yet. */
   async function ensureMetric(wanted: string): Promise<void> {
-    const metric = metricToShow(wanted);
+    const metric = metricToShow(runs.value, wanted);
     const missing = runs.value.filter((r) => r.last[metric] && !r.series[metric]);
     if (!metric || missing.length === 0) return;
     const mine = token;

@@ -1,6 +1,7 @@
 // The comparison table: one row per config field and result, one column per run, raw values (the CSV carries
 // them as stored) plus each run's delta to the baseline. Pure: the table component formats what this returns.
-import type { ComparedRun } from '../../../../shared/api';
+import { ACCURACY_MEASURES, type ComparedRun } from '../../../../shared/api';
+import { MEASURE_LABELS } from '../runs-table';
 
 export type Cell = string | number | boolean | null;
 
@@ -35,8 +36,19 @@ const RESULT_ROWS: RowSpec[] = [
   { key: 'status', label: 'Status', group: 'run', get: (r) => r.detail.status },
   { key: 'kind', label: 'Kind', group: 'run', get: (r) => r.detail.kind },
   { key: 'groupId', label: 'Seed group', group: 'run', get: (r) => (extra(r, 'groupId') as number | null | undefined) ?? null },
-  { key: 'bestAccuracy', label: 'Best validation accuracy', group: 'result', get: (r) => r.detail.bestAccuracy, better: 'higher', percent: true },
-  { key: 'activeSeconds', label: 'Search time (s)', group: 'result', get: (r) => Math.round(r.detail.activeMs / 100) / 10, better: 'lower' },
+  // One row per kind of accuracy: a supernet's search-time accuracy, a table score and a retrain's test
+  // accuracy never share a row, so no delta is ever taken between them.
+  ...ACCURACY_MEASURES.map(
+    (m): RowSpec => ({
+      key: `accuracy.${m}`,
+      label: `Accuracy: ${MEASURE_LABELS[m].title}`,
+      group: 'result',
+      get: (r) => (r.detail.accuracyMeasure === m ? r.detail.accuracy : null),
+      better: 'higher',
+      percent: true,
+    }),
+  ),
+  { key: 'activeSeconds', label: 'Training time (s)', group: 'result', get: (r) => Math.round(r.detail.activeMs / 100) / 10, better: 'lower' },
   { key: 'arch', label: 'Architecture', group: 'result', get: (r) => r.detail.arch },
   { key: 'summary.evaluations', label: 'Architectures evaluated', group: 'result', get: (r) => r.detail.summary?.evaluations },
   { key: 'summary.distinctArchitectures', label: 'Distinct architectures', group: 'result', get: (r) => r.detail.summary?.distinctArchitectures },
@@ -116,4 +128,15 @@ function csvField(v: Cell): string {
 export function rowsToCsv(runs: readonly ComparedRun[], rows: readonly CompareRow[]): string {
   const header = ['field', ...runs.map((r) => `#${r.detail.id} ${r.detail.name}`)];
   return [header, ...rows.map((row) => [row.key, ...row.values])].map((cells) => cells.map((c) => csvField(c as Cell)).join(',')).join('\r\n') + '\r\n';
+}
+
+/**
+ * The metric the curves show: the chosen one where any run has it, else the one most runs have (ties by
+ * name), so a metric only one run records is not the default.
+ */
+export function metricToShow(runs: readonly ComparedRun[], wanted: string): string {
+  const counts = new Map<string, number>();
+  for (const r of runs) for (const name of Object.keys(r.last)) counts.set(name, (counts.get(name) ?? 0) + 1);
+  if (counts.has(wanted) || counts.size === 0) return wanted;
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0][0];
 }
