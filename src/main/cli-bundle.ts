@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError, int } from './cli-config';
 import { defaultDataDir, prepareDataDir } from './data-dir';
@@ -50,6 +50,17 @@ async function exportRun(runId: number, opts: BundleOptions & { out: string }): 
 
 async function importBundle(file: string, opts: BundleOptions): Promise<void> {
   const dataDir = dataDirOf(opts);
+  // A refused bundle must not leave a new, empty history behind (a mistyped --data-dir would).
+  const created = !existsSync(dataDir);
+  try {
+    await importInto(dataDir, file, opts);
+  } catch (e) {
+    if (created) rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+async function importInto(dataDir: string, file: string, opts: BundleOptions): Promise<void> {
   prepareDataDir(dataDir);
   let lock;
   try {

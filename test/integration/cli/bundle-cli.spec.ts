@@ -80,5 +80,10 @@ describe('nas-studio export / import', () => {
     const badFile = cli('import', join(tmp.dir, 'out', 'nope.nasrun'), '--data-dir', dirD);
     expect(badFile.status).toBe(1);
     expect(badFile.stderr).toMatch(/file not found/);
+    // A refused bundle leaves no new history behind in a folder that did not exist (a mistyped --data-dir).
+    const fresh = join(tmp.dir, 'fresh-history');
+    const refused = cli('import', join(tmp.dir, 'out', 'nope.nasrun'), '--data-dir', fresh);
+    expect(refused.status).toBe(1);
+    expect(existsSync(fresh)).toBe(false);
   });
 });
