@@ -59,7 +59,7 @@ describe('e2e: exports and run bundles', () => {
     await shot('exports-chart-menu');
     await page.locator(`${tid('run-chart-loss-export')} > summary`).click();
     const png = await download(page, 'run-chart-loss-export', 'png', tmp.dir);
-    expect(png.name).toBe('run-chart-loss.png');
+    expect(png.name).toBe(`run-${runId}-loss.png`); // named after the run: exports of two runs never collide
     expect(png.bytes.subarray(0, 8).equals(PNG_MAGIC)).toBe(true);
     expect(pngSize(png.bytes).width).toBeGreaterThan(200);
     const svg = expectSvg((await download(page, 'run-chart-loss-export', 'svg', tmp.dir)).bytes);

@@ -42,7 +42,8 @@ describe('e2e: datasets → new run → live run → history', () => {
     // New run: a small budget.
     await page.click(tid('nav-new'));
     await page.locator(tid('new-run-form')).waitFor();
-    await expect(page.locator(tid('new-run-dataset')).inputValue()).resolves.not.toBe('');
+    // The form picks the dataset once the list has loaded (a busy machine may take a moment).
+    await expect.poll(() => page.locator(tid('new-run-dataset')).inputValue(), { timeout: 15_000 }).not.toBe('');
     await page.fill(tid('new-run-name'), 'e2e demo search');
     for (const [field, value] of [['epochs', '2'], ['train-limit', '300'], ['channels', '4'], ['cells', '1'], ['batch-size', '32']]) {
       await page.fill(tid(`new-run-${field}`), value);

@@ -33,7 +33,8 @@ describe('e2e: SGAS-es from the New-run form', () => {
     };
     await page.goto(`${s.url.split('#')[0]}#/new`);
     await page.locator(tid('new-run-form')).waitFor();
-    await expect(page.locator(tid('new-run-dataset')).inputValue()).resolves.not.toBe('');
+    // The form picks the dataset once the list has loaded (a busy machine may take a moment).
+    await expect.poll(() => page.locator(tid('new-run-dataset')).inputValue(), { timeout: 15_000 }).not.toBe('');
 
     // Strategy first: its options replace DARTS's, with SGAS-es's defaults and help.
     await page.selectOption(tid('new-run-strategy'), 'sgas-es');
