@@ -2,8 +2,7 @@ import { Command, Option } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { SearchConfig } from '../shared/config';
-import { weightTrainingFields } from '../shared/strategies/one-shot-options';
-import { TABLE_STRATEGIES } from '../shared/strategies/registry';
+import { STRATEGY_DESCRIPTORS, TABLE_STRATEGIES, dryRunIgnoredOptions, type StrategyName } from '../shared/strategies/registry';
 import { buildConfig, CliError, int, real } from './cli-config';
 import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { SearchHistory, progressPrinter } from './cli-output';
@@ -35,9 +34,7 @@ export function addSamplingFlags(command: Command, dryRun: boolean): Command {
 /** What a dry run's config means: no dataset, training or supernet settings (the table replaces them). */
 function dryRunSettings(config: SearchConfig) {
   const { name: _name, ...strategy } = config.strategy as Record<string, unknown>;
-  for (const key of [...Object.keys(weightTrainingFields), 'valBatches']) delete strategy[key];
-  if (config.strategy.name !== 'mdenas') delete strategy.epochs; // supernet epochs; MdeNAS's count queries
-  else delete strategy.sampling; // per epoch or per minibatch: one query either way
+  for (const key of dryRunIgnoredOptions(config.strategy.name)) delete strategy[key];
   const space = config.space.name === 'nb201' ? { name: 'nb201', ops: config.space.ops, allowNone: config.space.allowNone } : config.space;
   return { estimation: config.estimation, seed: config.seed, space, strategy: { name: config.strategy.name, ...strategy } };
 }
@@ -51,10 +48,11 @@ function tablePath(given: string): string {
 }
 
 async function dryRun(opts: Record<string, unknown>): Promise<void> {
-  // --samples counts table queries: MdeNAS spends them as epochs (one sampled cell each).
-  const isMdenas = opts.strategy === 'mdenas';
-  const flags = isMdenas && opts.samples !== undefined ? { ...opts, epochs: opts.samples, samples: undefined } : opts;
-  const config = buildConfig({ ...flags, space: 'nb201' }, { estimation: 'nb201-table' }, isMdenas ? { 'strategy.epochs': '--samples' } : {});
+  // --samples counts table queries: a strategy whose budget option is its epochs (MdeNAS: one sampled cell
+  // each) gets them there.
+  const countsEpochs = STRATEGY_DESCRIPTORS[opts.strategy as StrategyName]?.tableBudget === 'epochs';
+  const flags = countsEpochs && opts.samples !== undefined ? { ...opts, epochs: opts.samples, samples: undefined } : opts;
+  const config = buildConfig({ ...flags, space: 'nb201' }, { estimation: 'nb201-table' }, countsEpochs ? { 'strategy.epochs': '--samples' } : {});
   if (opts.table) Nb201Table.select(tablePath(String(opts.table)));
   const history = new SearchHistory();
   const print = progressPrinter(Boolean(opts.json));

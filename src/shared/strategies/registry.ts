@@ -6,6 +6,7 @@ import { RandomStrategySchema, random } from './random';
 import { RetrainStrategySchema, retrain } from './retrain';
 import { SgasStrategySchema, sgas } from './sgas';
 import { SgasEsStrategySchema, sgasEs } from './sgas-es';
+import { candidateRankingFields, weightTrainingFields } from './one-shot-options';
 import type { StrategyDescriptor } from './types';
 
 // Every strategy by name. Adding one: a descriptor + options schema file here, an implementation in
@@ -54,4 +55,14 @@ export function tableQueries(strategy: StrategyConfig): number | null {
   const key = (STRATEGY_DESCRIPTORS[strategy.name] as StrategyDescriptor).tableBudget;
   const value = key ? (strategy as Record<string, unknown>)[key] : undefined;
   return typeof value === 'number' ? value : null;
+}
+
+/**
+ * Strategy options a dry run ignores: the supernet's weight training, candidate ranking and path sampling,
+ * and supernet epochs where the table budget is another option (random search, evolution count samples).
+ */
+export function dryRunIgnoredOptions(name: StrategyName): Set<string> {
+  const ignored = new Set([...Object.keys(weightTrainingFields), ...Object.keys(candidateRankingFields), 'sampling']);
+  if ((STRATEGY_DESCRIPTORS[name] as StrategyDescriptor).tableBudget !== 'epochs') ignored.add('epochs');
+  return ignored;
 }

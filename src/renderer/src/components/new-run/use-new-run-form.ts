@@ -1,10 +1,9 @@
 import { computed, reactive, ref } from 'vue';
 import { SearchConfigSchema, isDryRun, minTrainImages, type Estimation, type SearchConfig } from '../../../../shared/config';
 import { SPACE_DESCRIPTORS, SpaceConfigSchema, type SpaceName } from '../../../../shared/spaces/registry';
-import { STRATEGY_DESCRIPTORS, STRATEGY_OPTION_SCHEMAS, type StrategyName } from '../../../../shared/strategies/registry';
+import { STRATEGY_DESCRIPTORS, STRATEGY_OPTION_SCHEMAS, dryRunIgnoredOptions, type StrategyName } from '../../../../shared/strategies/registry';
 import { optionFields, schemaDefaults, type OptionField } from '../../lib/schema-fields';
 import { pathErrors } from '../../lib/validation';
-import { candidateRankingFields, weightTrainingFields } from '../../../../shared/strategies/one-shot-options';
 
 // The New-run form's state and validation: common fields, `space: { name, … }` and `strategy: { name, … }`
 // exactly as the run config nests them, validated as a whole by SearchConfigSchema so every message carries
@@ -36,20 +35,13 @@ export function tableBudgetKey(strategy: string): 'epochs' | 'samples' | null {
   return (STRATEGY_DESCRIPTORS as Record<string, { tableBudget?: 'epochs' | 'samples' }>)[strategy]?.tableBudget ?? null;
 }
 
-const WEIGHT_KEYS = [...Object.keys(weightTrainingFields), ...Object.keys(candidateRankingFields)];
 /** Common fields a dry run has no use for: it reads no dataset and trains nothing. */
 export const DRY_RUN_HIDDEN_COMMON = ['dataset', 'batchSize', 'trainLimit', 'trainPortion', 'augment', 'backend', 'recompute'] as const;
 /** Space fields that size the supernet, which a dry run never builds. */
 export const DRY_RUN_HIDDEN_SPACE = ['channels', 'cells'] as const;
-/**
- * Strategy options a dry run ignores: the supernet's weight training, candidate ranking and path sampling,
- * and supernet epochs where the table budget is another option (random search, evolution count samples).
- */
+/** Strategy options a dry run ignores (the shared rule the CLI follows too). */
 export function dryRunHiddenStrategyKeys(strategy: string): Set<string> {
-  // 'sampling' (MdeNAS per epoch or per minibatch): a table query is one cell either way.
-  const hidden = new Set([...WEIGHT_KEYS, 'sampling']);
-  if (tableBudgetKey(strategy) !== 'epochs') hidden.add('epochs');
-  return hidden;
+  return dryRunIgnoredOptions(strategy as StrategyName);
 }
 
 export const strategiesFor = (space: SpaceName): StrategyName[] =>
