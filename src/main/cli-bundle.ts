@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { existsSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { CliError, int } from './cli-config';
-import { defaultDataDir, prepareDataDir } from './data-dir';
+import { prepareDataDir, resolveDataDir } from './data-dir';
 import { DataDirInUseError, acquireInstanceLock } from './instance-lock';
 import { BundleService } from './services/bundle-service';
 import { LATEST_SCHEMA_VERSION } from './store/migrations/index';
@@ -20,9 +20,6 @@ interface BundleOptions {
   json?: boolean;
 }
 
-function dataDirOf(opts: BundleOptions): string {
-  return resolve(opts.dataDir ?? process.env.NAS_STUDIO_DATA ?? defaultDataDir());
-}
 
 function service(store: Store, dataDir: string): BundleService {
   return new BundleService({ store, dataDir, runDir: (id) => join(dataDir, 'runs', String(id)), appVersion: APP_VERSION, schemaVersion: LATEST_SCHEMA_VERSION });
@@ -34,7 +31,7 @@ function fail(e: unknown): never {
 }
 
 async function exportRun(runId: number, opts: BundleOptions & { out: string }): Promise<void> {
-  const dataDir = dataDirOf(opts);
+  const dataDir = resolveDataDir(opts.dataDir);
   if (!existsSync(join(dataDir, DB_FILE))) {
     throw Object.assign(new CliError(`There is no NAS Studio history in ${dataDir}.`), { hint: 'Pass --data-dir with the folder that holds nas-studio.db.' });
   }
@@ -49,7 +46,7 @@ async function exportRun(runId: number, opts: BundleOptions & { out: string }): 
 }
 
 async function importBundle(file: string, opts: BundleOptions): Promise<void> {
-  const dataDir = dataDirOf(opts);
+  const dataDir = resolveDataDir(opts.dataDir);
   // A refused bundle must not leave a new, empty history behind (a mistyped --data-dir would).
   const created = !existsSync(dataDir);
   try {

@@ -1,8 +1,8 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { SearchConfig } from '../shared/config';
 import type { RunStatus, TrainerEvent } from '../shared/events';
-import { defaultDataDir, prepareDataDir } from './data-dir';
+import { prepareDataDir, resolveDataDir } from './data-dir';
 import { Store } from './store/store';
 
 // Runs started from the command line go into the same history as the app's (its data folder by default,
@@ -35,8 +35,7 @@ export class CliHistoryRecorder {
   /** The recorder the flags ask for; null with --no-history. `keepCheckpoints`: the run folder outlives the CLI. */
   static fromFlags(opts: Record<string, unknown>, keepCheckpoints: boolean): CliHistoryRecorder | null {
     if (opts.history === false) return null;
-    const dir = (opts.dataDir as string | undefined) || process.env.NAS_STUDIO_DATA || defaultDataDir();
-    return new CliHistoryRecorder(resolve(dir), keepCheckpoints);
+    return new CliHistoryRecorder(resolveDataDir(opts.dataDir as string | undefined), keepCheckpoints);
   }
 
   record(e: TrainerEvent): void {

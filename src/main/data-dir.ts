@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { OWNER_ONLY_DIR, restrictToOwner } from './store/file-modes';
 import { StorageNotWritableError, errnoReason } from './store/storage-errors';
 
@@ -9,6 +9,14 @@ export function defaultDataDir(): string {
   if (process.platform === 'win32') return join(process.env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'NAS Studio');
   if (process.platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'NAS Studio');
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'NAS Studio');
+}
+
+/**
+ * The data folder a command-line entry (server, CLI) uses, absolute: `--data-dir`, else $NAS_STUDIO_DATA
+ * (an empty variable counts as unset), else the per-user folder.
+ */
+export function resolveDataDir(given: string | undefined): string {
+  return resolve(given ?? (process.env.NAS_STUDIO_DATA || defaultDataDir()));
 }
 
 /**

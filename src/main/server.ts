@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { API_PREFIX, EVENTS_PATH, TOKEN_QUERY } from '../shared/transport';
 import { createApp, type NasApp } from './app';
 import { UserError, statusOf } from './app-errors';
-import { defaultDataDir } from './data-dir';
+import { resolveDataDir } from './data-dir';
 import { AccessGate, loadToken, sessionCookie } from './server-access';
 
 // Headless mode: the same handlers as the Electron IPC, over HTTP (requests) and Server-Sent Events (live
@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     .option('--new-token', 'replace the access token kept in the data folder; links and sessions with the old one stop working')
     .parse(process.argv);
   const opts = program.opts<{ port: number; host: string; dataDir?: string; newToken?: boolean }>();
-  const dataDir = resolve(opts.dataDir ?? process.env.NAS_STUDIO_DATA ?? defaultDataDir());
+  const dataDir = resolveDataDir(opts.dataDir);
   let running: RunningServer;
   try {
     running = await startServer({ port: opts.port, host: opts.host, dataDir, newToken: opts.newToken });
