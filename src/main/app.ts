@@ -11,6 +11,8 @@ import { ComparisonService } from './services/comparison-service';
 import { RunHistoryService } from './services/run-history-service';
 import { RetrainService } from './services/retrain-service';
 import { DatasetsService } from './services/datasets-service';
+import { BackendDoctor, withAutoVerdict } from './services/backend-doctor';
+import { RunEstimateService } from './services/run-estimate-service';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
 import { LATEST_SCHEMA_VERSION } from './store/migrations/index';
@@ -61,9 +63,11 @@ export function createApp(o: AppOptions): NasApp {
   const datasets = new DatasetsService(store, o.dataDir);
   const benchmarks = new BenchmarkService(o.dataDir);
   const comparison = new ComparisonService(store);
+  const doctor = new BackendDoctor({ dataDir: o.dataDir, trainerScript: o.trainerScript, appVersion: APP_VERSION, warn: (line) => console.warn(line) });
+  const estimates = new RunEstimateService(doctor, (id) => datasets.list().find((d) => String(d.id) === id) ?? null);
   const runs = new RunManager({
     store,
-    backend: o.backend ?? new LocalProcessBackend(o.trainerScript),
+    backend: withAutoVerdict(o.backend ?? new LocalProcessBackend(o.trainerScript), doctor),
     dataDir: o.dataDir,
     appVersion: APP_VERSION,
     resolveDataset: (config) => datasets.resolve(config),
@@ -82,6 +86,8 @@ export function createApp(o: AppOptions): NasApp {
   const handlers: Handlers = {
     'app.info': () => ({ version: APP_VERSION, dataDir: o.dataDir, mode: o.mode, interruptedRuns: runs.interruptedRuns, storage: runs.storageStatus() }),
     // One page at most: a long history is never one response.
+    'system.backends': ({ probe }) => doctor.verdict({ probe }),
+    'runs.estimate': ({ config }) => estimates.estimate(config),
     'runs.list': (q) => store.runs.list({ ...q, limit: q.limit ?? RUN_PAGE_MAX }),
     'runs.facets': (filter) => store.runs.facets(filter),
     'runs.setTags': ({ id, tags }) => history.setTags(id, tags),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BACKEND_NAMES, BackendVerdictSchema, type BackendName } from './backends';
 import { SearchConfigSchema } from './config';
 import { RetrainOverridesSchema } from './strategies/retrain';
 import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, EvaluationSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
@@ -222,6 +223,35 @@ const none = z.object({}).strict();
 const byId = z.object({ id }).strict();
 const ok = z.object({ ok: z.literal(true) });
 
+/** The New-run pre-flight's measured estimate of one config (runs.estimate): a short probe in a trainer process. */
+export const RunEstimateSchema = z.object({
+  /** The backend the run would train on (what `auto` resolves to, or the form's choice). */
+  backend: z.enum(BACKEND_NAMES as unknown as [BackendName, ...BackendName[]]),
+  device: z.string().nullable(),
+  /** Why this backend, in one sentence. */
+  why: z.string(),
+  /** Median time of one search step (a weight step and an α step) at the run's batch; null when not timed. */
+  stepMs: z.number().nullable(),
+  stepsPerEpoch: z.number().int().nullable(),
+  epochSeconds: z.number().nullable(),
+  /** Weights of the supernet (estimated for a supernet too big to build). */
+  params: z.number().nullable(),
+  memory: z
+    .object({
+      estimateBytes: z.number(),
+      limitBytes: z.number().nullable(),
+      fits: z.boolean().nullable(),
+      /** The largest batch estimated to fit at this C and N; 0 when none does; null when the limit is unknown. */
+      largestBatchThatFits: z.number().int().nullable(),
+      /** Whether memory saving (gradient checkpointing) would be on. */
+      recompute: z.boolean(),
+    })
+    .nullable(),
+  /** Why there is no estimate (the backend does not load, …), with what to do. */
+  problem: z.object({ message: z.string(), hint: z.string().nullable() }).nullable(),
+});
+export type RunEstimate = z.infer<typeof RunEstimateSchema>;
+
 export const channels = {
   'app.info': {
     args: none,
@@ -234,6 +264,10 @@ export const channels = {
       storage: StorageStatusSchema,
     }),
   },
+  /** Every engine backend on this machine and what `auto` picks (the cached probe verdict; probe: true measures again). */
+  'system.backends': { args: z.object({ probe: z.boolean().optional() }).strict(), result: BackendVerdictSchema },
+  /** Pre-flight of a config: backend, measured time per epoch, memory estimate against the backend's limit. */
+  'runs.estimate': { args: z.object({ config: SearchConfigSchema }).strict(), result: RunEstimateSchema },
   /** One page (offset, limit ≤ RUN_PAGE_MAX) of the filtered, sorted list. */
   'runs.list': { args: RunListQuerySchema, result: z.array(RunSummarySchema) },
   'runs.facets': { args: RunFilterSchema.strict(), result: RunFacetsSchema },

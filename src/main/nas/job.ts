@@ -8,7 +8,7 @@ import { loadIdxPair } from './data/idx';
 import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type ImageSet } from './data/image-set';
 import { validateMnistFolder } from './data/mnist-family';
 import { defaultDemoDatasetDir } from './data/resources';
-import { initBackend } from './engine/backend';
+import { initBackend, type AutoVerdict } from './engine/backend';
 import { shouldRecompute } from './engine/recompute';
 import { Rng, hashSeed } from './engine/rng';
 import type { Supernet } from './engine/supernet';
@@ -45,6 +45,8 @@ export interface SearchJob {
   appVersion: string;
   /** A retrain's export folder (default <runDir>/model). */
   exportDir?: string | null;
+  /** What `auto` means on this machine: the backend probe's cached verdict; absent = the fixed order. */
+  autoBackend?: AutoVerdict | null;
 }
 
 export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
@@ -112,7 +114,7 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   const train = loadTrainingSet(data, config);
   const tooFew = trainingSetProblem(0, train.classes, train.count);
   if (tooFew) throw new Error(tooFew);
-  const backend = await initBackend(config.backend);
+  const backend = await initBackend(config.backend, job.autoBackend ?? null);
   const environment: RunEnvironment = { appVersion: job.appVersion, ...backend };
   emit({ type: 'environment', environment });
   // Once per run: a resumed run's log already explains the fallback.

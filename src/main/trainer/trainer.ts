@@ -5,12 +5,13 @@ import { isOutOfMemory, triageTrainingError } from '../nas/engine/errors';
 import { isStorageFault } from '../runs/storage-fault';
 import { measureMemoryFacts } from './oom-advice';
 import * as tf from '../nas/engine/tf';
+import { runProbe, type ProbeRequest } from './probe-mode';
 
 // The training process: receives one job from its parent (main or the headless server), runs it with the
 // NAS core and streams every event back as a message. Control messages: pause (checkpoint, then exit) and
 // stop. A crash here kills only this process; the parent records why.
 
-export type TrainerRequest = { type: 'start'; job: SearchJob } | { type: 'pause' } | { type: 'stop' };
+export type TrainerRequest = { type: 'start'; job: SearchJob } | { type: 'pause' } | { type: 'stop' } | { type: 'probe'; request: ProbeRequest };
 export type TrainerMessage = { type: 'event'; event: TrainerEvent } | { type: 'done'; status: 'completed' | 'paused' | 'stopped' | 'failed'; error?: string; hint?: string | null };
 
 // Electron's utility process talks through process.parentPort; a Node child process through process.send.
@@ -56,8 +57,17 @@ async function start(job: SearchJob): Promise<void> {
   process.exit(0);
 }
 
+/** Probe mode (probe-mode.ts): one measurement instead of a job, answered as { type: 'probe-result', reply }. */
+async function probe(request: ProbeRequest): Promise<void> {
+  started = true;
+  const reply = await runProbe(request);
+  await new Promise<void>((resolve) => (parentPort ? (parentPort.postMessage({ type: 'probe-result', reply }), resolve()) : process.send ? process.send({ type: 'probe-result', reply }, () => resolve()) : resolve()));
+  process.exit(0);
+}
+
 function onRequest(m: TrainerRequest): void {
   if (m.type === 'start' && !started) void start(m.job);
+  else if (m.type === 'probe' && !started) void probe(m.request);
   else if (m.type === 'pause') interrupt = 'pause';
   else if (m.type === 'stop') interrupt = 'stop';
 }

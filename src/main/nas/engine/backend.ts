@@ -40,7 +40,7 @@ const GPU_HINT =
 
 type Attempt = { ok: true; info: BackendInfo } | { ok: false; error: string };
 
-const cache = new Map<BackendPreference, Promise<BackendInfo>>();
+const cache = new Map<string, Promise<BackendInfo>>();
 let nativePackage: string | null = null;
 
 function errText(e: unknown): string {
@@ -208,18 +208,40 @@ async function select(preference: BackendPreference): Promise<BackendInfo> {
   return info;
 }
 
+/** What the backend probe measured `auto` to mean on this machine (its cached verdict), passed in with the job. */
+export interface AutoVerdict {
+  chosen: Exclude<BackendPreference, 'auto'>;
+  /** One sentence, e.g. "webgpu: fastest of the backends that load: webgpu 41 ms/step, wasm 310 ms/step". */
+  why: string;
+}
+
+/** `auto` with a probe verdict: its choice while that still loads, else the fixed order (the machine changed). */
+async function selectByVerdict(verdict: AutoVerdict): Promise<BackendInfo> {
+  if (verdict.chosen !== 'cpu') {
+    try {
+      const info = await select(verdict.chosen);
+      const slower = verdict.chosen === 'wasm' ? ` Measured on this machine: ${verdict.why} ${GPU_HINT}` : '';
+      return { ...info, fallbackReason: slower ? `auto runs on WebAssembly (${info.device}).${slower}` : null };
+    } catch {
+      // fall through to the fixed order, which says why in its own words
+    }
+  }
+  return select('auto');
+}
+
 /**
- * Choose and initialise the tfjs backend. Idempotent: repeated calls with the same preference return the same
+ * Choose and initialise the tfjs backend. With `verdict`, `auto` means the probe's choice. Idempotent: repeated calls with the same preference return the same
  * result (and make that backend current again); a failed attempt is not cached, so it can be retried.
  */
-export async function initBackend(preference: BackendPreference = 'auto'): Promise<BackendInfo> {
+export async function initBackend(preference: BackendPreference = 'auto', verdict: AutoVerdict | null = null): Promise<BackendInfo> {
   // tfjs-core alone (without the umbrella package) registers no gradient functions: training needs them.
   await ensureGradientsRegistered();
-  let p = cache.get(preference);
+  const key = preference === 'auto' && verdict ? `auto:${verdict.chosen}` : preference;
+  let p = cache.get(key);
   if (!p) {
-    p = select(preference);
-    cache.set(preference, p);
-    p.catch(() => cache.delete(preference));
+    p = preference === 'auto' && verdict ? selectByVerdict(verdict) : select(preference);
+    cache.set(key, p);
+    p.catch(() => cache.delete(key));
     return { ...(await p) };
   }
   const info = await p;

@@ -1,0 +1,122 @@
+import type { SearchConfig } from '../../../shared/config';
+import * as tf from '../engine/tf';
+import { estimateActivationBytes } from '../engine/recompute';
+import { Rng } from '../engine/rng';
+import type { Supernet } from '../engine/supernet';
+import { spaceImplementation } from '../spaces/registry';
+import { disposeGrads, lossAndGrads } from '../strategies/one-shot';
+import { estimateMemory, extrapolateSize, type MemoryEstimate, type ShapeMeasure } from './memory-estimate';
+
+// Short measured probes on the current backend (a probe child of the trainer program has loaded it): the
+// time of one search step (a weight step and an α step, as a first-order one-shot search takes) of a small
+// reference supernet for the backend verdict, and of the run's own supernet for the New-run pre-flight.
+
+/** The reference supernet `auto` compares backends with: small enough for a few seconds on wasm here. */
+export const REFERENCE_PROBE = { channels: 8, cells: 1, batch: 16, inputShape: [28, 28, 1] as [number, number, number], classes: 10 };
+
+/** Builds above this many weights are not built just to time them (the estimate is extrapolated instead). */
+const MAX_TIMED_PARAMS = 64e6;
+
+type Space = SearchConfig['space'];
+
+function build(space: Space, inputShape: [number, number, number], classes: number): Supernet {
+  return spaceImplementation(space).build(space, inputShape, classes, new Rng(1));
+}
+
+function countParams(net: Supernet): number {
+  let n = 0;
+  for (const v of net.params.trainable.values()) n += v.size;
+  for (const a of net.alphas.values()) n += a.size;
+  return n;
+}
+
+/** Median wall time (ms) of `steps` search steps after one warm-up step (shader compilation, first allocations). */
+export async function timeSearchSteps(net: Supernet, inputShape: [number, number, number], classes: number, batch: number, steps: number, recompute: boolean): Promise<number> {
+  const alphas = [...net.alphas.values()];
+  const weights = [...net.params.trainable.values()];
+  const x = tf.randomNormal([batch, ...inputShape]) as tf.Tensor4D;
+  const y = tf.tensor1d(Array.from({ length: batch }, (_, i) => i % classes), 'int32');
+  const times: number[] = [];
+  try {
+    for (let s = 0; s <= steps; s++) {
+      const t0 = performance.now();
+      for (const vars of [weights, alphas]) {
+        const r = lossAndGrads(net, x, y, vars, { recompute, updateBnStats: vars === weights });
+        // Reading a gradient waits for the device (webgpu queues work asynchronously).
+        const first = Object.values(r.grads)[0];
+        if (first) await first.data();
+        disposeGrads(r.grads);
+      }
+      if (s > 0) times.push(performance.now() - t0);
+    }
+  } finally {
+    x.dispose();
+    y.dispose();
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+/** The reference probe: median step time (ms) of the small supernet on the current backend. */
+export async function timeReferenceStep(steps = 3): Promise<number> {
+  const p = REFERENCE_PROBE;
+  const net = build({ name: 'nb201', channels: p.channels, cells: p.cells } as Space, p.inputShape, p.classes);
+  try {
+    return await timeSearchSteps(net, p.inputShape, p.classes, p.batch, steps, false);
+  } finally {
+    net.dispose();
+  }
+}
+
+function measure(space: Space, inputShape: [number, number, number], classes: number): ShapeMeasure {
+  const net = build(space, inputShape, classes);
+  try {
+    return {
+      channels: space.channels,
+      cells: space.cells,
+      activationBytesPerImage: estimateActivationBytes(net, inputShape, 1),
+      params: countParams(net),
+      segments: net.segments?.().length ?? 1,
+    };
+  } finally {
+    net.dispose();
+  }
+}
+
+export interface ConfigProbe {
+  params: number;
+  memory: MemoryEstimate;
+  /** Median search-step time at the run's batch; null when it was not timed (does not fit, or too big to build). */
+  stepMs: number | null;
+}
+
+/**
+ * The run's supernet sized (measured at a small C and a few cells, then extrapolated) and, when it fits and
+ * `steps` > 0, timed at its own batch.
+ */
+export async function probeConfig(
+  config: SearchConfig,
+  inputShape: [number, number, number],
+  classes: number,
+  limitBytes: number | null,
+  steps: number,
+): Promise<ConfigProbe> {
+  const space = config.space;
+  // Cell counts past which a supernet grows by whole cells only (DARTS puts its two reduction cells at L/3 and 2L/3).
+  const [k1, k2] = space.name === 'darts' ? [3, 6] : [1, 2];
+  const c0 = Math.min(space.channels, 8);
+  const one = measure({ ...space, channels: c0, cells: Math.min(space.cells, k1) }, inputShape, classes);
+  const two = space.cells > k1 ? measure({ ...space, channels: c0, cells: Math.min(space.cells, k2) }, inputShape, classes) : one;
+  const size = extrapolateSize(one, two, space);
+  const memory = estimateMemory(size, { batchSize: config.batchSize, recompute: config.recompute, nativeMemory: tf.getBackend() === 'tensorflow' }, limitBytes);
+  let stepMs: number | null = null;
+  if (steps > 0 && memory.fits !== false && size.params <= MAX_TIMED_PARAMS) {
+    const net = build(space, inputShape, classes);
+    try {
+      stepMs = await timeSearchSteps(net, inputShape, classes, config.batchSize, steps, memory.recompute);
+    } finally {
+      net.dispose();
+    }
+  }
+  return { params: size.params, memory, stepMs };
+}
