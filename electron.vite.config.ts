@@ -6,7 +6,7 @@ import { tfjsEsmAliases } from './scripts/tfjs-esm-aliases';
 
 const version = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf8')).version as string;
 // tfjs is bundled from its ESM entries (see scripts/tfjs-esm-aliases.ts); everything else stays external.
-const TFJS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-layers'];
+const TFJS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-layers'];
 
 // One build, four Node entries: the Electron main process, the headless server, the CLI and the trainer
 // process (forked per run). Dependencies stay external so native addons and tfjs's .wasm files load from

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', 'node_modules', '@tensorflow');
-export const tfjsEsmAliases = ['tfjs-core', 'tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-layers'].map((name) => ({
+export const tfjsEsmAliases = ['tfjs-core', 'tfjs-backend-cpu', 'tfjs-backend-wasm', 'tfjs-backend-webgpu', 'tfjs-layers'].map((name) => ({
   find: new RegExp(`^@tensorflow/${name}$`),
   replacement: join(root, name, 'dist', 'index.js'),
 }));

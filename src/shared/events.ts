@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { GpuAdapterSchema } from './backends';
 
 // Messages the trainer process streams to main; main persists them and forwards them to windows.
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
@@ -9,6 +10,8 @@ export const EnvironmentSchema = z.object({
   backend: z.string(),
   device: z.string(),
   fallbackReason: z.string().nullable(),
+  /** The GPU adapter of a webgpu run (vendor, architecture, driver, fallback or not). */
+  adapter: GpuAdapterSchema.nullable().optional(),
 });
 export type RunEnvironment = z.infer<typeof EnvironmentSchema>;
 

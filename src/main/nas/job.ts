@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { isDryRun, trainingSetProblem, type SearchConfig } from '../../shared/config';
 import type { RunEnvironment, TrainerEvent } from '../../shared/events';
@@ -10,6 +10,7 @@ import { validateMnistFolder } from './data/mnist-family';
 import { defaultDemoDatasetDir } from './data/resources';
 import { initBackend, type AutoVerdict } from './engine/backend';
 import { shouldRecompute } from './engine/recompute';
+import { GpuFaultError } from './engine/webgpu-faults';
 import { Rng, hashSeed } from './engine/rng';
 import type { Supernet } from './engine/supernet';
 import { runDryRun } from './dry-run';
@@ -102,7 +103,29 @@ export function checkpointFile(runDir: string, epoch: number, stepInEpoch: numbe
   return join(runDir, 'checkpoints', `step-${pad(globalStep, 9)}-epoch-${pad(epoch, 4)}-${pad(stepInEpoch, 6)}.ckpt`);
 }
 
+/** The newest checkpoint of a run (names sort in the order written), or null when none was written yet. */
+export function latestCheckpoint(runDir: string): string | null {
+  const dir = join(runDir, 'checkpoints');
+  let names: string[];
+  try {
+    names = readdirSync(dir).filter((f) => f.endsWith('.ckpt')).sort();
+  } catch {
+    return null;
+  }
+  return names.length > 0 ? join(dir, names[names.length - 1]!) : null;
+}
+
 export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
+  try {
+    return await runJob(job, emit, control);
+  } catch (e) {
+    // A lost GPU or a refused GPU operation: the run ends here and says where it can resume from.
+    if (e instanceof GpuFaultError) throw e.withCheckpoint(latestCheckpoint(job.runDir));
+    throw e;
+  }
+}
+
+async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
   const started = Date.now();
   const { config } = job;
   // The run's table (a user's import, or the built-in one) scores every NAS-Bench-201 cell of this job.

@@ -2,7 +2,7 @@
  * Backend choice for the training engine (see shared/ENGINE.md, ARCHITECTURE.md §5).
  *
  * auto: native TensorFlow (`@tensorflow/tfjs-node-gpu`, then `@tensorflow/tfjs-node`) → WebAssembly → plain JS
- * cpu. The native packages are optionalDependencies that download libtensorflow at install time, so they are
+ * cpu. webgpu (Dawn + tfjs's WebGPU backend, webgpu.ts) is loaded only when chosen or probed. The native packages are optionalDependencies that download libtensorflow at install time, so they are
  * often absent; then we fall back and say why, in words a user can act on. An explicit preference that cannot
  * be honoured throws.
  */
@@ -14,17 +14,20 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import type { GpuAdapter } from '../../../shared/backends';
 import { ensureGradientsRegistered, registerWasmTrainingKernels } from './kernels';
 
-export type BackendPreference = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
 
 export interface BackendInfo {
-  /** tfjs backend name: 'tensorflow' | 'wasm' | 'cpu' */
+  /** tfjs backend name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' */
   backend: string;
   /** human-readable device, e.g. "CPU (WebAssembly, SIMD, 1 thread)" */
   device: string;
   /** why a better backend was not used (plain language, with the fix); null when nothing was given up */
   fallbackReason: string | null;
+  /** The GPU adapter webgpu runs on (vendor, architecture, driver, fallback or not); absent on other backends. */
+  adapter?: GpuAdapter | null;
 }
 
 const NATIVE_GPU_PKG = '@tensorflow/tfjs-node-gpu';
@@ -161,8 +164,16 @@ async function useCpu(): Promise<BackendInfo> {
   return { backend: 'cpu', device: 'CPU (plain JavaScript, 1 thread)', fallbackReason: null };
 }
 
+async function useWebgpu(): Promise<BackendInfo> {
+  // Dawn and tfjs's WebGPU backend load here and only here: wasm-only runs never touch them.
+  const { initWebgpu } = await import('./webgpu');
+  const { device, adapter } = await initWebgpu();
+  return { backend: 'webgpu', device, fallbackReason: null, adapter };
+}
+
 async function select(preference: BackendPreference): Promise<BackendInfo> {
   if (preference === 'cpu') return useCpu();
+  if (preference === 'webgpu') return useWebgpu();
 
   if (preference === 'tensorflow') {
     const r = await tryNative();

@@ -197,6 +197,15 @@ export interface WasmKernelOptions {
   shareBuffers?: boolean;
 }
 
+/**
+ * Register the AvgPoolGrad border-divisor fix (a composite, correct on any backend) for `backendName`: tfjs's own
+ * kernel is wrong on every backend (see registerWasmTrainingKernels). Idempotent.
+ */
+export function registerAvgPoolGradFix(backendName: string): void {
+  if (tf.getKernel(tf.AvgPoolGrad, backendName)?.kernelFunc === avgPoolGradConfig.kernelFunc) return;
+  setKernel({ ...avgPoolGradConfig, backendName });
+}
+
 let registered = false;
 let originalBackpropInput: tf.KernelConfig | undefined;
 let fastInputActive = false;
