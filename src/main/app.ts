@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isDryRun, type SearchConfig } from '../shared/config';
 import type { z } from 'zod';
 import { RUN_PAGE_MAX, channels, type Channel, type ChannelMap, type PushEvent, type ResultOf } from '../shared/api';
 import { NotFoundError, UserError, describeArgsError } from './app-errors';
@@ -77,6 +78,11 @@ export function createApp(o: AppOptions): NasApp {
   const history = new RunHistoryService(store, runs);
   const retrains = new RetrainService(store, runs);
   const ok = { ok: true as const };
+  // A dry run trains nothing: its backend never loads.
+  const refuseUnloadable = (config: SearchConfig) => {
+    const problem = isDryRun(config) ? null : doctor.unloadable(config.backend);
+    if (problem) throw new UserError(problem.message, problem.hint);
+  };
   const requireRun = (id: number) => {
     const r = store.runs.get(id);
     if (!r) throw new NotFoundError(`There is no run ${id}.`, 'Pick a run from the runs list; it may have been deleted.');
@@ -92,10 +98,10 @@ export function createApp(o: AppOptions): NasApp {
     'runs.facets': (filter) => store.runs.facets(filter),
     'runs.setTags': ({ id, tags }) => history.setTags(id, tags),
     'runs.setNote': ({ id, note }) => history.setNote(id, note),
-    'runs.createGroup': ({ config, seeds }) => history.createGroup(config, seeds),
+    'runs.createGroup': ({ config, seeds }) => (refuseUnloadable(config), history.createGroup(config, seeds)),
     'runs.exportList': (args) => history.exportList(args),
     'runs.get': ({ id }) => requireRun(id),
-    'runs.create': ({ config }) => ({ id: runs.create(config) }),
+    'runs.create': ({ config }) => (refuseUnloadable(config), { id: runs.create(config) }),
     'runs.retrain': ({ id, overrides }) => retrains.retrain(id, overrides),
     'runs.cancel': ({ id }) => (runs.cancel(id), ok),
     'runs.pause': ({ id }) => (runs.pause(id), ok),

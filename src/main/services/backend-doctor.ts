@@ -60,6 +60,20 @@ export class BackendDoctor {
     return v ? { chosen: v.chosen, why: v.why } : null;
   }
 
+  /**
+   * Why a run with this backend choice cannot start here, in the app's words (never a command-line flag): an
+   * explicit backend the kept verdict says does not load. Null when it can, or when nothing is known yet.
+   */
+  unloadable(choice: string): { message: string; hint: string } | null {
+    if (choice === 'auto') return null;
+    const r = this.cached()?.backends.find((b) => b.name === choice);
+    if (!r || r.loads) return null;
+    return {
+      message: `The ${choice} backend does not load on this machine: ${r.reason ?? 'it failed to start'}`,
+      hint: `${r.fix ? `${r.fix} ` : ''}Or choose auto (or another backend that loads) under Budget; Diagnostics lists them all.`,
+    };
+  }
+
   /** The cached verdict, or a fresh probe (always with `probe: true`); concurrent callers share one probe. */
   verdict(options: { probe?: boolean } = {}): Promise<BackendVerdict> {
     if (!options.probe) {

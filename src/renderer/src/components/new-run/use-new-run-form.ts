@@ -165,6 +165,12 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
     return out;
   });
 
+  /** The config a training run would start with, once every field validates; null otherwise (and for a dry run). */
+  const runnableConfig = computed<SearchConfig | null>(() => {
+    const r = parsed.value;
+    return !dryRun.value && r.success && Object.keys(errors.value).length === 0 ? r.data : null;
+  });
+
   function err(path: string): string | undefined {
     return submitted.value || touched[path] ? errors.value[path] : undefined;
   }
@@ -187,6 +193,7 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
     errors,
     err,
     spaceLabel,
+    runnableConfig,
   };
 }
 export type NewRunForm = ReturnType<typeof useNewRunForm>;
