@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendReport, BackendVerdict } from '../shared/backends';
+import type { AutoVerdict } from './nas/engine/backend';
 import { resolveDataDir } from './data-dir';
 import { BackendDoctor, VERDICT_FILE } from './services/backend-doctor';
 import { APP_VERSION } from './version';
@@ -38,6 +39,11 @@ async function doctor(opts: { json?: boolean; probe?: boolean; dataDir?: string 
   const verdict = await d.verdict({ probe: Boolean(opts.probe) });
   if (opts.json) process.stdout.write(`${JSON.stringify({ ...verdict, cached: wasCached, dataDir })}\n`);
   else process.stdout.write(`${formatVerdict(verdict, join(dataDir, VERDICT_FILE))}\n`);
+}
+
+/** What `auto` means for a CLI search: the verdict kept in the data folder for this machine, if any (no probe: scripts stay fast). */
+export function cachedAutoChoice(dataDirFlag: string | undefined): AutoVerdict | null {
+  return new BackendDoctor({ dataDir: resolveDataDir(dataDirFlag), trainerScript: '', appVersion: APP_VERSION }).autoChoice();
 }
 
 export function addDoctorCommand(program: Command): void {

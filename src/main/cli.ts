@@ -7,7 +7,7 @@ import { buildConfig, CliError, int, real } from './cli-config';
 import { addDryRunCommand, addSamplingFlags } from './cli-dry-run';
 import { addRetrainCommand } from './cli-retrain';
 import { addBundleCommands } from './cli-bundle';
-import { addDoctorCommand } from './cli-doctor';
+import { addDoctorCommand, cachedAutoChoice } from './cli-doctor';
 import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
@@ -35,7 +35,7 @@ async function search(opts: Record<string, unknown>): Promise<void> {
   const recorder = CliHistoryRecorder.fromFlags(opts, !ownRunDir);
   try {
     const { outcome, result, environment } = await runSearchJob(
-      { config, data, runDir, appVersion: APP_VERSION },
+      { config, data, runDir, appVersion: APP_VERSION, autoBackend: config.backend === 'auto' ? cachedAutoChoice(opts.dataDir as string | undefined) : null },
       (e) => {
         history.record(e);
         recorder?.record(e);
