@@ -4,6 +4,7 @@
  * - Conv2DBackpropFilter                  (missing on wasm)  im2col + one matmul
  * - DepthwiseConv2dNativeBackpropFilter   (missing on wasm)  per-tap product + sum
  * - DepthwiseConv2dNativeBackpropInput    (missing on wasm)  forward depthwise conv of the dilated dy
+ * - MaxPoolGrad                           (wasm's is wrong for 3x3, stride 1, pad 1: max-pool-grad.ts)
  * - Conv2DBackpropInput                   (wasm's is ~6.5x its forward) forward conv of the dilated dy with
  *                                          the flipped, in/out-swapped filter
  *
@@ -15,6 +16,7 @@ import * as tf from '../tf';
 import { conv2dBackpropFilterImpl, conv2dBackpropInputImpl } from './conv2d';
 import { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl } from './depthwise';
 import { ensureGradientsRegistered, onGradientsLoaded } from './gradients';
+import { maxPoolGradKernel } from './max-pool-grad';
 import { avgPoolGradImpl, fusedBatchNormGradConfig } from './pool-bn';
 import { sharedBufferKernels } from './shared-buffers';
 import { asTensor, pair } from './util';
@@ -24,6 +26,7 @@ export { ensureGradientsRegistered } from './gradients';
 export { conv2dBackpropFilterImpl, conv2dBackpropInputImpl } from './conv2d';
 export { depthwiseBackpropFilterImpl, depthwiseBackpropInputImpl } from './depthwise';
 export { avgPoolGradImpl } from './pool-bn';
+export { maxPoolGradImpl } from './max-pool-grad';
 
 type Attrs = Record<string, unknown>;
 type Pad = tf.backend_util.ExplicitPadding | 'same' | 'valid' | number;
@@ -38,7 +41,10 @@ export const WASM_TRAINING_KERNELS = [
   tf.DepthwiseConv2dNativeBackpropFilter,
   tf.DepthwiseConv2dNativeBackpropInput,
   tf.AvgPoolGrad,
+  tf.MaxPoolGrad,
 ] as const;
+
+const maxPoolGradConfig: tf.KernelConfig = { kernelName: tf.MaxPoolGrad, backendName: BACKEND, kernelFunc: maxPoolGradKernel };
 
 const avgPoolGradConfig: tf.KernelConfig = {
   kernelName: tf.AvgPoolGrad,
@@ -239,6 +245,7 @@ export function registerWasmTrainingKernels(options: WasmKernelOptions = {}): vo
     setKernel(depthwiseBackpropFilterConfig);
     setKernel(depthwiseBackpropInputConfig);
     setKernel(avgPoolGradConfig);
+    setKernel(maxPoolGradConfig);
     // tfjs's own AvgPoolGrad divides by the full window at padded borders while the forward pass averages
     // only in-bounds cells: wrong on every backend, so the cpu backend gets the correct one too.
     setKernel({ ...avgPoolGradConfig, backendName: 'cpu' });

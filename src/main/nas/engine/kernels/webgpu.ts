@@ -6,6 +6,9 @@
  *   tensor's gradients with AddN, and a supernet's input to a cell feeds dozens of ops, so the shader is
  *   refused ("The number of storage buffers (58) … exceeds the maximum per-stage limit"). Here inputs are summed
  *   in chunks that fit, then the partial sums (tfjs's Concat already chunks this way).
+ * - PadV2 of rank 5 and 6: its shader indexes a vec5/vec6 struct as an array and does not compile ("cannot index
+ *   type 'vec6'"); the DARTS space pads rank-6 views (layers.ts subsample's gradient, spaceToBatchND). Here such a
+ *   pad is done one axis at a time on a rank-3 view [outer, axis, inner].
  * - AvgPoolGrad: the border-divisor fix (kernels/index.ts), as on every other backend.
  */
 import * as tf from '../tf';
@@ -40,12 +43,38 @@ const chunkedAddN: tf.KernelFunc = ({ inputs, backend, attrs }) => {
   });
 };
 
+let tfjsPad: tf.KernelConfig | undefined;
+
+const prod = (xs: number[]) => xs.reduce((a, b) => a * b, 1);
+
+const lowRankPad: tf.KernelFunc = ({ inputs, backend, attrs }) => {
+  const x = inputs.x!;
+  if (x.shape.length <= 4) return tfjsPad!.kernelFunc({ inputs, backend, attrs });
+  const { paddings, constantValue } = attrs as unknown as { paddings: [number, number][]; constantValue: number };
+  return tf.tidy(() => {
+    let y = tf.clone(asTensor(x));
+    paddings.forEach(([before, after], axis) => {
+      if (before === 0 && after === 0) return;
+      const s = y.shape;
+      const view = tf.reshape(y, [prod(s.slice(0, axis)), s[axis]!, prod(s.slice(axis + 1))]);
+      const padded = tf.pad(view, [[0, 0], [before, after], [0, 0]], constantValue);
+      y = tf.reshape(padded, [...s.slice(0, axis), s[axis]! + before + after, ...s.slice(axis + 1)]);
+    });
+    return y;
+  });
+};
+
+function replaceKernel(name: string, kernelFunc: tf.KernelFunc): tf.KernelConfig | undefined {
+  const current = tf.getKernel(name, BACKEND);
+  if (!current || current.kernelFunc === kernelFunc) return undefined;
+  tf.unregisterKernel(name, BACKEND);
+  tf.registerKernel({ kernelName: name, backendName: BACKEND, kernelFunc });
+  return current;
+}
+
 /** Register the webgpu kernel fixes; call once tfjs-backend-webgpu is loaded (idempotent). */
 export function registerWebgpuKernels(): void {
   registerAvgPoolGradFix(BACKEND);
-  const current = tf.getKernel(tf.AddN, BACKEND);
-  if (!current || current.kernelFunc === chunkedAddN) return;
-  tfjsAddN = current;
-  tf.unregisterKernel(tf.AddN, BACKEND);
-  tf.registerKernel({ kernelName: tf.AddN, backendName: BACKEND, kernelFunc: chunkedAddN });
+  tfjsAddN = replaceKernel(tf.AddN, chunkedAddN) ?? tfjsAddN;
+  tfjsPad = replaceKernel(tf.PadV2, lowRankPad) ?? tfjsPad;
 }
