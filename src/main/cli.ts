@@ -55,6 +55,8 @@ async function search(opts: Record<string, unknown>): Promise<void> {
     const summary = {
       backend: environment.backend,
       device: environment.device,
+      /** The GPU adapter of a webgpu run (vendor, architecture, driver, fallback or not); null on other backends. */
+      adapter: environment.adapter ?? null,
       seed: config.seed,
       space: config.space.name,
       strategy: config.strategy.name,

@@ -71,6 +71,7 @@ let heldPump: (() => void) | null = null;
 let pumping = false;
 let realPending = 0;
 let installed = false;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 function isDawnPump(fn: unknown, args: unknown[]): fn is () => void {
   return typeof fn === 'function' && args.length === 0 && Function.prototype.toString.call(fn).includes('[native code]');
@@ -119,13 +120,17 @@ export function pumpUntil(start: () => void, done: () => boolean, timeoutMs: num
   pumping = true;
   try {
     start();
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
     while (!done()) {
       const fn = heldPump ?? latestPump;
       heldPump = null;
       if (!fn) throw new Error('Dawn has not started its event pump: no WebGPU device is active.');
       fn();
       if (done()) break;
+      // Spin briefly (a real GPU answers within microseconds), then sleep between polls: a spinning main
+      // thread would take a core from the driver's own threads (all of the GPU's work on a software adapter).
+      if (Date.now() - started > 2) Atomics.wait(sleeper, 0, 0, 1);
       if (Date.now() > deadline) {
         throw new Error(`The GPU did not answer a read within ${Math.round(timeoutMs / 1000)} s.`);
       }
