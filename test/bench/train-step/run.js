@@ -29,13 +29,13 @@ export const MODELS = {
   big: { channels: 16, cellsPerStage: 2, stages: 3, inputShape: [28, 28, 1], classes: 10 },
 };
 
-async function buildBundle() {
+export async function buildBundle() {
   process.env.VITE_CONFIG_NATIVE_IGNORE_WARNING = 'true';
   const { build } = await import('vite');
   await build({ configFile: path.join(here, 'vite.config.ts'), logLevel: 'warn' });
 }
 
-function median(a) {
+export function median(a) {
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
@@ -96,7 +96,7 @@ function runChild(cfg) {
   return { error: (err.slice(0, 3).join(' | ') || `exit ${r.status} ${r.signal ?? ''}`).slice(0, 600) };
 }
 
-function ensureTorch() {
+export function ensureTorch() {
   try {
     execFileSync(PY, ['-c', 'import torch'], { stdio: 'ignore' });
     return null;
@@ -112,7 +112,7 @@ function ensureTorch() {
 }
 
 const torchCache = new Map();
-function torchRun(kind, batch, threads) {
+export function torchRun(kind, batch, threads) {
   const key = `${kind}:${batch}:${threads}`;
   if (!torchCache.has(key)) {
     const cfg = { kind, batch, threads, steps: STEPS, warmup: WARMUP, ...MODELS[kind] };
