@@ -155,10 +155,8 @@ async function createBackend(): Promise<tf.KernelBackend> {
   });
   const latch = new FaultLatch();
   device.onuncapturederror = (e) => latch.record(faultFromGpuError(e.error));
-  void device.lost.then((info) => {
-    // 'destroyed' is our own dispose(); anything else is the driver or the OS taking the device away.
-    if (info.reason !== 'destroyed') latch.record(new GpuFaultError('device-lost', info.message || String(info.reason)));
-  });
+  // Nothing here destroys the device (tfjs's dispose() leaves it): any loss is the driver or the OS taking it.
+  void device.lost.then((info) => latch.record(new GpuFaultError('device-lost', info.message || String(info.reason))));
   const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
   const backend = new WebGPUBackend(device as never, adapter.info as never);
   guardReads(backend, latch);
