@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 // The layer rules of ARCHITECTURE.md §3 and STYLE.md §1, checked on every import in src/:
-// renderer → shared; main → shared; preload → shared; nas/ → shared + tfjs only; inside nas/, engine imports
+// renderer → shared; main → shared; preload → shared; nas/ → shared + tfjs (and Dawn's webgpu under it) only; inside nas/, engine imports
 // none of its siblings, and spaces/strategies/estimation/data never reach into the app layers.
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -33,8 +33,9 @@ const rules: Array<{ from: RegExp; internal: RegExp; packages: RegExp; why: stri
   { from: /^shared\//, internal: /^shared\//, packages: /^zod$/, why: 'shared/ is pure TypeScript: no Node, DOM, Electron or tfjs' },
   { from: /^renderer\//, internal: /^(renderer|shared)\//, packages: /^(vue|pinia|vue-router|echarts|vue-echarts|@dagrejs\/dagre|@tanstack\/vue-virtual|zod)$/, why: 'the renderer talks to main only through the contract in shared/' },
   { from: /^preload\//, internal: /^shared\//, packages: /^electron$/, why: 'preload is the contextBridge and nothing else' },
-  { from: /^main\/nas\/engine\//, internal: /^(main\/nas\/engine|shared)\//, packages: /^(@tensorflow\/|node:)/, why: 'engine/ holds tensor primitives and imports none of its siblings' },
-  { from: /^main\/nas\//, internal: /^(main\/nas|shared)\//, packages: /^(@tensorflow\/|node:)/, why: 'nas/ is independent of Electron, SQLite and the app layers' },
+  // `webgpu` is Dawn's Node binding: the GPU runtime under tfjs's WebGPU backend (engine/webgpu-dawn.ts).
+  { from: /^main\/nas\/engine\//, internal: /^(main\/nas\/engine|shared)\//, packages: /^(@tensorflow\/|node:|webgpu$)/, why: 'engine/ holds tensor primitives and imports none of its siblings' },
+  { from: /^main\/nas\//, internal: /^(main\/nas|shared)\//, packages: /^(@tensorflow\/|node:|webgpu$)/, why: 'nas/ is independent of Electron, SQLite and the app layers' },
   { from: /^main\/store\//, internal: /^(main\/store|shared)\//, packages: /^(better-sqlite3|node:)$|^node:/, why: 'the store knows SQLite and the contract, not the NAS core or the services' },
 ];
 
