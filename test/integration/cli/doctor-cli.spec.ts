@@ -44,6 +44,9 @@ describe('nas-studio doctor', () => {
     expect(tf.reason).toMatch(/Native TensorFlow is not installed/);
     expect(tf.reason).toMatch(/tfjs-node/);
     expect(tf.fix).toMatch(/npm install @tensorflow\/tfjs-node/);
+    // A GPU user is sent to webgpu first, not to CUDA 11; each package's state is said once.
+    expect(tf.fix).toMatch(/^For a GPU .*use the webgpu backend/);
+    expect((tf.reason!.match(/libtensorflow/g) ?? []).length).toBeLessThanOrEqual(1);
 
     const gpu = report(v, 'webgpu');
     expect(gpu.loads).toBe(false);
@@ -78,6 +81,9 @@ describe('nas-studio doctor', () => {
     expect(gpu.eligibleForAuto).toBe(false);
     expect(gpu.probeStepMs).toBeNull();
     expect(gpu.reason).toMatch(/software/i);
+    // The fix is a real driver; the software device it already runs on is not offered again.
+    expect(gpu.fix).toMatch(/Vulkan driver/);
+    expect(gpu.fix).not.toMatch(/VK_ICD_FILENAMES/);
     expect(v.chosen).toBe('wasm');
     expect(v.why).toMatch(/webgpu \(software adapter\)/);
     // A different driver set-up is a different machine: the plain verdict is not reused for it.

@@ -17,10 +17,11 @@ export type LoadedReport = Omit<BackendReport, 'probeStepMs'>;
 
 const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;
 
+// GPU users first: webgpu needs no CUDA and no download; tfjs-node-gpu only works with CUDA 11.2 + cuDNN 8.1.
 const NATIVE_FIX =
-  'On a machine with internet access, run "npm install @tensorflow/tfjs-node" in the NAS Studio folder (fast multi-core CPU training), ' +
-  'or "npm install @tensorflow/tfjs-node-gpu" for an NVIDIA GPU with CUDA 11.2 and cuDNN 8.1, then restart NAS Studio. ' +
-  'On a CUDA 12 machine use the webgpu backend instead.';
+  'For a GPU (NVIDIA, AMD or Intel), use the webgpu backend instead: no CUDA needed (see its entry). ' +
+  'For fast multi-core CPU training, run "npm install @tensorflow/tfjs-node" in the NAS Studio folder on a machine with internet access, then restart NAS Studio. ' +
+  '("npm install @tensorflow/tfjs-node-gpu" works only with CUDA 11.2 and cuDNN 8.1.)';
 
 function firstLine(e: unknown): string {
   return (e instanceof Error ? e.message : String(e)).split('\n')[0]!.slice(0, 300);
@@ -29,19 +30,29 @@ function firstLine(e: unknown): string {
 /** What is installed of the native TensorFlow packages, in words (absent / no compiled library / present). */
 function nativeInstallState(): { present: string[]; problems: string[] } {
   const present: string[] = [];
-  const problems: string[] = [];
+  const absent: string[] = [];
+  const unbuilt: string[] = [];
   for (const pkg of NATIVE_PACKAGES) {
     let dir: string;
     try {
       dir = path.dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
     } catch {
-      problems.push(`${pkg} is not installed`);
+      absent.push(pkg);
       continue;
     }
     const lib = path.join(dir, 'lib');
     const built = existsSync(lib) && readdirSync(lib).some((d) => existsSync(path.join(lib, d, 'tfjs_binding.node')));
-    if (built) present.push(pkg);
-    else problems.push(`${pkg} is installed without its native library (libtensorflow is downloaded when it installs, which needs internet access)`);
+    (built ? present : unbuilt).push(pkg);
+  }
+  // One clause per state, not per package: both packages usually share it.
+  const both = (list: string[], one: string, many: string) => `${list.join(' and ')} ${list.length === 1 ? one : many}`;
+  const problems: string[] = [];
+  if (absent.length > 0) problems.push(both(absent, 'is not installed', 'are not installed'));
+  if (unbuilt.length > 0) {
+    problems.push(
+      `${both(unbuilt, 'is installed without its native library', 'are installed without their native library')} ` +
+        '(libtensorflow, which is downloaded at install time and needs internet access)',
+    );
   }
   return { present, problems };
 }

@@ -37,9 +37,12 @@ const NATIVE_MISSING =
   `The native TensorFlow backend (${NATIVE_GPU_PKG} / ${NATIVE_CPU_PKG}) is not installed: it downloads ` +
   'libtensorflow from Google when it installs, which needs internet access, so on this machine the optional ' +
   'install was skipped.';
+// GPU users first: webgpu needs no CUDA and no download; tfjs-node-gpu only works with CUDA 11.2 + cuDNN 8.1.
 const GPU_HINT =
-  `To use your GPU: run "npm install ${NATIVE_GPU_PKG}" on a machine with internet, an NVIDIA GPU and CUDA 11.x ` +
-  `+ cuDNN 8 (or "npm install ${NATIVE_CPU_PKG}" for fast multi-core CPU training), then restart NAS Studio.`;
+  'To train on a GPU (NVIDIA, AMD or Intel; no CUDA needed), choose the webgpu backend: it needs the GPU\'s ' +
+  'Vulkan driver (Direct3D 12 on Windows, Metal on macOS), and "nas-studio doctor" or the Diagnostics page says ' +
+  `whether it loads. For fast multi-core CPU training, run "npm install ${NATIVE_CPU_PKG}" on a machine with ` +
+  `internet access, then restart NAS Studio (${NATIVE_GPU_PKG} works only with CUDA 11.2 and cuDNN 8.1).`;
 
 type Attempt = { ok: true; info: BackendInfo } | { ok: false; error: string };
 
@@ -76,19 +79,19 @@ function cpuModel(): string {
   return `${model && model.length > 0 ? model : 'CPU'}, ${cpus.length} cores`;
 }
 
-/** Whether `pkg` is installed with its compiled binding (lib/napi-vN/tfjs_binding.node). */
-function hasNativeBinding(pkg: string): boolean {
+/** Whether `pkg` is absent, present without its compiled binding (lib/napi-vN/tfjs_binding.node), or built. */
+function nativeState(pkg: string): 'absent' | 'no-binding' | 'built' {
   let dir: string;
   try {
     dir = path.dirname(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
   } catch {
-    return false;
+    return 'absent';
   }
   const lib = path.join(dir, 'lib');
   try {
-    return readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(path.join(lib, d, 'tfjs_binding.node')));
+    return readdirSync(lib).some((d) => d.startsWith('napi-v') && existsSync(path.join(lib, d, 'tfjs_binding.node'))) ? 'built' : 'no-binding';
   } catch {
-    return false;
+    return 'no-binding';
   }
 }
 
@@ -99,8 +102,9 @@ async function tryNative(): Promise<Attempt & { gpuMissing?: string }> {
     // A package folder without its native library (the libtensorflow download failed, as on an offline
     // machine) would still register a second copy of every kernel and print hundreds of warnings before
     // failing: count it as not installed without importing it.
-    if (!hasNativeBinding(pkg)) {
-      failures.push(`${pkg} is not installed.`);
+    const state = nativeState(pkg);
+    if (state !== 'built') {
+      failures.push(state === 'absent' ? `${pkg} is not installed.` : `${pkg} is installed without its native library (libtensorflow).`);
       continue;
     }
     try {
@@ -181,7 +185,7 @@ async function select(preference: BackendPreference): Promise<BackendInfo> {
     throw new Error(
       `Backend "tensorflow" was requested but cannot be used: ${r.error} These optional packages download ` +
         'libtensorflow from Google when they install, which needs internet access. ' +
-        `${GPU_HINT} Or choose --backend auto/wasm to run on the WebAssembly fallback.`,
+        `${GPU_HINT} Or choose the backend auto or wasm (WebAssembly, works everywhere).`,
     );
   }
 
@@ -200,7 +204,7 @@ async function select(preference: BackendPreference): Promise<BackendInfo> {
     if (native.gpuMissing && nativePackage === NATIVE_CPU_PKG) {
       native.info.fallbackReason =
         `Running native TensorFlow on the CPU: ${native.gpuMissing} ` +
-        `To train on an NVIDIA GPU, run "npm install ${NATIVE_GPU_PKG}" on a machine with CUDA 11.x + cuDNN 8 and restart.`;
+        'To train on a GPU, choose the webgpu backend (no CUDA needed; it needs the GPU\'s Vulkan driver).';
     }
     return native.info;
   }

@@ -30,13 +30,16 @@ function api(): string {
   return GRAPHICS_API[process.platform] ?? 'the native graphics API';
 }
 
-function driverFix(): string {
+/** How to get a GPU adapter; `offerSoftware` adds the SwiftShader route (not when that is what runs already). */
+function driverFix(offerSoftware = true): string {
   if (process.platform === 'linux') {
+    const software = offerSoftware
+      ? ` On Linux without a GPU, VK_ICD_FILENAMES=${SWIFTSHADER_ICD} (from the chromium package) gives a slow software device for testing.`
+      : '';
     return (
       "Install your GPU's Vulkan driver and the Vulkan loader (Debian/Ubuntu: apt install libvulkan1 " +
-      'mesa-vulkan-drivers for AMD and Intel; the NVIDIA driver for NVIDIA), then restart NAS Studio. On Linux ' +
-      `without a GPU, VK_ICD_FILENAMES=${SWIFTSHADER_ICD} (from the chromium package) gives a slow software ` +
-      'device for testing.'
+      'mesa-vulkan-drivers for AMD and Intel; the NVIDIA driver for NVIDIA), then restart NAS Studio.' +
+      software
     );
   }
   if (process.platform === 'win32') return 'Install or update your GPU driver (it must support Direct3D 12), then restart NAS Studio.';
@@ -113,7 +116,7 @@ export async function describeWebgpu(): Promise<WebgpuDescription> {
     return {
       adapter: info,
       reason: `Only a software GPU adapter is available (${adapterName(info)}): it computes correctly but far slower than the CPU backends, so it is for testing only.`,
-      fix: driverFix(),
+      fix: driverFix(false),
     };
   }
   return { adapter: info, reason: null, fix: null };
@@ -185,8 +188,8 @@ export async function initWebgpu(): Promise<WebgpuInit> {
   try {
     ok = await tf.setBackend('webgpu');
   } catch (e) {
-    throw new Error(`Backend "webgpu" failed to start on ${adapterName(described.adapter)}: ${errText(e)}. ${driverFix()}`);
+    throw new Error(`Backend "webgpu" failed to start on ${adapterName(described.adapter)}: ${errText(e)}. ${driverFix(!described.adapter.isFallbackAdapter)}`);
   }
-  if (!ok || !state) throw new Error(`Backend "webgpu" failed to start on ${adapterName(described.adapter)}. ${driverFix()}`);
+  if (!ok || !state) throw new Error(`Backend "webgpu" failed to start on ${adapterName(described.adapter)}. ${driverFix(!described.adapter.isFallbackAdapter)}`);
   return { device: webgpuDeviceString(state.adapter), adapter: state.adapter };
 }

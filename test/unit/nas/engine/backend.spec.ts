@@ -28,8 +28,12 @@ describe('initBackend', () => {
     expect(info.device).toMatch(/^CPU \(WebAssembly(, SIMD)?, \d+ threads?\)$/);
     expect(info.fallbackReason).toMatch(/@tensorflow\/tfjs-node-gpu/);
     expect(info.fallbackReason).toMatch(/internet/);
-    expect(info.fallbackReason).toMatch(/npm install @tensorflow\/tfjs-node-gpu/);
-    expect(info.fallbackReason).toMatch(/CUDA/);
+    expect(info.fallbackReason).toMatch(/npm install @tensorflow\/tfjs-node"/);
+    // GPU users are pointed at webgpu first (no CUDA); tfjs-node-gpu only as the CUDA 11.2 special case.
+    const reason = info.fallbackReason!;
+    expect(reason).toMatch(/GPU.*choose the webgpu backend/);
+    expect(reason.indexOf('webgpu')).toBeLessThan(reason.indexOf('tfjs-node-gpu works only with CUDA 11.2'));
+    expect(reason).not.toMatch(/--backend/);
   });
 
   it('is idempotent and returns the backend to the chosen one', async () => {
