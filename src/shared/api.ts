@@ -245,6 +245,8 @@ export const RunEstimateSchema = z.object({
       largestBatchThatFits: z.number().int().nullable(),
       /** Whether memory saving (gradient checkpointing) would be on. */
       recompute: z.boolean(),
+      /** When no batch fits at this C and N: the largest C that fits at the run's batch and at batch 16 (empty: only fewer cells N help). */
+      narrowerFits: z.array(z.object({ batchSize: z.number().int(), channels: z.number().int(), estimateBytes: z.number() })).default([]),
     })
     .nullable(),
   /** Why there is no estimate (the backend does not load, …), with what to do. */

@@ -88,6 +88,7 @@ export class RunEstimateService {
         fits: probe.memory.fits,
         largestBatchThatFits: probe.memory.largestBatchThatFits,
         recompute: probe.memory.recompute,
+        narrowerFits: probe.narrower,
       },
       problem: null,
     };

@@ -92,3 +92,43 @@ export function estimateMemory(
   const largest = best >= 16 ? best - (best % 8) : best;
   return { estimateBytes, limitBytes, fits, largestBatchThatFits: largest, recompute, weightBytes };
 }
+
+/** A narrower supernet that fits at a given batch (the pre-flight's advice when no batch fits at this C and N). */
+export interface NarrowerFit {
+  batchSize: number;
+  channels: number;
+  estimateBytes: number;
+}
+
+/** The smallest channel count the spaces accept (shared/spaces/registry.ts). */
+const MIN_CHANNELS = 2;
+/** A batch small enough to search with, where the run's own batch leaves room for too few channels. */
+const SMALL_BATCH = 16;
+
+/**
+ * When no batch fits at this C and N: the largest C below the run's that fits at the run's batch, and at batch
+ * 16 when the run's batch is larger (two answers, since a huge batch may leave room for a uselessly narrow
+ * supernet only). Empty when not even C = 2 fits at either batch: then only fewer cells N help.
+ */
+export function largestChannelsThatFit(
+  one: ShapeMeasure,
+  two: ShapeMeasure,
+  target: { channels: number; cells: number },
+  run: { batchSize: number; recompute: 'auto' | 'on' | 'off'; nativeMemory: boolean },
+  limitBytes: number | null,
+): NarrowerFit[] {
+  if (limitBytes === null) return [];
+  const batches = run.batchSize > SMALL_BATCH ? [run.batchSize, SMALL_BATCH] : [run.batchSize];
+  const found: NarrowerFit[] = [];
+  for (const batchSize of batches) {
+    // Memory grows with C (activations ∝ C, weights ∝ C²), so the first C that fits going down is the largest.
+    for (let channels = target.channels - 1; channels >= MIN_CHANNELS; channels--) {
+      const m = estimateMemory(extrapolateSize(one, two, { channels, cells: target.cells }), { ...run, batchSize }, limitBytes);
+      if (m.fits) {
+        found.push({ batchSize, channels, estimateBytes: m.estimateBytes });
+        break;
+      }
+    }
+  }
+  return found;
+}

@@ -5,7 +5,7 @@ import { Rng } from '../engine/rng';
 import type { Supernet } from '../engine/supernet';
 import { spaceImplementation } from '../spaces/registry';
 import { disposeGrads, lossAndGrads } from '../strategies/one-shot';
-import { estimateMemory, extrapolateSize, type MemoryEstimate, type ShapeMeasure } from './memory-estimate';
+import { estimateMemory, extrapolateSize, largestChannelsThatFit, type MemoryEstimate, type NarrowerFit, type ShapeMeasure } from './memory-estimate';
 
 // Short measured probes on the current backend (a probe child of the trainer program has loaded it): the
 // time of one search step (a weight step and an α step, as a first-order one-shot search takes) of a small
@@ -86,6 +86,8 @@ function measure(space: Space, inputShape: [number, number, number], classes: nu
 export interface ConfigProbe {
   params: number;
   memory: MemoryEstimate;
+  /** When no batch fits at this C and N: the largest C that fits at the run's batch and at batch 16 (see largestChannelsThatFit). */
+  narrower: NarrowerFit[];
   /** Median search-step time at the run's batch; null when it was not timed (does not fit, or too big to build). */
   stepMs: number | null;
 }
@@ -108,7 +110,10 @@ export async function probeConfig(
   const one = measure({ ...space, channels: c0, cells: Math.min(space.cells, k1) }, inputShape, classes);
   const two = space.cells > k1 ? measure({ ...space, channels: c0, cells: Math.min(space.cells, k2) }, inputShape, classes) : one;
   const size = extrapolateSize(one, two, space);
-  const memory = estimateMemory(size, { batchSize: config.batchSize, recompute: config.recompute, nativeMemory: tf.getBackend() === 'tensorflow' }, limitBytes);
+  const run = { batchSize: config.batchSize, recompute: config.recompute, nativeMemory: tf.getBackend() === 'tensorflow' };
+  const memory = estimateMemory(size, run, limitBytes);
+  const noBatchFits = memory.fits === false && (memory.largestBatchThatFits ?? 0) < 2;
+  const narrower = noBatchFits ? largestChannelsThatFit(one, two, space, run, limitBytes) : [];
   let stepMs: number | null = null;
   if (steps > 0 && memory.fits !== false && size.params <= MAX_TIMED_PARAMS) {
     const net = build(space, inputShape, classes);
@@ -118,5 +123,5 @@ export async function probeConfig(
       net.dispose();
     }
   }
-  return { params: size.params, memory, stepMs };
+  return { params: size.params, memory, narrower, stepMs };
 }

@@ -5,7 +5,7 @@ import { initBackend } from '../../../../src/main/nas/engine/backend';
 import { chooseBackend } from '../../../../src/main/nas/engine/backend-verdict';
 import { machineFacts, machineFingerprint } from '../../../../src/main/nas/engine/machine-fingerprint';
 import { WASM_HEAP_BYTES } from '../../../../src/main/nas/engine/errors';
-import { estimateMemory, extrapolateSize } from '../../../../src/main/nas/estimation/memory-estimate';
+import { estimateMemory, extrapolateSize, type NarrowerFit } from '../../../../src/main/nas/estimation/memory-estimate';
 import { probeConfig } from '../../../../src/main/nas/estimation/step-probe';
 
 // The backend probe's decisions: which backend `auto` picks from the reports, the machine fingerprint the
@@ -87,6 +87,26 @@ describe('pre-flight memory estimate', () => {
     expect(p.params).toBeGreaterThan(1e9);
     expect(p.memory.largestBatchThatFits).toBe(0);
     expect(p.stepMs).toBeNull();
+  });
+
+  it('when no batch fits, names the largest C that does at the run\'s batch and at batch 16', async () => {
+    const p = await probeConfig(config({ channels: 256, cells: 30 }, 1024), [32, 32, 1], 10, WASM_HEAP_BYTES, 0);
+    expect(p.memory.largestBatchThatFits).toBe(0);
+    // At batch 1024 not even C = 2 fits 30 cells here; at batch 16 a real width does.
+    expect(p.narrower.map((f) => f.batchSize)).toEqual([16]);
+    const atSmall = p.narrower[0] as NarrowerFit;
+    expect(atSmall.channels).toBeGreaterThanOrEqual(8);
+    expect(atSmall.channels).toBeLessThan(256);
+    // Each suggestion checked by a probe of that very config: C fits, C + 1 does not.
+    for (const f of p.narrower) {
+      const at = (channels: number) => probeConfig(config({ channels, cells: 30 }, f.batchSize), [32, 32, 1], 10, WASM_HEAP_BYTES, 0);
+      const fitting = await at(f.channels);
+      expect(fitting.memory.fits).toBe(true);
+      expect(fitting.memory.estimateBytes).toBeCloseTo(f.estimateBytes, -3);
+      expect((await at(f.channels + 1)).memory.fits).toBe(false);
+    }
+    // A run that fits is not given any.
+    expect((await probeConfig(config({ channels: 8, cells: 1 }, 16), [32, 32, 1], 10, WASM_HEAP_BYTES, 0)).narrower).toEqual([]);
   });
 
   it('names the largest batch that fits when only the batch is too big', async () => {

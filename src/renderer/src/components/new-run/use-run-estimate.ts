@@ -24,8 +24,15 @@ export function blockingReason(e: RunEstimate | null, config: SearchConfig | nul
   const fix =
     m.largestBatchThatFits && m.largestBatchThatFits >= 2
       ? `The largest batch that fits is ${m.largestBatchThatFits}.`
-      : `No batch size fits at this C and N: lower the channels C or the cells N.`;
+      : `No batch size fits at this C and N: ${narrowerAdvice(m.narrowerFits, config.space.cells)}`;
   return `Will not fit in memory: ${shape} ${need}. ${fix}`;
+}
+
+/** "the largest C that fits is 3 at batch 1024, or 96 at batch 16 (N = 30)"; fewer cells when no C fits. */
+export function narrowerAdvice(fits: NonNullable<RunEstimate['memory']>['narrowerFits'], cells: number): string {
+  if (fits.length === 0) return `even C = 2 does not fit at N = ${cells}: lower the cells N.`;
+  const each = fits.map((f) => `${f.channels} at batch ${f.batchSize}`).join(', or ');
+  return `lower the channels C (the largest C that fits is ${each}, with N = ${cells}) or the cells N.`;
 }
 
 export function useRunEstimate(config: () => SearchConfig | null) {
