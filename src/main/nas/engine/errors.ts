@@ -2,6 +2,8 @@
 // a lower learning rate"). tfjs reports memory exhaustion in backend-specific words (wasm: "Aborted(). Build
 // with -sASSERTIONS…"); the user sees which configuration did not fit and one that will, never those words.
 
+import { GpuFaultError } from './webgpu-faults';
+
 export interface TriagedError {
   message: string;
   hint: string | null;
@@ -71,6 +73,9 @@ export function adviseMemory(shape: TrainingShape, facts: MemoryFacts): MemoryAd
 
 export function triageTrainingError(err: unknown, context: TrainingShape & { memory?: MemoryFacts | null }): TriagedError {
   const e = err as Error & { hint?: string };
+  // A GPU fault already says what happened and where to resume from; the driver's own words ("Out of memory",
+  // "Allocation failed") must not turn it into the WebAssembly heap advice.
+  if (e instanceof GpuFaultError) return { message: e.message, hint: e.hint };
   if (isOutOfMemory(e)) return outOfMemory(context);
   return { message: e?.message ?? String(err), hint: e?.hint ?? null };
 }

@@ -9,6 +9,7 @@ import {
   isOutOfMemory,
   triageTrainingError,
 } from '../../../../src/main/nas/engine/errors';
+import { GpuFaultError } from '../../../../src/main/nas/engine/webgpu-faults';
 import { estimateActivationBytes } from '../../../../src/main/nas/engine/recompute';
 import { Rng } from '../../../../src/main/nas/engine/rng';
 import { buildNb201Supernet } from '../../../../src/main/nas/spaces/nb201';
@@ -95,5 +96,13 @@ describe('training error triage', () => {
     expect(isOutOfMemory(err)).toBe(false);
     expect(triageTrainingError(err, { batchSize: 64, channels: 16, cells: 5 })).toEqual({ message: err.message, hint: 'Lower the weight learning rate (wLr).' });
     expect(triageTrainingError(new Error('boom'), { batchSize: 8, channels: 4, cells: 1 })).toEqual({ message: 'boom', hint: null });
+  });
+
+  it('a GPU fault keeps its own words and the checkpoint to resume from, whatever the driver said', () => {
+    const fault = new GpuFaultError('out-of-memory', 'Allocation failed: out of memory').withCheckpoint('/data/runs/7/checkpoints/e0001.ckpt');
+    const t = triageTrainingError(fault, { batchSize: 64, channels: 16, cells: 5, backend: 'webgpu' });
+    expect(t).toEqual({ message: fault.message, hint: fault.hint });
+    expect(t.hint).toMatch(/resume the run.*The last checkpoint is \/data\/runs\/7\/checkpoints\/e0001\.ckpt\./i);
+    expect(t.message).not.toMatch(/WebAssembly/);
   });
 });
