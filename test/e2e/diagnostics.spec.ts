@@ -85,8 +85,8 @@ describe('e2e: Diagnostics and the New-run pre-flight', () => {
     await page.fill(tid('new-run-cells'), '30');
     await page.fill(tid('new-run-batch-size'), '1024');
     await preflight.locator(tid('new-run-preflight-blocked')).waitFor({ timeout: 90_000 });
-    await expect(preflight.locator(tid('new-run-preflight-memory')).textContent()).resolves.toMatch(/does not fit \((largest batch that fits: \d+|no batch fits at this C and N)\)/);
-    await expect(preflight.locator(tid('new-run-preflight-blocked')).textContent()).resolves.toMatch(/Will not fit in memory: batch 1024, C = 256, N = 30 needs about [\d.]+ GB, more than the wasm backend's 4\.0 GB/);
+    await expect(preflight.locator(tid('new-run-preflight-memory')).textContent()).resolves.toMatch(/does not fit \((largest batch that fits: \d+|no batch fits at this C and N; largest C that fits at batch 16: \d+)\)/);
+    await expect(preflight.locator(tid('new-run-preflight-blocked')).textContent()).resolves.toMatch(/Will not fit in memory: batch 1024, C = 256, N = 30 needs about [\d.]+ GB, more than the wasm backend's 4\.0 GB.*the largest C that fits is \d+ at batch 16, with N = 30/);
     await expect(page.locator(tid('new-run-start')).isDisabled()).resolves.toBe(true);
     await page.locator(tid('new-run-start-blocked')).waitFor();
     await shot('diagnostics-03-preflight-too-big');
