@@ -251,6 +251,8 @@ export const RunEstimateSchema = z.object({
     .nullable(),
   /** Why there is no estimate (the backend does not load, …), with what to do. */
   problem: z.object({ message: z.string(), hint: z.string().nullable() }).nullable(),
+  /** A newer request replaced this one before it was measured: nothing to show. */
+  superseded: z.boolean().optional(),
 });
 export type RunEstimate = z.infer<typeof RunEstimateSchema>;
 

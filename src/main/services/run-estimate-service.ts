@@ -34,7 +34,18 @@ export class RunEstimateService {
     private readonly dataset: (id: string) => DatasetShape | null,
   ) {}
 
+  /** A request a newer one replaced answers `superseded` (an expected outcome while the user types, not an error). */
   async estimate(config: SearchConfig): Promise<RunEstimate> {
+    try {
+      return await this.measure(config);
+    } catch (e) {
+      if (!(e instanceof ProbeCancelledError)) throw e;
+      const backend: BackendName = config.backend === 'auto' ? 'wasm' : config.backend;
+      return { backend, device: null, why: '', stepMs: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null, problem: null, superseded: true };
+    }
+  }
+
+  private async measure(config: SearchConfig): Promise<RunEstimate> {
     const generation = ++this.generation;
     this.running?.cancel();
     const none = { device: null, stepMs: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null } as const;

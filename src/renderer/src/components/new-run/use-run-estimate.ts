@@ -49,7 +49,7 @@ export function useRunEstimate(config: () => SearchConfig | null) {
     error.value = null;
     try {
       const e = await api().invoke('runs.estimate', { config: c });
-      if (n !== asked) return;
+      if (n !== asked || e.superseded) return;
       estimate.value = e;
       estimatedFor.value = c;
     } catch (err) {
