@@ -112,3 +112,12 @@ export const INSTANAS_METRICS = {
   /** Mean entropy of the bounded Bernoulli probabilities. */
   entropy: 'policy_entropy',
 } as const;
+
+/** Payload of the 'policy' snapshot an InstaNAS run emits each phase-2 epoch (greedy policies on validation). */
+export interface PolicySnapshot {
+  ops: string[];
+  /** [block][op]: fraction of validation instances whose greedy policy enables the op. */
+  usage: number[][];
+  meanLatency: number;
+  distinct: number;
+}
