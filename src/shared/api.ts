@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SearchConfigSchema } from './config';
 import { RetrainOverridesSchema } from './strategies/retrain';
+import { InstanasResultSchema } from './instanas';
 import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, EvaluationSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
@@ -81,6 +82,8 @@ export const RunDetailSchema = RunSummarySchema.extend({
   resumable: z.boolean(),
   /** A retrain's evaluation (test accuracy, parameters, FLOPs, latency, export folder); null otherwise. */
   evaluation: EvaluationSchema.nullable(),
+  /** An InstaNAS run's result (latency table, policies on the test set, baseline, variants A–E); null otherwise. */
+  instanas: InstanasResultSchema.nullable(),
   /** Lineage the other way: runs launched from this one (retrains of a search). */
   children: z.array(z.object({ id, kind: z.enum(RUN_KINDS), name: z.string(), status: z.enum(RUN_STATUSES) })),
 });
