@@ -105,6 +105,7 @@ export function createApp(o: AppOptions): NasApp {
     'datasets.importBuiltin': ({ which }) => datasets.importBuiltin(which),
     'datasets.available': () => datasets.available(),
     'datasets.samples': ({ id, perClass }) => datasets.samples(id, perClass),
+    'datasets.images': ({ id, split, indices }) => datasets.images(id, split, indices),
     'datasets.delete': ({ id }) => (datasets.delete(id), ok),
     'benchmarks.info': () => benchmarks.info(),
     'benchmarks.import': ({ path }) => benchmarks.importTable(path),

@@ -322,6 +322,11 @@ export const channels = {
     /** Row-major uint8 pixels, base64, one per sample. */
     result: z.array(z.object({ label: z.number().int(), width: z.number(), height: z.number(), pixels: z.string() })),
   },
+  /** Images picked by index in one split (≤ 64), e.g. the test instances an InstaNAS path took; pixels as in samples. */
+  'datasets.images': {
+    args: z.object({ id, split: z.enum(['train', 'test']), indices: z.array(z.number().int().min(0)).min(1).max(64) }).strict(),
+    result: z.array(z.object({ index: z.number().int(), label: z.number().int(), width: z.number(), height: z.number(), pixels: z.string() })),
+  },
   'datasets.delete': { args: byId, result: ok },
   'benchmarks.info': { args: none, result: BenchmarkInfoSchema },
   /** Validates a NAS-Bench-201 table export in full, then makes a copy of it the active table. */
