@@ -4,6 +4,7 @@ import { isDryRun, trainingSetProblem, type SearchConfig } from '../../shared/co
 import type { RunEnvironment, TrainerEvent } from '../../shared/events';
 import { SPACE_DESCRIPTORS } from '../../shared/spaces/registry';
 import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
+import { mobilenetLayout } from '../../shared/spaces/mobilenet';
 import { loadIdxPair } from './data/idx';
 import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type ImageSet } from './data/image-set';
 import { validateMnistFolder } from './data/mnist-family';
@@ -78,7 +79,9 @@ export function loadTrainingSet(data: DataReference, config: SearchConfig): Imag
 
 /** The memory-relevant shape of a run, for out-of-memory advice. */
 export function trainingShape(config: SearchConfig): { batchSize: number; channels: number; cells: number } {
-  return { batchSize: config.batchSize, channels: config.space.channels, cells: config.space.cells };
+  const space = config.space;
+  if (space.name === 'mobilenet') return { batchSize: config.batchSize, channels: mobilenetLayout(space, 32).stemChannels, cells: space.blocks };
+  return { batchSize: config.batchSize, channels: space.channels, cells: space.cells };
 }
 
 export function buildSupernet(config: SearchConfig, inputShape: [number, number, number], classes: number): Supernet {
