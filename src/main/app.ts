@@ -9,6 +9,7 @@ import { BenchmarkService } from './services/benchmark-service';
 import { BundleService } from './services/bundle-service';
 import { ComparisonService } from './services/comparison-service';
 import { RunHistoryService } from './services/run-history-service';
+import { InstanasExportService } from './services/instanas-export-service';
 import { RetrainService } from './services/retrain-service';
 import { DatasetsService } from './services/datasets-service';
 import { Store } from './store/store';
@@ -72,6 +73,7 @@ export function createApp(o: AppOptions): NasApp {
   const bundles = new BundleService({ store, dataDir: o.dataDir, runDir: (id) => runs.runDir(id), appVersion: APP_VERSION, schemaVersion: LATEST_SCHEMA_VERSION });
   const history = new RunHistoryService(store, runs);
   const retrains = new RetrainService(store, runs);
+  const instanasExports = new InstanasExportService(store, o.dataDir, (id) => runs.runDir(id));
   const ok = { ok: true as const };
   const requireRun = (id: number) => {
     const r = store.runs.get(id);
@@ -112,6 +114,7 @@ export function createApp(o: AppOptions): NasApp {
     'benchmarks.reset': () => benchmarks.reset(),
     'runs.exportBundle': ({ id, path }) => bundles.exportRun(id, path),
     'runs.importBundle': ({ path }) => bundles.importBundle(path),
+    'runs.exportVariant': ({ id, label }) => instanasExports.exportVariant(id, label),
   };
 
   return {

@@ -339,6 +339,11 @@ export const channels = {
     args: z.object({ id, path: z.string().trim().min(1).max(4096).optional() }).strict(),
     result: z.object({ path: z.string(), bytes: z.number().int(), sha256: z.string(), members: z.number().int() }),
   },
+  /** Writes one variant (A–E) of a completed InstaNAS run into <data folder>/exports/: its description and weights. */
+  'runs.exportVariant': {
+    args: z.object({ id, label: z.string().trim().min(1).max(8) }).strict(),
+    result: z.object({ label: z.string(), path: z.string(), model: z.string(), weights: z.string(), values: z.number().int() }),
+  },
   /** Checks a .nasrun bundle in full, then adds its run to this history under a new number (all or nothing). */
   'runs.importBundle': {
     args: z.object({ path: z.string().trim().min(1).max(4096) }).strict(),

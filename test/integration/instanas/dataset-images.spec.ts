@@ -37,7 +37,7 @@ describe('datasets.images', () => {
       expect(Buffer.from(img.pixels, 'base64').equals(Buffer.from(demo.test.images.subarray(at * size, (at + 1) * size)))).toBe(true);
     });
     // The train split is another file: image 0 differs.
-    const train = await app.invoke('datasets.images', { id: d.id, split: 'train', indices: [0] });
+    const train = (await app.invoke('datasets.images', { id: d.id, split: 'train', indices: [0] })) as { pixels: string }[];
     expect(Buffer.from(train[0]!.pixels, 'base64').equals(Buffer.from(demo.train.images.subarray(0, size)))).toBe(true);
   });
 
