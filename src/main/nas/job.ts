@@ -16,6 +16,7 @@ import type { Supernet } from './engine/supernet';
 import { runDryRun } from './dry-run';
 import { Nb201Table } from './estimation/nb201-table';
 import { runRetrainJob } from './estimation/retrain-job';
+import { runInstanasJob } from './strategies/instanas-job';
 import { spaceImplementation } from './spaces/registry';
 import type { SearchControl } from './strategies/darts';
 import { createStrategy, type SearchOutcome } from './strategies/registry';
@@ -103,6 +104,9 @@ export function checkpointFile(runDir: string, epoch: number, stepInEpoch: numbe
   return join(runDir, 'checkpoints', `step-${pad(globalStep, 9)}-epoch-${pad(epoch, 4)}-${pad(stepInEpoch, 6)}.ckpt`);
 }
 
+/** Strategies that run a job of their own once the data and backend are ready (no supernet of the space). */
+const OWN_JOBS: Partial<Record<SearchConfig['strategy']['name'], typeof runInstanasJob>> = { instanas: runInstanasJob };
+
 export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
   const started = Date.now();
   const { config } = job;
@@ -127,6 +131,11 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   if (STRATEGY_DESCRIPTORS[config.strategy.name].family === 'evaluation') {
     const checkpointPath = (epoch: number, stepInEpoch: number, globalStep: number) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep);
     return runRetrainJob({ ...job, data, train, normalization, inputShape, environment, started, checkpointPath }, emit, control);
+  }
+  const ownJob = OWN_JOBS[config.strategy.name];
+  if (ownJob) {
+    const checkpointPath = (epoch: number, stepInEpoch: number, globalStep: number) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep);
+    return ownJob({ ...job, data, train, normalization, inputShape, environment, started, checkpointPath }, emit, control);
   }
   if (!job.resumeFrom) {
     emit({
