@@ -150,3 +150,32 @@ describe('meta-graph forward', () => {
     g.dispose();
   });
 });
+
+describe('depthwise convolution of the inverted residuals', () => {
+  it('has the gradients of tfjs’s own depthwise conv (input and filter), at strides 1 and 2, kernels 3 and 5', async () => {
+    const { depthwiseConv } = await import('../../src/main/nas/spaces/mobilenet-ops');
+    for (const [s, k, h] of [
+      [1, 3, 8],
+      [2, 3, 8],
+      [2, 5, 7],
+      [1, 5, 9],
+    ]) {
+      const x = randomTensor4d([3, h, h, 4], 1);
+      const w = tf.variable(randomTensor4d([k, k, 4, 1], 2));
+      const pad = (k - 1) / 2;
+      const reference = (xx: tf.Tensor4D) => tf.depthwiseConv2d(xx, w as unknown as tf.Tensor4D, s, pad);
+      const ours = (xx: tf.Tensor4D) => depthwiseConv(xx, w as unknown as tf.Tensor4D, s, pad);
+      const dy = randomTensor4d(reference(x).shape as [number, number, number, number], 3);
+      const grads = (f: (xx: tf.Tensor4D) => tf.Tensor4D) => {
+        const dw = tf.variableGrads(() => tf.sum(tf.mul(f(x), dy)) as tf.Scalar, [w]).grads[w.name].dataSync() as Float32Array;
+        const dx = tf.grad((xx: tf.Tensor4D) => tf.sum(tf.mul(f(xx), dy)))(x).dataSync() as Float32Array;
+        return { dw, dx, y: f(x).dataSync() as Float32Array };
+      };
+      const a = grads(ours);
+      const b = grads(reference);
+      expect(relErr(a.y, b.y)).toBe(0);
+      expect(relErr(a.dx, b.dx)).toBeLessThan(1e-6);
+      expect(relErr(a.dw, b.dw), `stride ${s}, k ${k}`).toBeLessThan(1e-5);
+    }
+  });
+});
