@@ -65,8 +65,8 @@ describe('InstaNAS run view data', () => {
     expect(cutPercent(1, 0)).toBeNull();
   });
 
-  it('plans pretraining plus search epochs, and shows the after-run panels only once there is a result or the run is done', () => {
-    expect(plannedEpochs({ name: 'mobilenet' }, { name: 'instanas', pretrainEpochs: 3, epochs: 4 })).toEqual({ epochs: 7, upperBound: false });
+  it('plans pretraining plus search epochs and the baseline\'s as many, and shows the after-run panels only once there is a result or the run is done', () => {
+    expect(plannedEpochs({ name: 'mobilenet' }, { name: 'instanas', pretrainEpochs: 3, epochs: 4 })).toEqual({ epochs: 14, upperBound: false });
     const detail = (status: RunDetail['status'], instanas: RunDetail['instanas']) => ({ status, instanas }) as RunDetail;
     const shown = (d: RunDetail) => instanasRenderer.runPanels.filter((p) => !p.when || p.when({ detail: d, eigenvalueCount: 0, decisionCount: 0 })).map((p) => p.id);
     expect(shown(detail('running', null))).toEqual(['instanas-live', 'instanas-usage']);

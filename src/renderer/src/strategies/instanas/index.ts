@@ -8,7 +8,8 @@ const finished: RunPanel['when'] = ({ detail }) => detail.instanas !== null || d
 
 export const instanasRenderer: RendererStrategy = {
   primaryOptions: ['pretrainEpochs', 'epochs', 'latencyWindow', 'posReward', 'negReward'],
-  plannedEpochs: (o) => ({ epochs: (Number(o.pretrainEpochs) || 0) + (Number(o.epochs) || 0), upperBound: false }),
+  // Pretraining and search epochs, then the MobileNetV2-like baseline trained as many epochs (as the trainer counts).
+  plannedEpochs: (o) => ({ epochs: 2 * ((Number(o.pretrainEpochs) || 0) + (Number(o.epochs) || 0)), upperBound: false }),
   runPanels: [
     { id: 'instanas-live', wide: true, component: defineAsyncComponent(() => import('./LivePanel.vue')) },
     { id: 'instanas-tradeoff', wide: true, component: defineAsyncComponent(() => import('./TradeoffPanel.vue')), when: finished },

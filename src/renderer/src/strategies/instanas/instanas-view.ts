@@ -86,7 +86,7 @@ export interface TradeoffPoint {
 export function tradeoff(r: InstanasResult): { variants: TradeoffPoint[]; final: TradeoffPoint; baseline: TradeoffPoint; allOps: number; min: number } {
   const variants = [...r.variants]
     .sort((a, b) => a.meanLatency - b.meanLatency)
-    .map((v) => ({ label: v.label, latency: v.meanLatency, accuracy: v.testAccuracy ?? v.valAccuracy, validation: v.testAccuracy === null, note: `checkpoint of search epoch ${v.epoch}` }));
+    .map((v) => ({ label: v.label, latency: v.meanLatency, accuracy: v.testAccuracy ?? v.valAccuracy, validation: v.testAccuracy === null, note: `checkpoint after search epoch ${v.epoch + 1}` }));
   return {
     variants,
     final: { label: 'returned', latency: r.policy.meanLatency, accuracy: r.testAccuracy, validation: false, note: 'the controller at the end of the search' },
