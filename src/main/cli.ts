@@ -22,7 +22,7 @@ export const percent = (fraction: number) => Math.round(fraction * 1e4) / 100;
 /** InstaNAS's figures for --json: latencies in ms, accuracies in percent like every accuracy of the summary. */
 function instanasSummary(r: InstanasResult) {
   return {
-    latency: { unit: r.latency.unit, backend: r.latency.backend, ops: r.latency.ops, table: r.latency.table, baseline: r.latency.baseline, allOps: r.latency.allOps, min: r.latency.min },
+    latency: r.latency,
     policy: r.policy,
     testAccuracy: percent(r.testAccuracy),
     baselineModel: { ...r.baselineModel, testAccuracy: percent(r.baselineModel.testAccuracy) },
@@ -36,13 +36,20 @@ function instanasSummary(r: InstanasResult) {
  * whole demo or Fashion-MNIST set makes even a 1 + 2 epoch search take far longer than a scripted check should,
  * so the command line takes this many class-balanced images unless --train-limit says otherwise.
  */
-const INSTANAS_CLI_TRAIN_LIMIT = 1000;
+const INSTANAS_CLI_TRAIN_LIMIT = 500;
+/**
+ * Every op of every block keeps its activations for the backward pass: at 32×32 and batch 64 the meta-graph
+ * outgrows the WebAssembly backend's 4 GB even at width 0.25, so the command line's InstaNAS batch is 32 (the
+ * controller batch of the reference code) unless --batch says otherwise.
+ */
+const INSTANAS_CLI_BATCH = 32;
 
 async function search(opts: Record<string, unknown>): Promise<void> {
   if (opts.strategy === 'instanas' && opts.trainLimit === undefined) {
     opts.trainLimit = INSTANAS_CLI_TRAIN_LIMIT;
     process.stderr.write(`InstaNAS: training on ${INSTANAS_CLI_TRAIN_LIMIT} class-balanced images (--train-limit 0 for all of them).\n`);
   }
+  if (opts.strategy === 'instanas' && opts.batch === undefined) opts.batch = INSTANAS_CLI_BATCH;
   const config = buildConfig(opts);
   const data = resolveDataReference(config.dataset);
   const ownRunDir = opts.runDir === undefined;
@@ -146,7 +153,7 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--latency-window <mode>', 'instanas: the reward’s latency window shrinks (dynamic) or stays [min, all ops] (static)').choices(['dynamic', 'static']))
     .option('--pos-reward <r>', 'instanas: reward of a correct prediction at the window’s middle (default 30)', real('--pos-reward'))
     .option('--neg-reward <r>', 'instanas: reward of a wrong prediction (default 0)', real('--neg-reward'))
-    .option('--batch <n>', 'batch size (default 64)', int('--batch', 2))
+    .option('--batch <n>', `batch size (default 64; instanas: ${INSTANAS_CLI_BATCH})`, int('--batch', 2))
     .option('--channels <n>', 'initial channels C (default 16)', int('--channels', 2))
     .option('--cells <n>', 'cells per stage (nb201, default 5) or total cells L (darts, default 8)', int('--cells', 1))
     .option('--nodes <n>', 'intermediate nodes per cell (darts space, default 4)', int('--nodes', 2))
