@@ -168,7 +168,7 @@ describe('depthwise convolution of the inverted residuals', () => {
       const dy = randomTensor4d(reference(x).shape as [number, number, number, number], 3);
       const grads = (f: (xx: tf.Tensor4D) => tf.Tensor4D) => {
         const dw = tf.variableGrads(() => tf.sum(tf.mul(f(x), dy)) as tf.Scalar, [w]).grads[w.name].dataSync() as Float32Array;
-        const dx = tf.grad((xx: tf.Tensor4D) => tf.sum(tf.mul(f(xx), dy)))(x).dataSync() as Float32Array;
+        const dx = tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(f(xx as tf.Tensor4D), dy)))(x).dataSync() as Float32Array;
         return { dw, dx, y: f(x).dataSync() as Float32Array };
       };
       const a = grads(ours);
