@@ -10,6 +10,7 @@ import { BenchmarkService } from './services/benchmark-service';
 import { BundleService } from './services/bundle-service';
 import { ComparisonService } from './services/comparison-service';
 import { RunHistoryService } from './services/run-history-service';
+import { InstanasExportService } from './services/instanas-export-service';
 import { RetrainService } from './services/retrain-service';
 import { DatasetsService } from './services/datasets-service';
 import { BackendDoctor, withAutoVerdict } from './services/backend-doctor';
@@ -77,6 +78,7 @@ export function createApp(o: AppOptions): NasApp {
   const bundles = new BundleService({ store, dataDir: o.dataDir, runDir: (id) => runs.runDir(id), appVersion: APP_VERSION, schemaVersion: LATEST_SCHEMA_VERSION });
   const history = new RunHistoryService(store, runs);
   const retrains = new RetrainService(store, runs);
+  const instanasExports = new InstanasExportService(store, o.dataDir, (id) => runs.runDir(id));
   const ok = { ok: true as const };
   // A dry run trains nothing: its backend never loads.
   const refuseUnloadable = (config: SearchConfig) => {
@@ -117,12 +119,14 @@ export function createApp(o: AppOptions): NasApp {
     'datasets.importBuiltin': ({ which }) => datasets.importBuiltin(which),
     'datasets.available': () => datasets.available(),
     'datasets.samples': ({ id, perClass }) => datasets.samples(id, perClass),
+    'datasets.images': ({ id, split, indices }) => datasets.images(id, split, indices),
     'datasets.delete': ({ id }) => (datasets.delete(id), ok),
     'benchmarks.info': () => benchmarks.info(),
     'benchmarks.import': ({ path }) => benchmarks.importTable(path),
     'benchmarks.reset': () => benchmarks.reset(),
     'runs.exportBundle': ({ id, path }) => bundles.exportRun(id, path),
     'runs.importBundle': ({ path }) => bundles.importBundle(path),
+    'runs.exportVariant': ({ id, label }) => instanasExports.exportVariant(id, label),
   };
 
   return {

@@ -49,6 +49,10 @@ const STRATEGY_FLAGS = {
   convergence: String,
   threshold: Number,
   entropyThreshold: Number,
+  pretrainEpochs: Number,
+  latencyWindow: String,
+  posReward: Number,
+  negReward: Number,
 } as const;
 
 function defined(o: Record<string, unknown>): Record<string, unknown> {
@@ -69,6 +73,8 @@ export function buildConfig(opts: Record<string, unknown>, common: Record<string
     channels: opts.channels,
     cells: opts.cells,
     nodes: opts.nodes,
+    widthMult: opts.widthMult,
+    blocks: opts.blocks,
     ops: opts.ops ? String(opts.ops).split(',').map((o) => o.trim()).filter(Boolean) : undefined,
     // --no-allow-none sets false; the flag's implicit true is the space default anyway.
     allowNone: opts.allowNone === false ? false : undefined,

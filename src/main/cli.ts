@@ -13,13 +13,44 @@ import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
 import { APP_VERSION } from './version';
+import type { InstanasResult } from '../shared/instanas';
 
 // `nas-studio search …`: a search from the command line, for scripting and benchmarks. Progress goes to
 // stderr; with --json the last stdout line is one JSON object. Errors are one line and a non-zero exit.
 
 export const percent = (fraction: number) => Math.round(fraction * 1e4) / 100;
 
+/** InstaNAS's figures for --json: latencies in ms, accuracies in percent like every accuracy of the summary. */
+function instanasSummary(r: InstanasResult) {
+  return {
+    latency: r.latency,
+    policy: r.policy,
+    testAccuracy: percent(r.testAccuracy),
+    baselineModel: { ...r.baselineModel, testAccuracy: percent(r.baselineModel.testAccuracy) },
+    variants: r.variants.map((v) => ({ ...v, valAccuracy: percent(v.valAccuracy), testAccuracy: v.testAccuracy === null ? null : percent(v.testAccuracy) })),
+    paths: r.paths.slice(0, 5).map(({ policy, latency, count, accuracy }) => ({ policy, latency, count, accuracy: percent(accuracy) })),
+  };
+}
+
+/**
+ * InstaNAS trains a 5-op meta-graph on every image (and a baseline after it): on the WebAssembly backend the
+ * whole demo or Fashion-MNIST set makes even a 1 + 2 epoch search take far longer than a scripted check should,
+ * so the command line takes this many class-balanced images unless --train-limit says otherwise.
+ */
+const INSTANAS_CLI_TRAIN_LIMIT = 500;
+/**
+ * Every op of every block keeps its activations for the backward pass: at 32×32 and batch 64 the meta-graph
+ * outgrows the WebAssembly backend's 4 GB even at width 0.25, so the command line's InstaNAS batch is 32 (the
+ * controller batch of the reference code) unless --batch says otherwise.
+ */
+const INSTANAS_CLI_BATCH = 32;
+
 async function search(opts: Record<string, unknown>): Promise<void> {
+  if (opts.strategy === 'instanas' && opts.trainLimit === undefined) {
+    opts.trainLimit = INSTANAS_CLI_TRAIN_LIMIT;
+    process.stderr.write(`InstaNAS: training on ${INSTANAS_CLI_TRAIN_LIMIT} class-balanced images (--train-limit 0 for all of them).\n`);
+  }
+  if (opts.strategy === 'instanas' && opts.batch === undefined) opts.batch = INSTANAS_CLI_BATCH;
   const config = buildConfig(opts);
   const data = resolveDataReference(config.dataset);
   const ownRunDir = opts.runDir === undefined;
@@ -77,6 +108,7 @@ async function search(opts: Record<string, unknown>): Promise<void> {
       trajectory: history.trajectory.map((t) => ({ ...t, best: percent(t.best) })),
       benchmarkCurve: history.benchmarkCurve,
       summary: result.summary ?? null,
+      ...(result.instanas ? instanasSummary(result.instanas) : {}),
       /** Every epoch trained (an SGAS-es rollback repeats epochs); `epochs` is where the search ended. */
       epochsTrained: outcome.wallEpochs,
       epochs: outcome.epochsDone,
@@ -117,14 +149,20 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--strategy <strategy>', 'search strategy').choices(STRATEGIES).default('darts'))
     .addOption(new Option('--order <n>', 'α gradient order of the one-shot strategies (1 = first, 2 = second)').choices(['1', '2']))
     .requiredOption('--dataset <pathOrName>', "'fashion-mnist' (Debian's package), 'demo' (built in), or a folder of IDX files")
-    .option('--epochs <n>', 'darts: search epochs (default 50); mdenas: most epochs (200); random, evolution: supernet epochs (50)', int('--epochs', 1))
-    .option('--batch <n>', 'batch size (default 64)', int('--batch', 2))
+    .option('--epochs <n>', 'darts: search epochs (default 50); mdenas: most epochs (200); random, evolution: supernet epochs (50); instanas: search epochs (500)', int('--epochs', 1))
+    .option('--pretrain-epochs <n>', 'instanas: one-shot pretraining epochs of the meta-graph (default 164)', int('--pretrain-epochs', 1))
+    .option('--width-mult <w>', 'mobilenet space: width multiplier (default 1)', real('--width-mult'))
+    .option('--blocks <n>', 'mobilenet space: blocks of the meta-graph, 7–17 (default 17)', int('--blocks', 1))
+    .addOption(new Option('--latency-window <mode>', 'instanas: the reward’s latency window shrinks (dynamic) or stays [min, all ops] (static)').choices(['dynamic', 'static']))
+    .option('--pos-reward <r>', 'instanas: reward of a correct prediction at the window’s middle (default 30)', real('--pos-reward'))
+    .option('--neg-reward <r>', 'instanas: reward of a wrong prediction (default 0)', real('--neg-reward'))
+    .option('--batch <n>', `batch size (default 64; instanas: ${INSTANAS_CLI_BATCH})`, int('--batch', 2))
     .option('--channels <n>', 'initial channels C (default 16)', int('--channels', 2))
     .option('--cells <n>', 'cells per stage (nb201, default 5) or total cells L (darts, default 8)', int('--cells', 1))
     .option('--nodes <n>', 'intermediate nodes per cell (darts space, default 4)', int('--nodes', 2))
     .option('--ops <list>', 'comma-separated candidate ops (default: all of the space)')
     .option('--no-allow-none', "nb201: never pick 'none' for an edge when discretising")
-    .option('--train-limit <n>', 'use only N class-balanced training images (0 = all)', int('--train-limit', 0))
+    .option('--train-limit <n>', `use only N class-balanced training images (0 = all; instanas: ${INSTANAS_CLI_TRAIN_LIMIT} unless given)`, int('--train-limit', 0))
     .option('--train-portion <p>', 'share of the training images for the weights (the rest updates α)', real('--train-portion'))
     .option('--seed <n>', 'random seed', int('--seed', 0))
     .option('--w-lr <lr>', 'weight learning rate (cosine-annealed to 0.001)', real('--w-lr'))

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { BACKEND_NAMES, BackendVerdictSchema, type BackendName } from './backends';
 import { SearchConfigSchema } from './config';
 import { RetrainOverridesSchema } from './strategies/retrain';
+import { InstanasResultSchema } from './instanas';
 import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, EvaluationSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
@@ -82,6 +83,8 @@ export const RunDetailSchema = RunSummarySchema.extend({
   resumable: z.boolean(),
   /** A retrain's evaluation (test accuracy, parameters, FLOPs, latency, export folder); null otherwise. */
   evaluation: EvaluationSchema.nullable(),
+  /** An InstaNAS run's result (latency table, policies on the test set, baseline, variants A–E); null otherwise. */
+  instanas: InstanasResultSchema.nullable(),
   /** Lineage the other way: runs launched from this one (retrains of a search). */
   children: z.array(z.object({ id, kind: z.enum(RUN_KINDS), name: z.string(), status: z.enum(RUN_STATUSES) })),
 });
@@ -357,6 +360,11 @@ export const channels = {
     /** Row-major uint8 pixels, base64, one per sample. */
     result: z.array(z.object({ label: z.number().int(), width: z.number(), height: z.number(), pixels: z.string() })),
   },
+  /** Images picked by index in one split (≤ 64), e.g. the test instances an InstaNAS path took; pixels as in samples. */
+  'datasets.images': {
+    args: z.object({ id, split: z.enum(['train', 'test']), indices: z.array(z.number().int().min(0)).min(1).max(64) }).strict(),
+    result: z.array(z.object({ index: z.number().int(), label: z.number().int(), width: z.number(), height: z.number(), pixels: z.string() })),
+  },
   'datasets.delete': { args: byId, result: ok },
   'benchmarks.info': { args: none, result: BenchmarkInfoSchema },
   /** Validates a NAS-Bench-201 table export in full, then makes a copy of it the active table. */
@@ -368,6 +376,11 @@ export const channels = {
   'runs.exportBundle': {
     args: z.object({ id, path: z.string().trim().min(1).max(4096).optional() }).strict(),
     result: z.object({ path: z.string(), bytes: z.number().int(), sha256: z.string(), members: z.number().int() }),
+  },
+  /** Writes one variant (A–E) of a completed InstaNAS run into <data folder>/exports/: its description and weights. */
+  'runs.exportVariant': {
+    args: z.object({ id, label: z.string().trim().min(1).max(8) }).strict(),
+    result: z.object({ label: z.string(), path: z.string(), model: z.string(), weights: z.string(), values: z.number().int() }),
   },
   /** Checks a .nasrun bundle in full, then adds its run to this history under a new number (all or nothing). */
   'runs.importBundle': {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { GpuAdapterSchema } from './backends';
+import { InstanasResultSchema } from './instanas';
 
 // Messages the trainer process streams to main; main persists them and forwards them to windows.
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'completed', 'failed', 'cancelled'] as const;
@@ -164,6 +165,8 @@ export const TrainerEventSchema = z.discriminatedUnion('type', [
     summary: SearchSummarySchema.optional(),
     /** A retrain's measurements (kind 'retrain'). */
     evaluation: EvaluationSchema.optional(),
+    /** An InstaNAS search's latency table, per-instance policy figures, baseline and variants. */
+    instanas: InstanasResultSchema.optional(),
   }),
   z.object({ type: z.literal('error'), message: z.string(), hint: z.string().nullable() }),
   /** SGAS: one edge of one cell type fixed (or an early stop / rollback, ALGORITHMS.md §3–4). */

@@ -4,6 +4,7 @@ import { isDryRun, trainingSetProblem, type SearchConfig } from '../../shared/co
 import type { RunEnvironment, TrainerEvent } from '../../shared/events';
 import { SPACE_DESCRIPTORS } from '../../shared/spaces/registry';
 import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
+import { mobilenetLayout } from '../../shared/spaces/mobilenet';
 import { loadIdxPair } from './data/idx';
 import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type ImageSet } from './data/image-set';
 import { validateMnistFolder } from './data/mnist-family';
@@ -16,6 +17,7 @@ import type { Supernet } from './engine/supernet';
 import { runDryRun } from './dry-run';
 import { Nb201Table } from './estimation/nb201-table';
 import { runRetrainJob } from './estimation/retrain-job';
+import { runInstanasJob } from './strategies/instanas-job';
 import { spaceImplementation } from './spaces/registry';
 import type { SearchControl } from './strategies/darts';
 import { createStrategy, type SearchOutcome } from './strategies/registry';
@@ -81,7 +83,9 @@ export function loadTrainingSet(data: DataReference, config: SearchConfig): Imag
 
 /** The memory-relevant shape of a run, for out-of-memory advice. */
 export function trainingShape(config: SearchConfig): { batchSize: number; channels: number; cells: number } {
-  return { batchSize: config.batchSize, channels: config.space.channels, cells: config.space.cells };
+  const space = config.space;
+  if (space.name === 'mobilenet') return { batchSize: config.batchSize, channels: mobilenetLayout(space, 32).stemChannels, cells: space.blocks };
+  return { batchSize: config.batchSize, channels: space.channels, cells: space.cells };
 }
 
 export function buildSupernet(config: SearchConfig, inputShape: [number, number, number], classes: number): Supernet {
@@ -114,6 +118,8 @@ export function latestCheckpoint(runDir: string): string | null {
   }
   return names.length > 0 ? join(dir, names[names.length - 1]!) : null;
 }
+/** Strategies that run a job of their own once the data and backend are ready (no supernet of the space). */
+const OWN_JOBS: Partial<Record<SearchConfig['strategy']['name'], typeof runInstanasJob>> = { instanas: runInstanasJob };
 
 export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<JobResult> {
   try {
@@ -149,6 +155,11 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   if (STRATEGY_DESCRIPTORS[config.strategy.name].family === 'evaluation') {
     const checkpointPath = (epoch: number, stepInEpoch: number, globalStep: number) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep);
     return runRetrainJob({ ...job, data, train, normalization, inputShape, environment, started, checkpointPath }, emit, control);
+  }
+  const ownJob = OWN_JOBS[config.strategy.name];
+  if (ownJob) {
+    const checkpointPath = (epoch: number, stepInEpoch: number, globalStep: number) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep);
+    return ownJob({ ...job, data, train, normalization, inputShape, environment, started, checkpointPath }, emit, control);
   }
   if (!job.resumeFrom) {
     emit({

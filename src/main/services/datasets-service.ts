@@ -11,6 +11,7 @@ import { scanIdxFile } from '../nas/data/idx-stream';
 import { DEBIAN_FASHION_MNIST } from '../nas/data/system-datasets';
 import type { DataReference } from '../nas/job';
 import type { Store } from '../store/store';
+import { readIdxImages, type DatasetImages } from './dataset-images';
 import { checksumFiles, inspectSet, removeStaleImports, stageImport, type DatasetFiles, type SetFacts } from './dataset-import';
 
 // Datasets the app remembers. Imported files are checked, copied by role and validated in full
@@ -135,6 +136,17 @@ export class DatasetsService {
       out.push({ label: c, width, height, pixels: Buffer.from(px).toString('base64') });
     }
     return out.sort((a, b) => a.label - b.label);
+  }
+
+  /** Images by index in the train or test files; a dataset imported without test files has no test split. */
+  images(id: number, split: 'train' | 'test', indices: number[]): Promise<DatasetImages> {
+    const dataset = this.require(id);
+    const loc = JSON.parse(dataset.location) as Location;
+    const files = split === 'train' ? { images: loc.trainImages, labels: loc.trainLabels } : loc.testImages && loc.testLabels ? { images: loc.testImages, labels: loc.testLabels } : null;
+    if (!files) throw new UserError(`split: the dataset '${dataset.name}' was imported without test files, so it has no test images.`, 'Import it again with its test images and labels.');
+    return readIdxImages(files, indices).catch((e: unknown) => {
+      throw e instanceof RangeError ? new UserError(`${e.message} (dataset '${dataset.name}', ${split} split)`) : e;
+    });
   }
 
   private require(id: number): Dataset {

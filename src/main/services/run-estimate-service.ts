@@ -2,6 +2,7 @@ import type { RunEstimate } from '../../shared/api';
 import type { BackendName } from '../../shared/backends';
 import { isDryRun, type SearchConfig } from '../../shared/config';
 import type { BackendDoctor } from './backend-doctor';
+import { isCellSpace } from '../../shared/spaces/registry';
 import { ProbeCancelledError, type ProbeRun } from './probe-process';
 
 // runs.estimate: the New-run pre-flight's short probe of the run's own config in a trainer process: the backend
@@ -56,6 +57,17 @@ export class RunEstimateService {
     const data = this.dataset(String(config.dataset));
     if (!data) {
       return { ...none, backend: fallbackBackend, why: '', problem: { message: 'Choose a dataset to see the time per epoch and the memory estimate.', hint: null } };
+    }
+    if (!isCellSpace(config.space)) {
+      return {
+        ...none,
+        backend: fallbackBackend,
+        why: '',
+        problem: {
+          message: `No measured estimate for the ${config.space.name} space yet: the pre-flight sizes and times cell supernets (NAS-Bench-201, DARTS).`,
+          hint: 'If memory runs out, the run stops with advice and can resume from its last checkpoint with a smaller batch.',
+        },
+      };
     }
     let backend: BackendName;
     let why: string;

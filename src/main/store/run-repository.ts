@@ -3,6 +3,7 @@ import { runKindOf, type SearchConfig } from '../../shared/config';
 import type { Evaluation, Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
 import { toJsonColumn } from './json-column';
 import type { SqliteDatabase } from './open-database';
+import type { ResultDetails } from './result-details';
 import { RunListReader } from './run-list-query';
 import { DETAIL_COLUMNS, SUMMARY_COLUMNS, toDetail, toSummary, type DetailRow, type SummaryRow } from './run-rows';
 import type Database from 'better-sqlite3';
@@ -48,6 +49,8 @@ export interface RunResultFields {
   valAccuracy?: number;
   /** A retrain's test accuracy, parameters, FLOPs, latency and export folder. */
   evaluation?: Evaluation | null;
+  /** Strategy-specific results (InstaNAS's latency table, policies, baseline, variants), by kind. */
+  details?: ResultDetails | null;
 }
 
 /** Runs: creation, status transitions, and the list/detail reads in the shapes of shared/api.ts. */
@@ -94,7 +97,9 @@ export class RunRepository {
     this.resultStmt = db.prepare(`
       UPDATE runs SET arch = @arch, genotype = @genotype, nb201 = @nb201, summary = @summary,
         nb201_cifar10 = json_extract(@nb201, '$.cifar10'), nb201_rank = json_extract(@nb201, '$.rank'),
-        evaluation = @evaluation, test_accuracy = json_extract(@evaluation, '$.testAccuracy'),
+        evaluation = @evaluation, result_details = @details,
+        -- A retrain's test accuracy, or an InstaNAS run's (its per-instance policies measured on the test split).
+        test_accuracy = coalesce(json_extract(@evaluation, '$.testAccuracy'), json_extract(@details, '$.instanas.testAccuracy')),
         best_accuracy = CASE WHEN @acc IS NOT NULL AND (best_accuracy IS NULL OR best_accuracy < @acc)
                         THEN @acc ELSE best_accuracy END
       WHERE id = @id`);
@@ -211,6 +216,7 @@ export class RunRepository {
       nb201: toJsonColumn(result.nb201),
       summary: toJsonColumn(result.summary),
       evaluation: toJsonColumn(result.evaluation),
+      details: toJsonColumn(result.details),
       acc: acc !== undefined && Number.isFinite(acc) ? acc : null,
     });
   }

@@ -2,6 +2,7 @@ import type { AccuracyMeasure, RunDetail, RunKind, RunSummary } from '../../shar
 import { SearchConfigSchema, upgradeStoredConfig, type SearchConfig } from '../../shared/config';
 import type { Evaluation, Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
 import { fromJsonColumn } from './json-column';
+import { readInstanasResult } from './result-details';
 
 // The runs table's rows and their API shapes (shared/api.ts): the columns the list and detail reads select,
 // and the mappers from rows to RunSummary / RunDetail.
@@ -51,6 +52,7 @@ export interface DetailRow extends SummaryRow {
   summary: string | null;
   last_checkpoint_epoch: number | null;
   evaluation: string | null;
+  result_details: string | null;
 }
 
 /** Tags never contain it (TagSchema forbids control characters in practice: it is the ASCII unit separator). */
@@ -68,7 +70,8 @@ export const SUMMARY_COLUMNS = `id, kind, name, status, strategy, space, dataset
   epochs, backend, nb201_cifar10, nb201_rank, test_accuracy, coalesce(test_accuracy, best_accuracy) AS accuracy,
   ${ACCURACY_MEASURE_SQL} AS accuracy_measure`;
 
-export const DETAIL_COLUMNS = `${SUMMARY_COLUMNS}, config, environment, arch, genotype, nb201, summary, last_checkpoint_epoch, evaluation`;
+export const DETAIL_COLUMNS = `${SUMMARY_COLUMNS}, config, environment, arch, genotype, nb201, summary, last_checkpoint_epoch, evaluation,
+  result_details`;
 
 export function toSummary(row: SummaryRow): RunSummary {
   return {
@@ -163,6 +166,7 @@ export function toDetail(row: DetailRow, children: RunDetail['children'] = []): 
     lastCheckpointEpoch,
     resumable: lastCheckpointEpoch !== null && RESUMABLE.has(row.status),
     evaluation: fromJsonColumn<Evaluation>(row.evaluation),
+    instanas: readInstanasResult(row.result_details),
     children,
   };
 }

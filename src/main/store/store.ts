@@ -6,6 +6,7 @@ import { LogRepository } from './log-repository';
 import { MetricRepository, type MetricPoint } from './metric-repository';
 import { openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './open-database';
 import { RunRepository } from './run-repository';
+import { resultDetails } from './result-details';
 import { SearchHistoryRepository } from './search-history-repository';
 import { SnapshotRepository } from './snapshot-repository';
 
@@ -137,6 +138,7 @@ export class Store {
             summary: event.summary,
             valAccuracy: event.valAccuracy,
             evaluation: event.evaluation ?? null,
+            details: resultDetails(event),
           });
           // Done, whatever the last progress event said: SGAS-es plans an upper bound of epochs.
           progress = 1;

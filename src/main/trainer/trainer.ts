@@ -1,6 +1,6 @@
 import { parseSearchConfig } from '../../shared/config';
 import type { TrainerEvent } from '../../shared/events';
-import { runSearchJob, type SearchJob } from '../nas/job';
+import { runSearchJob, trainingShape, type SearchJob } from '../nas/job';
 import { isOutOfMemory, triageTrainingError } from '../nas/engine/errors';
 import { isStorageFault } from '../runs/storage-fault';
 import { measureMemoryFacts } from './oom-advice';
@@ -50,7 +50,7 @@ async function start(job: SearchJob): Promise<void> {
     }
     const backend = tf.getBackend();
     const memory = isOutOfMemory(e) ? (console.error(String((e as Error)?.stack ?? e)), await measureMemoryFacts(job, backend)) : null;
-    const { message, hint } = triageTrainingError(e, { batchSize: job.config.batchSize, channels: job.config.space.channels, cells: job.config.space.cells, backend, memory });
+    const { message, hint } = triageTrainingError(e, { ...trainingShape(job.config), backend, memory });
     // Reported once, in 'done': the run manager stores and shows it (an 'error' event as well stored it twice).
     await send({ type: 'done', status: 'failed', error: message, hint });
   }

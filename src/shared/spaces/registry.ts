@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DARTS_OPS } from './darts';
 import { NB201_OPS } from './nb201';
+import { MOBILENET_OPS, MobilenetSpaceSchema } from './mobilenet';
 
 // Search-space descriptors: each space's options (with its own defaults) and what the wizard says about it.
 // A new space adds a descriptor here, a builder in main/nas/spaces/ and a cell-graph adapter in the renderer.
@@ -66,9 +67,22 @@ export const SPACE_DESCRIPTORS = {
     cellTypes: ['normal', 'reduce'],
     ops: DARTS_OPS,
   },
+  mobilenet: {
+    name: 'mobilenet',
+    label: 'MobileNetV2 meta-graph (InstaNAS)',
+    summary: '17 blocks × 5 ops (inverted residuals k3/k5 e3/e6, basic block), each on or off per input image.',
+    cellTypes: ['blocks'],
+    ops: MOBILENET_OPS,
+  },
 } as const satisfies Record<string, SpaceDescriptor>;
 
-export const SpaceConfigSchema = z.discriminatedUnion('name', [Nb201SpaceSchema, DartsSpaceSchema]);
+export const SpaceConfigSchema = z.discriminatedUnion('name', [Nb201SpaceSchema, DartsSpaceSchema, MobilenetSpaceSchema]);
 export type SpaceConfig = z.output<typeof SpaceConfigSchema>;
 export type SpaceName = SpaceConfig['name'];
 export const SPACES = Object.keys(SPACE_DESCRIPTORS) as SpaceName[];
+
+/** A space of cells with C channels and N cells (the pre-flight sizes these by extrapolating from small builds). */
+export type CellSpaceConfig = Extract<SpaceConfig, { channels: number; cells: number }>;
+export function isCellSpace(space: SpaceConfig): space is CellSpaceConfig {
+  return 'channels' in space && 'cells' in space;
+}

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DartsStrategySchema, darts } from './darts';
 import { EvolutionStrategySchema, evolution } from './evolution';
+import { InstanasStrategySchema, instanas } from './instanas';
 import { MdenasStrategySchema, mdenas } from './mdenas';
 import { RandomStrategySchema, random } from './random';
 import { RetrainStrategySchema, retrain } from './retrain';
@@ -19,6 +20,7 @@ export const STRATEGY_DESCRIPTORS = {
   mdenas,
   random,
   evolution,
+  instanas,
   retrain,
 } as const satisfies Record<string, StrategyDescriptor>;
 
@@ -29,6 +31,7 @@ export const StrategyConfigSchema = z.discriminatedUnion('name', [
   MdenasStrategySchema,
   RandomStrategySchema,
   EvolutionStrategySchema,
+  InstanasStrategySchema,
   RetrainStrategySchema,
 ]);
 export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
@@ -44,6 +47,7 @@ export const STRATEGY_OPTION_SCHEMAS: Record<StrategyName, z.ZodType> = {
   mdenas: MdenasStrategySchema,
   random: RandomStrategySchema,
   evolution: EvolutionStrategySchema,
+  instanas: InstanasStrategySchema,
   retrain: RetrainStrategySchema,
 };
 

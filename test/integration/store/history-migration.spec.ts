@@ -50,7 +50,7 @@ describe('migration 6 (history columns)', () => {
     const before = dumpTables(v5);
     v5.close();
 
-    const db = openDatabase(tmp.dbPath);
+    const db = openDatabase(tmp.dbPath, { migrations: MIGRATIONS.slice(0, 6) });
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(6);
       const after = dumpTables(db);

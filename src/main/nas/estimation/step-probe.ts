@@ -1,4 +1,5 @@
 import type { SearchConfig } from '../../../shared/config';
+import { isCellSpace, type CellSpaceConfig } from '../../../shared/spaces/registry';
 import * as tf from '../engine/tf';
 import { estimateActivationBytes } from '../engine/recompute';
 import { Rng } from '../engine/rng';
@@ -17,9 +18,10 @@ export const REFERENCE_PROBE = { channels: 8, cells: 1, batch: 16, inputShape: [
 /** Builds above this many weights are not built just to time them (the estimate is extrapolated instead). */
 const MAX_TIMED_PARAMS = 64e6;
 
-type Space = SearchConfig['space'];
+type AnySpace = SearchConfig['space'];
+type Space = CellSpaceConfig;
 
-function build(space: Space, inputShape: [number, number, number], classes: number): Supernet {
+function build(space: AnySpace, inputShape: [number, number, number], classes: number): Supernet {
   return spaceImplementation(space).build(space, inputShape, classes, new Rng(1));
 }
 
@@ -104,6 +106,7 @@ export async function probeConfig(
   steps: number,
 ): Promise<ConfigProbe> {
   const space = config.space;
+  if (!isCellSpace(space)) throw new Error(`The pre-flight cannot size the ${space.name} space yet: it measures cell supernets (C channels, N cells).`);
   // Cell counts past which a supernet grows by whole cells only (DARTS puts its two reduction cells at L/3 and 2L/3).
   const [k1, k2] = space.name === 'darts' ? [3, 6] : [1, 2];
   const c0 = Math.min(space.channels, 8);

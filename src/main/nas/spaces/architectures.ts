@@ -4,6 +4,7 @@ import { deriveDartsCell, deriveNb201Ops } from '../../../shared/genotype';
 import { dartsEdges, type DartsGenotype, type GenotypeEntry } from '../../../shared/spaces/darts';
 import { NB201_EDGES, formatNb201Arch, type Nb201Genotype } from '../../../shared/spaces/nb201';
 import { Nb201Table, toNb201Score } from '../estimation/nb201-table';
+import { mobilenetArchitecture } from './mobilenet-architecture';
 
 // Each search space's discrete architectures, by name: the shape of its cells (for strategies that decide or
 // sample edge by edge), and how an architecture is read off weights or a selection and scored. No tfjs here,
@@ -105,7 +106,7 @@ const darts: SpaceArchitecture<Extract<SpaceConfig, { name: 'darts' }>> = {
   scoreCell: () => null,
 };
 
-export const SPACE_ARCHITECTURES: { [N in SpaceName]: SpaceArchitecture<Extract<SpaceConfig, { name: N }>> } = { nb201, darts };
+export const SPACE_ARCHITECTURES: { [N in SpaceName]: SpaceArchitecture<Extract<SpaceConfig, { name: N }>> } = { nb201, darts, mobilenet: mobilenetArchitecture };
 
 /** The architecture side of `space.name`, typed for the caller's config. */
 export function spaceArchitecture(space: SpaceConfig): SpaceArchitecture {

@@ -1,3 +1,4 @@
+import * as tf from '../engine/tf';
 import type { SearchConfig, StrategyConfigOf, StrategyName } from '../../../shared/config';
 import type { ImageSet, Normalization } from '../data/image-set';
 import type { Supernet } from '../engine/supernet';
@@ -5,6 +6,7 @@ import type { SpaceImplementation } from '../spaces/registry';
 import { DartsSearch, type DartsOutcome, type Emit, type SearchControl } from './darts';
 import { oneShotSettings } from './one-shot-settings';
 import { EvolutionSearch } from './evolution';
+import { InstanasSearch } from './instanas';
 import { MdenasSearch } from './mdenas';
 import { RandomSearch } from './random';
 import { SgasSearch } from './sgas';
@@ -53,9 +55,20 @@ const STRATEGY_FACTORIES: { [N in StrategyName]: Factory<N> } = {
   mdenas: (ctx) => new MdenasSearch(ctx),
   random: (ctx) => new RandomSearch(ctx),
   evolution: (ctx) => new EvolutionSearch(ctx),
+  // The job runs InstaNAS through runInstanasJob (its own meta-graph, controller and baseline; the test split);
+  // this entry serves other callers that hold a context with the test split.
+  instanas: (ctx) => instanasStrategy(ctx),
   // The job runs a retrain without a supernet (estimation/retrain-job.ts); this entry serves other callers.
   retrain: (ctx) => retrainStrategy(ctx),
 };
+
+function instanasStrategy(ctx: StrategyContext<StrategyConfigOf<'instanas'>>): SearchStrategy {
+  const { train, test } = ctx.data;
+  if (!test) throw new Error('InstaNAS reports per-instance policies on the test split; none was loaded.');
+  const inputShape: [number, number, number] = ctx.config.augment ? [32, 32, train.channels] : [train.height, train.width, train.channels];
+  const environment = { backend: tf.getBackend(), device: tf.getBackend() };
+  return new InstanasSearch({ config: ctx.config, data: { ...ctx.data, test }, inputShape, environment, emit: ctx.emit, runDir: ctx.runDir, checkpointPath: ctx.checkpointPath });
+}
 
 export function createStrategy(ctx: Omit<StrategyContext, 'options'>): SearchStrategy {
   const name = ctx.config.strategy.name;

@@ -1,11 +1,12 @@
 // ECharts, on demand: only the modules the app draws with, to keep the bundle small.
 import { use } from 'echarts/core';
 import { CanvasRenderer, SVGRenderer } from 'echarts/renderers';
-import { HeatmapChart, LineChart } from 'echarts/charts';
+import { BarChart, HeatmapChart, LineChart, ScatterChart } from 'echarts/charts';
 import {
   DataZoomComponent,
   GridComponent,
   LegendComponent,
+  MarkAreaComponent,
   MarkLineComponent,
   MarkPointComponent,
   TooltipComponent,
@@ -17,10 +18,13 @@ use([
   SVGRenderer, // exports: charts saved as SVG files (lib/export-files.ts)
   LineChart,
   HeatmapChart,
+  BarChart, // InstaNAS: per-instance latency histogram
+  ScatterChart, // InstaNAS: accuracy–latency of the variants
   GridComponent,
   TooltipComponent,
   LegendComponent,
   MarkLineComponent,
+  MarkAreaComponent, // InstaNAS: phase 1 / phase 2 spans
   MarkPointComponent,
   DataZoomComponent,
   VisualMapComponent,

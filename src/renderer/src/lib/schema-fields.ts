@@ -59,6 +59,19 @@ const LABELS: Record<string, string> = {
   esWindow: 'λ window (w)',
   esDelta: 'λ delta (δ)',
   esFactor: 'λ growth factor',
+  // InstaNAS and its MobileNetV2 meta-graph (ALGORITHMS §6), by the paper's names.
+  widthMult: 'Width multiplier',
+  pretrainEpochs: 'Pretraining epochs',
+  netLr: 'Meta-graph LR',
+  lrStep: 'LR decay every (epochs)',
+  controllerLr: 'Controller LR',
+  posReward: 'Reward if correct (pos_w)',
+  negReward: 'Reward if wrong (neg_w)',
+  latencyExponent: 'Latency reward exponent',
+  bound: 'Exploration bound (a)',
+  entropyWeight: 'Entropy bonus (β)',
+  variants: 'Variants kept (A–E)',
+  measureSamples: 'Images timed',
 };
 
 export function fieldLabel(key: string): string {

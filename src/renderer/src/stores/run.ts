@@ -152,7 +152,7 @@ export const useRunStore = defineStore('run', () => {
         break;
       case 'result':
         // The log line about it comes from main (stored, with the training time pauses excluded).
-        if (d) detail.value = { ...d, arch: e.arch, genotype: e.genotype, nb201: e.nb201, summary: e.summary ?? null };
+        if (d) detail.value = { ...d, arch: e.arch, genotype: e.genotype, nb201: e.nb201, summary: e.summary ?? null, instanas: e.instanas ?? d.instanas };
         break;
       case 'error':
         addLog('error', e.hint ? `${e.message} — ${e.hint}` : e.message);

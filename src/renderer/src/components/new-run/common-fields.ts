@@ -24,7 +24,7 @@ export function commonFields(batchGrows: boolean): OptionField[] {
 export const SEED_FIELD: OptionField = { key: 'seed', label: 'Seed', kind: 'number', integer: true, default: 0, min: 0, step: 1, help: 'Same seed, same backend: same result.' };
 
 export const COMMON_ADVANCED: OptionField[] = [
-  { key: 'trainPortion', label: 'Train portion', kind: 'number', integer: false, default: 0.5, min: 0, max: 1, step: 0.05, help: 'Share of the training images for weights; the rest updates α.' },
+  { key: 'trainPortion', label: 'Train portion', kind: 'number', integer: false, default: 0.5, min: 0, max: 1, step: 0.05, help: 'Share of the training images for weights; the rest updates the architecture (α, or InstaNAS’s controller).' },
 ];
 
 /** The table budget of a dry run, named for what it counts there. */

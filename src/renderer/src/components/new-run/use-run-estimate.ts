@@ -1,6 +1,7 @@
 import { computed, onBeforeUnmount, ref, watch } from 'vue';
 import type { RunEstimate } from '../../../../shared/api';
 import type { SearchConfig } from '../../../../shared/config';
+import { isCellSpace } from '../../../../shared/spaces/registry';
 import { api, errorMessage } from '../../api';
 
 // The pre-flight's measured estimate of the form's config (runs.estimate: a short probe of that config in a
@@ -16,6 +17,8 @@ function gb(bytes: number): string {
 /** Why the run cannot start as configured (it would not fit, or its backend does not load); null when it can. */
 export function blockingReason(e: RunEstimate | null, config: SearchConfig | null): string | null {
   if (!e || !config) return null;
+  // Spaces the pre-flight cannot size (no C and N) get a note, not a block.
+  if (!isCellSpace(config.space)) return null;
   if (e.problem && config.backend !== 'auto' && !e.device) return `${e.problem.message}${e.problem.hint ? ` ${e.problem.hint}` : ''}`;
   const m = e.memory;
   if (!m || m.fits !== false || m.limitBytes === null) return null;
