@@ -11,6 +11,7 @@ import { ComparisonService } from './services/comparison-service';
 import { RunHistoryService } from './services/run-history-service';
 import { RetrainService } from './services/retrain-service';
 import { DatasetsService } from './services/datasets-service';
+import { DispatchService, type LabRoles } from './services/dispatch-service';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
 import { LATEST_SCHEMA_VERSION } from './store/migrations/index';
@@ -28,6 +29,8 @@ export interface AppOptions {
   trainerScript: string;
   /** Where runs execute; default: a Node child process per run. */
   backend?: ExecutionBackend;
+  /** How this app coordinates a lab or joins one (Settings); without it, those requests say the build cannot. */
+  labRoles?: LabRoles;
 }
 
 /** Handlers receive arguments already validated (and defaulted) by the channel's schema in invoke(). */
@@ -41,6 +44,8 @@ export interface NasApp {
   onPush(listener: (e: PushEvent) => void): () => void;
   readonly runs: RunManager;
   readonly store: Store;
+  /** The lab role (standalone, coordinator, worker): `serve --coordinator` starts or adopts one through it. */
+  readonly dispatch: DispatchService;
   close(): Promise<void>;
 }
 
@@ -72,6 +77,7 @@ export function createApp(o: AppOptions): NasApp {
   const bundles = new BundleService({ store, dataDir: o.dataDir, runDir: (id) => runs.runDir(id), appVersion: APP_VERSION, schemaVersion: LATEST_SCHEMA_VERSION });
   const history = new RunHistoryService(store, runs);
   const retrains = new RetrainService(store, runs);
+  const dispatch = new DispatchService(o.labRoles ?? null);
   const ok = { ok: true as const };
   const requireRun = (id: number) => {
     const r = store.runs.get(id);
@@ -111,11 +117,17 @@ export function createApp(o: AppOptions): NasApp {
     'benchmarks.reset': () => benchmarks.reset(),
     'runs.exportBundle': ({ id, path }) => bundles.exportRun(id, path),
     'runs.importBundle': ({ path }) => bundles.importBundle(path),
+    'dispatch.status': () => dispatch.status(),
+    'dispatch.startCoordinator': ({ redis }) => dispatch.startCoordinator({ redis }),
+    'dispatch.stop': () => dispatch.stop(),
+    'dispatch.join': ({ code, name }) => dispatch.join({ code, name }),
+    'workers.list': () => dispatch.workers(),
   };
 
   return {
     runs,
     store,
+    dispatch,
     async invoke(channel, rawArgs) {
       if (!Object.hasOwn(channels, channel)) throw new NotFoundError(`Unknown request '${channel}'.`, `The requests are: ${Object.keys(channels).join(', ')}.`);
       const key = channel as Channel;
@@ -126,6 +138,7 @@ export function createApp(o: AppOptions): NasApp {
     },
     onPush: (l) => runs.onPush(l),
     async close() {
+      await dispatch.close();
       await runs.close();
       await backups.stop();
       store.close();

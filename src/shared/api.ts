@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SearchConfigSchema } from './config';
 import { RetrainOverridesSchema } from './strategies/retrain';
+import { DispatchStatusSchema, WorkerInfoSchema } from './dispatch';
 import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, EvaluationSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
@@ -336,6 +337,19 @@ export const channels = {
     args: z.object({ path: z.string().trim().min(1).max(4096) }).strict(),
     result: z.object({ id, name: z.string(), originalId: id, exportedBy: z.string(), missingDataset: z.string().nullable() }),
   },
+  /** This app's part in a lab (standalone, coordinator or worker), its join code and the workers it sees. */
+  'dispatch.status': { args: none, result: DispatchStatusSchema },
+  /** "Let other machines help": start Redis here (or use `redis`, redis://HOST:PORT) and coordinate workers. */
+  'dispatch.startCoordinator': { args: z.object({ redis: z.string().trim().min(1).max(500).optional() }).strict(), result: DispatchStatusSchema },
+  /** Back to standalone: stop coordinating, or stop working for a lab. Runs already on workers keep their rows. */
+  'dispatch.stop': { args: none, result: DispatchStatusSchema },
+  /** "Join a lab": this machine trains runs from the coordinator whose join code is pasted, under `name`. */
+  'dispatch.join': {
+    args: z.object({ code: z.string().trim().min(1).max(4000), name: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'a worker name: letters, digits, dot, dash, underscore') }).strict(),
+    result: DispatchStatusSchema,
+  },
+  /** The coordinator's workers with their state, capabilities, current run and last sign of life. */
+  'workers.list': { args: none, result: z.array(WorkerInfoSchema) },
 } as const;
 
 export type ChannelMap = typeof channels;
