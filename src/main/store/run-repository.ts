@@ -113,8 +113,10 @@ export class RunRepository {
          running_since = NULL
        WHERE id = @id AND status = 'running'`,
     );
+    // A run on a worker goes on training while the coordinator restarts: its stream says how it ended.
+    const localRunningStmt = db.prepare("SELECT id FROM runs WHERE status = 'running' AND where_to = 'local' ORDER BY id").pluck();
     this.markInterruptedTx = db.transaction((now: number) => {
-      const ids = this.runningIdsStmt.all() as number[];
+      const ids = localRunningStmt.all() as number[];
       for (const id of ids) failStmt.run({ id, now, error: INTERRUPTED_RUN_ERROR });
       return ids;
     });
