@@ -66,6 +66,10 @@ export const RunSummarySchema = z.object({
   /** The run's headline accuracy (0..1) and what it measures; compare values of one measure only. */
   accuracy: z.number().nullable(),
   accuracyMeasure: z.enum(ACCURACY_MEASURES),
+  /** Where it was sent: 'local', 'any' (the first free worker) or a worker's name (shared/dispatch.ts Where). */
+  where: z.string(),
+  /** The worker that trains or trained it (its latest attempt's); null for a run on this machine. */
+  ranOn: z.string().nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
@@ -121,7 +125,7 @@ export const DatasetImportResultSchema = DatasetSchema.extend({ alreadyImported:
 
 export const RUN_SORT_KEYS = [
   'id', 'createdAt', 'status', 'name', 'strategy', 'space', 'dataset', 'seed', 'epochs', 'backend',
-  'bestAccuracy', 'nb201Accuracy', 'nb201Rank', 'duration',
+  'bestAccuracy', 'nb201Accuracy', 'nb201Rank', 'duration', 'where',
 ] as const;
 export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
 
