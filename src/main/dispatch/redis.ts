@@ -9,7 +9,10 @@ export interface RedisTarget {
 
 /** A connection as BullMQ needs it (no per-command retry limit: a blocked call waits out a reconnect). */
 export function connectRedis(target: RedisTarget, extra: RedisOptions = {}): Redis {
-  return new Redis(target.url, { maxRetriesPerRequest: null, ...target.options, ...extra });
+  const redis = new Redis(target.url, { maxRetriesPerRequest: null, ...target.options, ...extra });
+  // ioredis reconnects by itself; an outage shows as commands that wait, and as the callers' own messages.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** The URL without its password, for messages and the status page. */
