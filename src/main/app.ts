@@ -12,6 +12,7 @@ import { RunHistoryService } from './services/run-history-service';
 import { RetrainService } from './services/retrain-service';
 import { DatasetsService } from './services/datasets-service';
 import { DispatchService, type LabRoles } from './services/dispatch-service';
+import type { LabContext } from './dispatch/lab-coordinator';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
 import { LATEST_SCHEMA_VERSION } from './store/migrations/index';
@@ -29,8 +30,11 @@ export interface AppOptions {
   trainerScript: string;
   /** Where runs execute; default: a Node child process per run. */
   backend?: ExecutionBackend;
-  /** How this app coordinates a lab or joins one (Settings); without it, those requests say the build cannot. */
-  labRoles?: LabRoles;
+  /**
+   * How this app coordinates a lab or joins one (Settings); without it, those requests say the build cannot.
+   * A function gets what a coordinator needs from this app (dispatch/lab-roles.ts createLabRoles).
+   */
+  labRoles?: LabRoles | ((context: LabContext) => LabRoles);
 }
 
 /** Handlers receive arguments already validated (and defaulted) by the channel's schema in invoke(). */
@@ -77,7 +81,16 @@ export function createApp(o: AppOptions): NasApp {
   const bundles = new BundleService({ store, dataDir: o.dataDir, runDir: (id) => runs.runDir(id), appVersion: APP_VERSION, schemaVersion: LATEST_SCHEMA_VERSION });
   const history = new RunHistoryService(store, runs);
   const retrains = new RetrainService(store, runs);
-  const dispatch = new DispatchService(o.labRoles ?? null);
+  const labContext: LabContext = { store, resolveDataset: (config) => datasets.resolve(config), benchmarkTable: () => benchmarks.activeTablePath() };
+  // While this app coordinates a lab, runs sent to workers go through its dispatcher, whose stream events reach
+  // the same subscribers as the local run's.
+  const labListeners = new Set<(e: PushEvent) => void>();
+  let unfollowLab: (() => void) | null = null;
+  const dispatch = new DispatchService((typeof o.labRoles === 'function' ? o.labRoles(labContext) : o.labRoles) ?? null, (session) => {
+    runs.setRemote(session?.dispatcher ?? null);
+    unfollowLab?.();
+    unfollowLab = session?.dispatcher?.onPush((e) => labListeners.forEach((l) => l(e))) ?? null;
+  });
   const ok = { ok: true as const };
   const requireRun = (id: number) => {
     const r = store.runs.get(id);
@@ -92,13 +105,13 @@ export function createApp(o: AppOptions): NasApp {
     'runs.facets': (filter) => store.runs.facets(filter),
     'runs.setTags': ({ id, tags }) => history.setTags(id, tags),
     'runs.setNote': ({ id, note }) => history.setNote(id, note),
-    'runs.createGroup': ({ config, seeds }) => history.createGroup(config, seeds),
+    'runs.createGroup': ({ config, seeds, where }) => history.createGroup(config, seeds, where),
     'runs.exportList': (args) => history.exportList(args),
     'runs.get': ({ id }) => requireRun(id),
-    'runs.create': ({ config }) => ({ id: runs.create(config) }),
+    'runs.create': ({ config, where }) => ({ id: runs.create(config, { where }) }),
     'runs.retrain': ({ id, overrides }) => retrains.retrain(id, overrides),
-    'runs.cancel': ({ id }) => (runs.cancel(id), ok),
-    'runs.pause': ({ id }) => (runs.pause(id), ok),
+    'runs.cancel': async ({ id }) => (await runs.cancel(id), ok),
+    'runs.pause': async ({ id }) => (await runs.pause(id), ok),
     'runs.resume': ({ id }) => (runs.resume(id), ok),
     'runs.delete': ({ id }) => (runs.delete(id), ok),
     'runs.metrics': ({ id, maxPoints }) => (requireRun(id), store.metrics.series(id, maxPoints ?? 2000)),
@@ -136,7 +149,14 @@ export function createApp(o: AppOptions): NasApp {
       const handler = handlers[key] as (a: unknown) => unknown;
       return await handler(parsed.data);
     },
-    onPush: (l) => runs.onPush(l),
+    onPush: (l) => {
+      const off = runs.onPush(l);
+      labListeners.add(l);
+      return () => {
+        off();
+        labListeners.delete(l);
+      };
+    },
     async close() {
       await dispatch.close();
       await runs.close();

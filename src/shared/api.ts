@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { SearchConfigSchema } from './config';
 import { RetrainOverridesSchema } from './strategies/retrain';
-import { DispatchStatusSchema, WorkerInfoSchema } from './dispatch';
+import { DispatchStatusSchema, RunAttemptSchema, WhereSchema, WorkerInfoSchema } from './dispatch';
 import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, EvaluationSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
@@ -88,6 +88,8 @@ export const RunDetailSchema = RunSummarySchema.extend({
   evaluation: EvaluationSchema.nullable(),
   /** Lineage the other way: runs launched from this one (retrains of a search). */
   children: z.array(z.object({ id, kind: z.enum(RUN_KINDS), name: z.string(), status: z.enum(RUN_STATUSES) })),
+  /** Its dispatches to workers, oldest first (attempt 2 resumed on another worker after the first was lost); empty for a local run. */
+  attempts: z.array(RunAttemptSchema),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
 
@@ -250,6 +252,7 @@ export const channels = {
     args: z
       .object({
         config: SearchConfigSchema,
+        where: WhereSchema.optional(),
         seeds: z
           .array(z.number().int().min(0).max(2 ** 31 - 1))
           .min(2)
@@ -265,7 +268,8 @@ export const channels = {
     result: z.object({ filename: z.string(), mimeType: z.string(), content: z.string(), rows: z.number().int() }),
   },
   'runs.get': { args: byId, result: RunDetailSchema },
-  'runs.create': { args: z.object({ config: SearchConfigSchema }).strict(), result: z.object({ id }) },
+  /** `where`: this machine ('local', the default), any worker of the lab ('any') or a worker's name. */
+  'runs.create': { args: z.object({ config: SearchConfigSchema, where: WhereSchema.optional() }).strict(), result: z.object({ id }) },
   /** A queued retrain of a finished search's architecture, linked to it (parentId); 409 while it has none. */
   'runs.retrain': { args: z.object({ id, overrides: RetrainOverridesSchema.optional() }).strict(), result: z.object({ id }) },
   'runs.cancel': { args: byId, result: ok },

@@ -157,10 +157,11 @@ export function tupleToSummary(t: SummaryTuple): RunSummary {
   };
 }
 
-export function toDetail(row: DetailRow, children: RunDetail['children'] = []): RunDetail {
+export function toDetail(row: DetailRow, children: RunDetail['children'] = [], attempts: RunDetail['attempts'] = []): RunDetail {
   const lastCheckpointEpoch = row.last_checkpoint_epoch;
   return {
     ...toSummary(row),
+    attempts,
     config: parseConfig(row.config),
     environment: fromJsonColumn<RunEnvironment>(row.environment),
     arch: row.arch,
