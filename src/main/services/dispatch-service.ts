@@ -1,4 +1,6 @@
+import type { PushEvent } from '../../shared/api';
 import type { DispatchStatus, WorkerInfo } from '../../shared/dispatch';
+import type { RemoteRuns } from '../runs/run-manager';
 import { UserError } from '../app-errors';
 
 // This app's part in a lab, for the Settings and Workers pages (issue 13): standalone, the coordinator
@@ -16,6 +18,8 @@ export interface CoordinatorSession {
   /** What is wrong right now (Redis unreachable…), in words; null when all is well. */
   problem(): string | null;
   stop(): Promise<void>;
+  /** Where runs sent to the lab go (the run manager hands them over) and the live events their streams bring. */
+  readonly dispatcher?: RemoteRuns & { onPush(listener: (e: PushEvent) => void): () => void };
 }
 
 /** This app working for another coordinator. */
@@ -41,12 +45,11 @@ export class DispatchService {
   /** Why the last start failed, shown on the page until the next attempt. */
   private lastProblem: string | null = null;
 
-  constructor(private readonly roles: LabRoles | null) {}
-
-  /** An already running coordinator (`nas-studio serve --coordinator`) is adopted instead of started again. */
-  adoptCoordinator(session: CoordinatorSession): void {
-    this.role = { kind: 'coordinator', session };
-  }
+  /** `onCoordinator`: told when a coordinator starts (the run manager sends remote runs to it) and stops (null). */
+  constructor(
+    private readonly roles: LabRoles | null,
+    private readonly onCoordinator: (session: CoordinatorSession | null) => void = () => {},
+  ) {}
 
   get coordinator(): CoordinatorSession | null {
     return this.role.kind === 'coordinator' ? this.role.session : null;
@@ -78,6 +81,7 @@ export class DispatchService {
     await this.change(async () => {
       const session = await roles.startCoordinator(o).catch((err: unknown) => this.failed(err));
       this.role = { kind: 'coordinator', session };
+      this.onCoordinator(session);
     });
     return this.status();
   }
@@ -98,6 +102,8 @@ export class DispatchService {
     const r = this.role;
     if (r.kind !== 'standalone') {
       await this.change(async () => {
+        // Runs sent to workers stay queued or running in the history; coordinating again picks them up.
+        if (r.kind === 'coordinator') this.onCoordinator(null);
         await r.session.stop();
         this.role = { kind: 'standalone' };
       });
@@ -108,6 +114,7 @@ export class DispatchService {
 
   async close(): Promise<void> {
     if (this.changing) await this.changing.catch(() => undefined);
+    if (this.role.kind === 'coordinator') this.onCoordinator(null);
     if (this.role.kind !== 'standalone') await this.role.session.stop().catch(() => undefined);
     this.role = { kind: 'standalone' };
   }
