@@ -7,6 +7,7 @@ import { buildConfig, CliError, int, real } from './cli-config';
 import { addDryRunCommand, addSamplingFlags } from './cli-dry-run';
 import { addRetrainCommand } from './cli-retrain';
 import { addBundleCommands } from './cli-bundle';
+import { addDispatchCommands } from './cli-dispatch';
 import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
@@ -146,6 +147,7 @@ export async function main(argv: string[]): Promise<number> {
   addDryRunCommand(program);
   addRetrainCommand(program);
   addBundleCommands(program);
+  addDispatchCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

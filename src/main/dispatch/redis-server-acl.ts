@@ -23,6 +23,8 @@ export interface RedisUser {
   user: string;
   password: string;
   createdAt: string;
+  /** When a worker first logged in as this user: its join code is used, the next worker gets a new one. */
+  joinedAt?: string;
   /** Revoked users stay listed (their name is not reused) but are switched off in Redis. */
   revoked?: boolean;
 }

@@ -139,6 +139,23 @@ export class ManagedRedis {
     return { ...user };
   }
 
+  /**
+   * The worker user whose code to show next: the newest one no worker has logged in as yet (a new one when
+   * all are used). A user is used once Redis lists a connection of it.
+   */
+  async nextWorker(): Promise<RedisUser> {
+    const list = (await this.admin.call('CLIENT', 'LIST')) as string;
+    const connected = new Set([...list.matchAll(/\buser=(\S+)/g)].map((m) => m[1]));
+    const seen = this.creds.workers.filter((w) => !w.joinedAt && connected.has(w.user));
+    if (seen.length) {
+      const at = new Date().toISOString();
+      this.creds = { ...this.creds, workers: this.creds.workers.map((w) => (seen.includes(w) ? { ...w, joinedAt: at } : w)) };
+      saveCredentials(this.dir, this.creds);
+    }
+    const unused = this.creds.workers.filter((w) => !w.joinedAt && !w.revoked).at(-1);
+    return unused ? { ...unused } : this.addWorker();
+  }
+
   /** Switches a worker's user off and drops its connections: its join code stops working. */
   async revokeWorker(user: string): Promise<void> {
     const next: LabCredentials = { coordinator: this.creds.coordinator, workers: this.creds.workers.map((w) => (w.user === user ? { ...w, revoked: true } : { ...w })) };
