@@ -39,6 +39,7 @@ const READ_COUNT = 1000;
 export class DispatchCoordinator {
   private readonly redis: Redis;
   private readonly queues = new Map<string, Queue>();
+  private readonly queueConnections: Redis[] = [];
   private readonly listeners = new Set<(e: PushEvent) => void>();
   private readonly published = new Map<string, Promise<FileRef>>();
   private timer: NodeJS.Timeout | null = null;
@@ -135,7 +136,12 @@ export class DispatchCoordinator {
   private queue(where: string): Queue {
     const name = queueFor(where);
     let q = this.queues.get(name);
-    if (!q) this.queues.set(name, (q = new Queue(name, { connection: connectRedis(this.o.redis) })));
+    if (!q) {
+      // BullMQ never closes a connection it was handed (it counts as shared): close() disconnects it.
+      const connection = connectRedis(this.o.redis);
+      this.queueConnections.push(connection);
+      this.queues.set(name, (q = new Queue(name, { connection })));
+    }
     return q;
   }
 
@@ -249,6 +255,7 @@ export class DispatchCoordinator {
     if (this.timer) clearTimeout(this.timer);
     await this.ticking;
     await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    for (const c of this.queueConnections) c.disconnect();
     this.redis.disconnect();
   }
 }
