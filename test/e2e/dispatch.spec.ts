@@ -49,6 +49,19 @@ function spawnLogged(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): 
   };
 }
 
+/** Stops the server; one that takes longer than `ms` fails the run with what it printed (then it is killed). */
+async function stopWithin(s: ServerProcess | undefined, ms: number): Promise<void> {
+  if (!s) return;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  const result = await Promise.race([s.stop().then(() => 'stopped' as const), late]);
+  clearTimeout(timer);
+  if (result === 'late') {
+    await s.crash();
+    throw new Error(`The server did not stop within ${ms / 1000} s of SIGTERM; it printed:\n${s.output().slice(-3000)}`);
+  }
+}
+
 describe.skipIf(!REDIS)('e2e: a lab of two workers (needs redis-server; .ci/run installs it)', () => {
   const tmp = makeTempDir('nas-e2e-dispatch-');
   let s: ServerProcess;
@@ -69,7 +82,7 @@ describe.skipIf(!REDIS)('e2e: a lab of two workers (needs redis-server; .ci/run 
   afterAll(async () => {
     await browser?.close();
     for (const w of workers) await w.stop().catch(() => undefined);
-    await s?.stop();
+    await stopWithin(s, 60_000);
     await redis?.stop();
     tmp.dispose();
   });
@@ -118,6 +131,7 @@ describe.skipIf(!REDIS)('e2e: a lab of two workers (needs redis-server; .ci/run 
     }
     await page.locator(`${tid('new-run-where')} option[value="w2"]`).waitFor({ state: 'attached' });
     await page.selectOption(tid('new-run-where'), 'any');
+    await page.locator(tid('new-run-where-panel')).scrollIntoViewIfNeeded();
     await shot('dispatch-03-new-run-where');
     await page.click(tid('new-run-start'));
     await page.waitForURL(/#\/runs\/\d+$/);
@@ -131,7 +145,8 @@ describe.skipIf(!REDIS)('e2e: a lab of two workers (needs redis-server; .ci/run 
     await expect(page.locator(tid('run-ran-on')).getAttribute('data-worker'), 'the run view names the worker').resolves.toBe(detail.ranOn);
     await expect(page.locator(tid('run-ran-on')).textContent()).resolves.toContain(detail.ranOn);
     const attempt = page.locator(tid('run-attempt-1'));
-    await expect(attempt.getAttribute('data-outcome')).resolves.toBe('completed');
+    // The attempts arrive with the detail the view refetches once the status changed.
+    await expect.poll(() => attempt.getAttribute('data-outcome'), { timeout: 10_000 }).toBe('completed');
     await expect(attempt.locator('td').nth(1).textContent()).resolves.toBe(detail.ranOn);
     expect(detail.attempts).toHaveLength(1);
     await shot('dispatch-04-run-completed');
@@ -140,8 +155,92 @@ describe.skipIf(!REDIS)('e2e: a lab of two workers (needs redis-server; .ci/run 
     await page.click(tid('nav-runs'));
     const cell = page.locator(tid(`runs-where-${id}`));
     await expect.poll(() => cell.textContent(), { timeout: 10_000 }).toBe(detail.ranOn);
+    await cell.scrollIntoViewIfNeeded();
     await shot('dispatch-05-runs-list');
 
+    expect(pageErrors).toEqual([]);
+  });
+});
+
+describe.skipIf(!REDIS)('e2e: the app starts its own Redis and hands out join codes', () => {
+  const tmp = makeTempDir('nas-e2e-dispatch-code-');
+  let s: ServerProcess;
+  let browser: Browser;
+  const workers: Proc[] = [];
+
+  beforeAll(async () => {
+    // `nas-studio serve` on loopback, its Redis on a free port (6380 may be taken on a shared machine).
+    const redisPort = await freePort();
+    [s, browser] = await Promise.all([
+      startServer(join(tmp.dir, 'coordinator'), { viaCli: true, args: ['--bind', '127.0.0.1', '--advertise', '127.0.0.1', '--redis-port', String(redisPort)] }),
+      launchBrowser(),
+    ]);
+    await s.call('datasets.importBuiltin', { which: 'demo' });
+  }, 90_000);
+  afterAll(async () => {
+    await browser?.close();
+    for (const w of workers) await w.stop().catch(() => undefined);
+    await stopWithin(s, 60_000);
+    tmp.dispose();
+  });
+
+  test('Let other machines help shows a join code to copy; a worker joins with it and trains a run sent to it by name', { timeout: 300_000 }, async () => {
+    const { page, shot, pageErrors } = await openPage(browser);
+    await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: s.origin });
+    await page.goto(`${s.url.split('#')[0]}#/new`);
+    // Standalone: the form says why runs train here and where to change it.
+    await expect(page.locator(tid('new-run-where-unavailable')).textContent()).resolves.toContain('Let other machines help');
+    await expect(page.locator(tid('new-run-where')).count()).resolves.toBe(0);
+
+    await page.click(tid('nav-settings'));
+    await page.click(tid('settings-coordinator-start'));
+    await expect.poll(() => page.locator(tid('settings-role')).textContent(), { timeout: 30_000 }).toBe('on');
+    const code = (await page.locator(tid('join-code')).textContent())!.trim();
+    const status = await s.call('dispatch.status');
+    expect(code).toBe(status.joinCode);
+    // The code names this machine's Redis and a worker user of its own (base64url JSON, see shared/dispatch.ts).
+    const decoded = JSON.parse(Buffer.from(code, 'base64url').toString('utf8'));
+    expect(decoded).toMatchObject({ host: '127.0.0.1', port: expect.any(Number) });
+    expect(decoded.secret.length).toBeGreaterThan(10);
+    await page.click(tid('join-code-copy'));
+    await expect.poll(() => page.locator(tid('join-code-copy')).textContent()).toBe('Copied');
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(code);
+    await shot('dispatch-06-settings-join-code');
+
+    // A worker joins with the copied code.
+    workers.push(spawnLogged(process.execPath, [CLI, 'worker', '--join', code, '--name', 'w3', '--data-dir', join(tmp.dir, 'w3')]));
+    await page.click(tid('nav-workers'));
+    await page.locator(`${tid('worker-row-w3')}[data-state="idle"]`).waitFor({ timeout: 60_000 }).catch((e: Error) => {
+      throw new Error(`${e.message}\nworker w3 said:\n${workers[0]!.output()}`);
+    });
+    // That code is spent: the page offers a fresh one (its own user and password) for the next worker.
+    await expect.poll(async () => (await page.locator(tid('join-code')).textContent())?.trim(), { timeout: 10_000 }).not.toBe(code);
+    await shot('dispatch-07-workers-join-code');
+
+    // A run sent to w3 by name.
+    await page.click(tid('nav-new'));
+    await expect.poll(() => page.locator(tid('new-run-dataset')).inputValue(), { timeout: 15_000 }).not.toBe('');
+    await page.fill(tid('new-run-name'), 'e2e on w3');
+    for (const [field, value] of [['epochs', '1'], ['train-limit', '200'], ['channels', '4'], ['cells', '1'], ['batch-size', '32']]) {
+      await page.fill(tid(`new-run-${field}`), value);
+    }
+    await page.locator(`${tid('new-run-where')} option[value="w3"]`).waitFor({ state: 'attached' });
+    await page.selectOption(tid('new-run-where'), 'w3');
+    await page.click(tid('new-run-start'));
+    await page.waitForURL(/#\/runs\/\d+$/);
+    const id = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+    await waitStatus(page, 'completed', 180_000);
+    const detail = await s.call('runs.get', { id });
+    expect(detail).toMatchObject({ where: 'w3', ranOn: 'w3' });
+    await expect(page.locator(tid('run-ran-on')).getAttribute('data-worker')).resolves.toBe('w3');
+    await expect.poll(() => page.locator(tid('run-attempt-1')).getAttribute('data-outcome'), { timeout: 10_000 }).toBe('completed');
+    await shot('dispatch-08-run-on-w3');
+
+    // Stop coordinating: the page and the form go back to this machine only.
+    await page.click(tid('nav-settings'));
+    await page.click(tid('settings-coordinator-stop'));
+    await expect.poll(() => page.locator(tid('settings-role')).textContent(), { timeout: 20_000 }).toBe('off');
+    expect((await s.call('dispatch.status')).role).toBe('standalone');
     expect(pageErrors).toEqual([]);
   });
 });
