@@ -44,6 +44,8 @@ export interface DispatchWorkerOptions {
 export class DispatchWorker {
   private readonly redis: Redis;
   private readonly workers: Worker[] = [];
+  /** BullMQ never closes a connection it is handed (it counts as shared): close() disconnects these. */
+  private readonly queueConnections: Redis[] = [];
   private readonly backend: ExecutionBackend;
   private readonly capabilities: WorkerCapabilities;
   private readonly t: DispatchTimings;
@@ -63,8 +65,10 @@ export class DispatchWorker {
     await this.sendBeat();
     this.heartbeat = setInterval(() => void this.sendBeat().catch(() => undefined), this.t.heartbeatMs);
     for (const queue of [workerQueue(this.o.name), SHARED_QUEUE]) {
+      const connection = connectRedis(this.o.redis);
+      this.queueConnections.push(connection);
       const worker = new Worker<DispatchJobData>(queue, (job, token) => this.process(job, token), {
-        connection: connectRedis(this.o.redis),
+        connection,
         concurrency: 1,
         lockDuration: this.t.lockMs,
         stalledInterval: this.t.stalledCheckMs,
@@ -126,5 +130,6 @@ export class DispatchWorker {
     await Promise.all(this.workers.map((w) => w.close(!wait).catch(() => undefined)));
     await leave(this.redis, this.o.name).catch(() => undefined);
     this.redis.disconnect();
+    for (const c of this.queueConnections) c.disconnect();
   }
 }
