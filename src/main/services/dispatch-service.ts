@@ -136,8 +136,14 @@ export class DispatchService {
     }
   }
 
+  /** The lab modules explain what went wrong (a bad code, a port in use, no redis-server) with a hint: those
+   * are the user's to fix, so they answer as such instead of as a server fault. */
   private failed(err: unknown): never {
     this.lastProblem = err instanceof Error ? err.message : String(err);
+    if (err instanceof Error && !(err instanceof UserError) && 'hint' in err) {
+      const hint = (err as { hint?: unknown }).hint;
+      throw new UserError(err.message, typeof hint === 'string' ? hint : undefined);
+    }
     throw err;
   }
 }
