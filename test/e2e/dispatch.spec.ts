@@ -221,7 +221,7 @@ describe.skipIf(!REDIS)('e2e: the app starts its own Redis and hands out join co
     await page.click(tid('nav-new'));
     await expect.poll(() => page.locator(tid('new-run-dataset')).inputValue(), { timeout: 15_000 }).not.toBe('');
     await page.fill(tid('new-run-name'), 'e2e on w3');
-    for (const [field, value] of [['epochs', '1'], ['train-limit', '200'], ['channels', '4'], ['cells', '1'], ['batch-size', '32']]) {
+    for (const [field, value] of [['epochs', '2'], ['train-limit', '200'], ['channels', '4'], ['cells', '1'], ['batch-size', '32']]) {
       await page.fill(tid(`new-run-${field}`), value);
     }
     await page.locator(`${tid('new-run-where')} option[value="w3"]`).waitFor({ state: 'attached' });
@@ -229,12 +229,19 @@ describe.skipIf(!REDIS)('e2e: the app starts its own Redis and hands out join co
     await page.click(tid('new-run-start'));
     await page.waitForURL(/#\/runs\/\d+$/);
     const id = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+    // While it trains, the Workers page shows w3 busy with it (a link to the run).
+    await page.click(tid('nav-workers'));
+    const row = page.locator(`${tid('worker-row-w3')}[data-state="busy"]`);
+    await row.waitFor({ timeout: 60_000 });
+    await expect(row.locator(`${tid('worker-run')} a`).getAttribute('href')).resolves.toBe(`#/runs/${id}`);
+    await shot('dispatch-08-worker-busy');
+    await row.locator(`${tid('worker-run')} a`).click();
     await waitStatus(page, 'completed', 180_000);
     const detail = await s.call('runs.get', { id });
     expect(detail).toMatchObject({ where: 'w3', ranOn: 'w3' });
     await expect(page.locator(tid('run-ran-on')).getAttribute('data-worker')).resolves.toBe('w3');
     await expect.poll(() => page.locator(tid('run-attempt-1')).getAttribute('data-outcome'), { timeout: 10_000 }).toBe('completed');
-    await shot('dispatch-08-run-on-w3');
+    await shot('dispatch-09-run-on-w3');
 
     // Stop coordinating: the page and the form go back to this machine only.
     await page.click(tid('nav-settings'));
