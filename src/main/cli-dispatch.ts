@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CliError } from './cli-config';
@@ -7,6 +7,7 @@ import { prepareDataDir, resolveDataDir } from './data-dir';
 import type { LabNetworkOptions } from './dispatch/lab-coordinator';
 import { defaultWorkerName, startLabWorker } from './dispatch/lab-worker';
 import { startServer } from './server';
+import { OWNER_ONLY_FILE, restrictToOwner } from './store/file-modes';
 import { APP_VERSION } from './version';
 
 // `nas-studio serve [--coordinator [--redis URL]]` and `nas-studio worker --join CODE | --redis URL --name NAME`:
@@ -76,9 +77,15 @@ async function serve(opts: ServeOpts): Promise<void> {
       const status = await running.app.dispatch.startCoordinator({ redis: opts.redis });
       process.stdout.write(`Coordinating the lab: Redis ${status.redis}${opts.redis ? '' : ' (started here)'}\n`);
       if (status.problem) process.stdout.write(`Note: ${status.problem}\n`);
-      if (status.joinCode) {
-        // Shown on the terminal that asked for it, never written to a log: it is the next worker's password.
+      if (status.joinCode && process.stdout.isTTY) {
+        // Shown on the terminal that asked for it: it is the next worker's password.
         process.stdout.write(`Join code for the next worker (a secret: whoever has it can take runs):\n  ${status.joinCode}\nOn the worker: nas-studio worker --join <code>   (or NAS_STUDIO_JOIN_CODE=<code> nas-studio worker)\n`);
+      } else if (status.joinCode) {
+        // Output that goes to a file or a service log must not carry it: it goes to an owner-only file instead.
+        const file = join(dataDir, 'redis', 'join-code');
+        writeFileSync(file, `${status.joinCode}\n`, { mode: OWNER_ONLY_FILE });
+        restrictToOwner(file, OWNER_ONLY_FILE);
+        process.stdout.write(`Join code for the next worker written to ${file} (readable by you only). On the worker: NAS_STUDIO_JOIN_CODE=$(cat join-code) nas-studio worker\n`);
       } else {
         process.stdout.write(`Workers join with: nas-studio worker --redis ${status.redis} --name NAME (credentials in the URL or NAS_STUDIO_REDIS_USER / NAS_STUDIO_REDIS_PASSWORD)\n`);
       }

@@ -6,7 +6,7 @@
  * --coordinator` from the command line, and a bad join code.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabCoordinator, type LabCoordinatorSession } from '../../../src/main/dispatch/lab-coordinator';
@@ -144,16 +144,21 @@ describe.skipIf(!haveRedis)('nas-studio serve --coordinator and worker from the 
     tmp.dispose();
   });
 
-  it('prints the join code a worker joins with, lists the worker, and stops its Redis on shutdown', { timeout: 120_000 }, async () => {
+  it('hands out the join code (to an owner-only file off a terminal), lists the worker that joins with it, and stops its Redis on shutdown', { timeout: 120_000 }, async () => {
     requireBuild();
     const coordDir = join(tmp.dir, 'coord');
     const serve = cli(['serve', '--coordinator', '--port', '0', '--bind', '127.0.0.1', '--redis-port', '0', '--data-dir', coordDir]);
     procs.push(serve);
-    const printed = await waitFor(() => /Open (http:\/\/\S+\?token=(\w+))[\s\S]*Join code for the next worker[^\n]*\n\s+(\S+)/.exec(serve.output()), `serve --coordinator:\n${serve.output()}`, { timeoutMs: 40_000 });
-    const [, url, token, code] = printed;
+    const printed = await waitFor(() => /Open (http:\/\/\S+\?token=(\w+))[\s\S]*Join code for the next worker written to (\S+) /.exec(serve.output()), `serve --coordinator:\n${serve.output()}`, { timeoutMs: 40_000 });
+    const [, url, token, codeFile] = printed;
     expect(serve.output()).toMatch(/Coordinating the lab: Redis rediss:\/\/127\.0\.0\.1:\d+ \(started here\)/);
+    // Not a terminal: the code (a password) stays out of the output and goes to an owner-only file.
+    expect(codeFile).toBe(join(coordDir, 'redis', 'join-code'));
+    expect(statSync(codeFile!).mode & 0o777).toBe(0o600);
+    const code = readFileSync(codeFile!, 'utf8').trim();
+    expect(serve.output()).not.toContain(code);
 
-    const worker = cli(['worker', '--join', code!, '--name', 'cli-w', '--data-dir', join(tmp.dir, 'cli-w')]);
+    const worker = cli(['worker', '--join', code, '--name', 'cli-w', '--data-dir', join(tmp.dir, 'cli-w')]);
     procs.push(worker);
     await waitFor(() => /joined the lab/.test(worker.output()) || null, `worker:\n${worker.output()}`, { timeoutMs: 30_000 });
     const origin = new URL(url!).origin;
