@@ -1,4 +1,5 @@
-import { readFileSync, mkdtempSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { readFileSync, mkdtempSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue, Worker } from 'bullmq';
@@ -12,6 +13,7 @@ import { fetchPinnedCa, pinnedTlsOptions } from '../../../src/main/dispatch/redi
 // folder. Its files, users, TLS pinning, persistence and take-over after a coordinator crash.
 
 const mode = (p: string) => statSync(p).mode & 0o777;
+const redisBinary = execFileSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).trim();
 const clients: Redis[] = [];
 async function connect(c: RedisConnection): Promise<Redis> {
   const client = await connectRedis(c);
@@ -164,6 +166,30 @@ describe('Redis without TLS, and a Redis the lab runs itself', () => {
       message: expect.stringMatching(/not installed/),
       hint: expect.stringMatching(/apt-get install redis-server.*--redis redis:\/\/HOST:PORT/),
     });
+  });
+
+  it('says plainly when this redis-server has no TLS, keeps everything else, and refuses to start when TLS is required', async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'nas-redis-notls-'));
+    // A redis-server built without TLS: it rejects the tls-port directive as unknown (as such builds do).
+    const noTls = join(dataDir, 'redis-server-without-tls');
+    const script = [
+      '#!/bin/sh',
+      'case " $* " in *" --tls-port "*) echo "Bad directive or wrong number of arguments"; exit 1;; esac',
+      'if grep -qs "^tls-port" "$1"; then echo "Bad directive or wrong number of arguments"; exit 1; fi',
+      `exec ${redisBinary} "$@"`,
+    ];
+    writeFileSync(noTls, `${script.join('\n')}\n`, { mode: 0o755 });
+    const redis = await ManagedRedis.start({ dataDir, bind: '127.0.0.1', port: 0, redisServer: noTls });
+    try {
+      expect(redis.tls).toBeNull();
+      expect(redis.tlsProblem).toMatch(/built without TLS: traffic between the machines is not encrypted/);
+      const c = await connectRedis(redis.coordinatorConnection());
+      expect(await c.config('GET', 'appendonly')).toEqual(['appendonly', 'yes']);
+      c.disconnect();
+    } finally {
+      await redis.stop();
+    }
+    await expect(ManagedRedis.start({ dataDir: join(dataDir, 'strict'), bind: '127.0.0.1', port: 0, redisServer: noTls, tls: 'on' })).rejects.toThrow(/built without TLS/);
   });
 
   it('says which port is taken', async () => {
