@@ -243,11 +243,25 @@ describe.skipIf(!REDIS)('e2e: the app starts its own Redis and hands out join co
     await expect.poll(() => page.locator(tid('run-attempt-1')).getAttribute('data-outcome'), { timeout: 10_000 }).toBe('completed');
     await shot('dispatch-09-run-on-w3');
 
+    // A clone is sent where the original was.
+    const base = s.url.split('#')[0];
+    await page.goto(`${base}#/new?clone=${id}`);
+    await expect.poll(() => page.locator(tid('new-run-where')).inputValue(), { timeout: 15_000 }).toBe('w3');
+
     // Stop coordinating: the page and the form go back to this machine only.
     await page.click(tid('nav-settings'));
     await page.click(tid('settings-coordinator-stop'));
     await expect.poll(() => page.locator(tid('settings-role')).textContent(), { timeout: 20_000 }).toBe('off');
     expect((await s.call('dispatch.status')).role).toBe('standalone');
+    // Now a clone of the w3 run trains here, and the form says why.
+    await page.goto(`${base}#/new?clone=${id}`);
+    await page.locator(tid('new-run-where-unavailable')).waitFor();
+    await expect.poll(() => page.locator(tid('new-run-name')).inputValue()).toBe('e2e on w3 (copy)');
+    await page.click(tid('new-run-start'));
+    await page.waitForURL(new RegExp(`#/runs/(?!${id}$)\\d+$`));
+    const cloneId = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
+    expect((await s.call('runs.get', { id: cloneId })).where).toBe('local');
+    await s.call('runs.cancel', { id: cloneId });
     expect(pageErrors).toEqual([]);
   });
 });
