@@ -10,6 +10,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLabCoordinator, type LabCoordinatorSession } from '../../../src/main/dispatch/lab-coordinator';
+import { ManagedRedis } from '../../../src/main/dispatch/redis-server';
 import { resolveDataReference } from '../../../src/main/nas/job';
 import type { Store } from '../../../src/main/store/store';
 import { ROOT, alive, makeTempDir, requireBuild, waitFor } from '../../support/nas-server';
@@ -84,7 +85,7 @@ describe.skipIf(!haveRedis)('a lab set up by code and by URL', () => {
     // By code, given in the environment (kept out of `ps`).
     const byCode = cli(['worker', '--name', 'w-code', '--data-dir', join(tmp.dir, 'w-code')], { NAS_STUDIO_JOIN_CODE: code });
     procs.push(byCode);
-    await waitFor(() => /joined the lab/.test(byCode.output()) || null, `worker by code:\n${byCode.output()}`, { timeoutMs: 30_000 });
+    await waitFor(() => /joined the lab/.test(byCode.output()) || null, `worker by code:\n${byCode.output()}`, { timeoutMs: 90_000 });
     // The code is used: the coordinator shows a new one (another user) for the next worker.
     await lab.workers();
     expect(lab.joinCode()).not.toBe(code);
@@ -100,13 +101,17 @@ describe.skipIf(!haveRedis)('a lab set up by code and by URL', () => {
       NAS_STUDIO_REDIS_CA: caFile,
     });
     procs.push(byUrl);
-    await waitFor(() => /joined the lab/.test(byUrl.output()) || null, `worker by URL:\n${byUrl.output()}`, { timeoutMs: 30_000 });
+    await waitFor(() => /joined the lab/.test(byUrl.output()) || null, `worker by URL:\n${byUrl.output()}`, { timeoutMs: 90_000 });
     for (const p of [byCode, byUrl]) {
       expect(p.output()).not.toContain(user.password);
       expect(p.output()).not.toContain(code);
     }
 
-    await waitFor(async () => ((await lab.workers()).filter((w) => w.state === 'idle').length === 2 ? true : null), 'both workers idle', { timeoutMs: 20_000 });
+    await waitFor(async () => ((await lab.workers()).filter((w) => w.state === 'idle').length === 2 ? true : null), 'both workers idle', { timeoutMs: 60_000 });
+    // A third machine under a name already in the lab is refused (two workers would share one queue).
+    const twin = cli(['worker', '--name', 'w-code', '--data-dir', join(tmp.dir, 'twin')], { NAS_STUDIO_JOIN_CODE: lab.joinCode()! });
+    expect(await twin.exited).toBe(1);
+    expect(twin.output()).toMatch(/A worker named w-code is already in the lab.*another name \(--name\)/);
     const runs = { 'w-code': createRun(store, 'w-code'), 'w-url': createRun(store, 'w-url') };
     for (const id of Object.values(runs)) await lab.dispatcher.submit(id);
     for (const [worker, id] of Object.entries(runs)) {
@@ -144,12 +149,12 @@ describe.skipIf(!haveRedis)('nas-studio serve --coordinator and worker from the 
     tmp.dispose();
   });
 
-  it('hands out the join code (to an owner-only file off a terminal), lists the worker that joins with it, and stops its Redis on shutdown', { timeout: 120_000 }, async () => {
+  it('hands out the join code (to an owner-only file off a terminal), lists the worker that joins with it, and stops its Redis on shutdown', { timeout: 300_000 }, async () => {
     requireBuild();
     const coordDir = join(tmp.dir, 'coord');
     const serve = cli(['serve', '--coordinator', '--port', '0', '--bind', '127.0.0.1', '--redis-port', '0', '--data-dir', coordDir]);
     procs.push(serve);
-    const printed = await waitFor(() => /Open (http:\/\/\S+\?token=(\w+))[\s\S]*Join code for the next worker written to (\S+) /.exec(serve.output()), `serve --coordinator:\n${serve.output()}`, { timeoutMs: 40_000 });
+    const printed = await waitFor(() => /Open (http:\/\/\S+\?token=(\w+))[\s\S]*Join code for the next worker written to (\S+) /.exec(serve.output()), `serve --coordinator:\n${serve.output()}`, { timeoutMs: 90_000 });
     const [, url, token, codeFile] = printed;
     expect(serve.output()).toMatch(/Coordinating the lab: Redis rediss:\/\/127\.0\.0\.1:\d+ \(started here\)/);
     // Not a terminal: the code (a password) stays out of the output and goes to an owner-only file.
@@ -160,13 +165,13 @@ describe.skipIf(!haveRedis)('nas-studio serve --coordinator and worker from the 
 
     const worker = cli(['worker', '--join', code, '--name', 'cli-w', '--data-dir', join(tmp.dir, 'cli-w')]);
     procs.push(worker);
-    await waitFor(() => /joined the lab/.test(worker.output()) || null, `worker:\n${worker.output()}`, { timeoutMs: 30_000 });
+    await waitFor(() => /joined the lab/.test(worker.output()) || null, `worker:\n${worker.output()}`, { timeoutMs: 90_000 });
     const origin = new URL(url!).origin;
     const call = async (channel: string) => (await fetch(`${origin}/api/${channel}`, { method: 'POST', headers: { 'x-nas-token': token!, 'content-type': 'application/json' }, body: '{}' })).json();
     const listed = await waitFor(async () => {
       const w = (await call('workers.list')) as Array<{ name: string; state: string }>;
       return w.some((x) => x.name === 'cli-w' && x.state === 'idle') ? w : null;
-    }, 'the worker listed idle', { timeoutMs: 20_000 });
+    }, 'the worker listed idle', { timeoutMs: 60_000 });
     expect(listed.map((w) => w.name)).toContain('cli-w');
     const status = (await call('dispatch.status')) as { role: string; joinCode: string };
     expect(status.role).toBe('coordinator');
@@ -177,6 +182,19 @@ describe.skipIf(!haveRedis)('nas-studio serve --coordinator and worker from the 
     await serve.stop();
     expect(serve.output()).toMatch(/Shutting down/);
     await waitFor(() => !alive(redisPid) || null, 'Redis to stop with the coordinator', { timeoutMs: 10_000 });
+  });
+
+  it('tells a worker joined by URL to start the coordinator first when none uses that Redis yet', { timeout: 60_000 }, async () => {
+    const redis = await ManagedRedis.start({ dataDir: join(tmp.dir, 'bare'), bind: '127.0.0.1', port: 0, tls: 'off' });
+    try {
+      const { username, password } = redis.coordinatorConnection();
+      const w = cli(['worker', '--redis', `redis://127.0.0.1:${redis.port}`, '--name', 'early', '--data-dir', join(tmp.dir, 'early')], { NAS_STUDIO_REDIS_USER: username, NAS_STUDIO_REDIS_PASSWORD: password });
+      expect(await w.exited).toBe(1);
+      expect(w.output()).toMatch(/No NAS Studio coordinator uses the Redis at redis:\/\/127\.0\.0\.1:\d+ as nas-coordinator yet\. Start the coordinator first/);
+      expect(w.output()).not.toContain(password);
+    } finally {
+      await redis.stop();
+    }
   });
 
   it('refuses a bad join code with what to do', { timeout: 30_000 }, async () => {
