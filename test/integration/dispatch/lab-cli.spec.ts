@@ -184,7 +184,7 @@ describe.skipIf(!haveRedis)('nas-studio serve --coordinator and worker from the 
     await waitFor(() => !alive(redisPid) || null, 'Redis to stop with the coordinator', { timeoutMs: 10_000 });
   });
 
-  it('tells a worker joined by URL to start the coordinator first when none uses that Redis yet', { timeout: 60_000 }, async () => {
+  it('tells a worker joined by URL to start the coordinator first when none uses that Redis yet', { timeout: 120_000 }, async () => {
     const redis = await ManagedRedis.start({ dataDir: join(tmp.dir, 'bare'), bind: '127.0.0.1', port: 0, tls: 'off' });
     try {
       const { username, password } = redis.coordinatorConnection();
@@ -197,7 +197,7 @@ describe.skipIf(!haveRedis)('nas-studio serve --coordinator and worker from the 
     }
   });
 
-  it('refuses a bad join code with what to do', { timeout: 30_000 }, async () => {
+  it('refuses a bad join code with what to do', { timeout: 60_000 }, async () => {
     const w = cli(['worker', '--join', 'redis://somewhere:6379', '--data-dir', join(tmp.dir, 'bad')]);
     expect(await w.exited).toBe(1);
     expect(w.output()).toMatch(/not a NAS Studio join code.*Copy the whole code again/);
