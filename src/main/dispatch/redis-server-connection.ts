@@ -95,6 +95,12 @@ export function explainRedisError(c: RedisConnection, e: unknown): RedisConnectE
   if (/wrong version number|packet length too long|ECONNRESET/i.test(msg)) {
     return new RedisConnectError(`Redis at ${where} answered in the other mode (TLS vs plain).`, c.tls ? 'Use redis:// for a Redis without TLS.' : 'Use rediss:// for a Redis that speaks TLS.');
   }
+  if (/self[- ]signed|unable to (verify|get local issuer)|certificate/i.test(`${msg} ${err.code ?? ''}`)) {
+    return new RedisConnectError(
+      `The TLS certificate of Redis at ${where} is not trusted here (${msg}).`,
+      "Set NAS_STUDIO_REDIS_CA to the PEM file of the CA that signed it (a NAS Studio coordinator keeps its own in <data folder>/redis/tls/ca.crt), or join with the coordinator's join code, which pins it.",
+    );
+  }
   return new RedisConnectError(`Cannot use Redis at ${where}: ${msg}`, null);
 }
 

@@ -60,6 +60,8 @@ describe('the Redis a coordinator starts (TLS, ACL users, append-only file)', ()
     await expect(connectRedis({ host: '127.0.0.1', port: redis.port, tls })).rejects.toThrow(/needs a password/);
     await expect(connectRedis({ host: '127.0.0.1', port: redis.port, username: 'default', password: 'x', tls })).rejects.toThrow(/refused the user name or password/);
     await expect(connectRedis({ ...redis.coordinatorConnection(), tls: undefined }, { connectTimeout: 3000 })).rejects.toThrow();
+    // rediss:// without the lab CA: the system's CAs do not know it, and the error says where the CA is.
+    await expect(connectRedis({ ...redis.coordinatorConnection(), tls: {} })).rejects.toMatchObject({ message: expect.stringMatching(/not trusted here/), hint: expect.stringMatching(/NAS_STUDIO_REDIS_CA/) });
   });
 
   it('gives each worker its own user: it reaches Redis through the pinned CA, and cannot administer it', async () => {
