@@ -15,6 +15,9 @@ import { RetrainService } from './services/retrain-service';
 import { DatasetsService } from './services/datasets-service';
 import { BackendDoctor, withAutoVerdict } from './services/backend-doctor';
 import { RunEstimateService } from './services/run-estimate-service';
+import { DispatchService, type LabRoles } from './services/dispatch-service';
+import type { LabContext } from './dispatch/lab-coordinator';
+import type { Where } from '../shared/dispatch';
 import { Store } from './store/store';
 import { startDailyBackups } from './store/backup';
 import { LATEST_SCHEMA_VERSION } from './store/migrations/index';
@@ -32,6 +35,11 @@ export interface AppOptions {
   trainerScript: string;
   /** Where runs execute; default: a Node child process per run. */
   backend?: ExecutionBackend;
+  /**
+   * How this app coordinates a lab or joins one (Settings); without it, those requests say the build cannot.
+   * A function gets what a coordinator needs from this app (dispatch/lab-roles.ts createLabRoles).
+   */
+  labRoles?: LabRoles | ((context: LabContext) => LabRoles);
 }
 
 /** Handlers receive arguments already validated (and defaulted) by the channel's schema in invoke(). */
@@ -45,6 +53,8 @@ export interface NasApp {
   onPush(listener: (e: PushEvent) => void): () => void;
   readonly runs: RunManager;
   readonly store: Store;
+  /** The lab role (standalone, coordinator, worker): `serve --coordinator` starts or adopts one through it. */
+  readonly dispatch: DispatchService;
   close(): Promise<void>;
 }
 
@@ -79,10 +89,20 @@ export function createApp(o: AppOptions): NasApp {
   const history = new RunHistoryService(store, runs);
   const retrains = new RetrainService(store, runs);
   const instanasExports = new InstanasExportService(store, o.dataDir, (id) => runs.runDir(id));
+  const labContext: LabContext = { store, resolveDataset: (config) => datasets.resolve(config), benchmarkTable: () => benchmarks.activeTablePath() };
+  // While this app coordinates a lab, runs sent to workers go through its dispatcher, whose stream events reach
+  // the same subscribers as the local run's.
+  const labListeners = new Set<(e: PushEvent) => void>();
+  let unfollowLab: (() => void) | null = null;
+  const dispatch = new DispatchService((typeof o.labRoles === 'function' ? o.labRoles(labContext) : o.labRoles) ?? null, (session) => {
+    runs.setRemote(session?.dispatcher ?? null);
+    unfollowLab?.();
+    unfollowLab = session?.dispatcher?.onPush((e) => labListeners.forEach((l) => l(e))) ?? null;
+  });
   const ok = { ok: true as const };
-  // A dry run trains nothing: its backend never loads.
-  const refuseUnloadable = (config: SearchConfig) => {
-    const problem = isDryRun(config) ? null : doctor.unloadable(config.backend);
+  // A dry run trains nothing: its backend never loads. A run sent to a worker loads it there, not here.
+  const refuseUnloadable = (config: SearchConfig, where: Where | undefined) => {
+    const problem = isDryRun(config) || (where !== undefined && where !== 'local') ? null : doctor.unloadable(config.backend);
     if (problem) throw new UserError(problem.message, problem.hint);
   };
   const requireRun = (id: number) => {
@@ -100,13 +120,13 @@ export function createApp(o: AppOptions): NasApp {
     'runs.facets': (filter) => store.runs.facets(filter),
     'runs.setTags': ({ id, tags }) => history.setTags(id, tags),
     'runs.setNote': ({ id, note }) => history.setNote(id, note),
-    'runs.createGroup': ({ config, seeds }) => (refuseUnloadable(config), history.createGroup(config, seeds)),
+    'runs.createGroup': ({ config, seeds, where }) => (refuseUnloadable(config, where), history.createGroup(config, seeds, where)),
     'runs.exportList': (args) => history.exportList(args),
     'runs.get': ({ id }) => requireRun(id),
-    'runs.create': ({ config }) => (refuseUnloadable(config), { id: runs.create(config) }),
+    'runs.create': ({ config, where }) => (refuseUnloadable(config, where), { id: runs.create(config, { where }) }),
     'runs.retrain': ({ id, overrides }) => retrains.retrain(id, overrides),
-    'runs.cancel': ({ id }) => (runs.cancel(id), ok),
-    'runs.pause': ({ id }) => (runs.pause(id), ok),
+    'runs.cancel': async ({ id }) => (await runs.cancel(id), ok),
+    'runs.pause': async ({ id }) => (await runs.pause(id), ok),
     'runs.resume': ({ id }) => (runs.resume(id), ok),
     'runs.delete': ({ id }) => (runs.delete(id), ok),
     'runs.metrics': ({ id, maxPoints }) => (requireRun(id), store.metrics.series(id, maxPoints ?? 2000)),
@@ -127,11 +147,17 @@ export function createApp(o: AppOptions): NasApp {
     'runs.exportBundle': ({ id, path }) => bundles.exportRun(id, path),
     'runs.importBundle': ({ path }) => bundles.importBundle(path),
     'runs.exportVariant': ({ id, label }) => instanasExports.exportVariant(id, label),
+    'dispatch.status': () => dispatch.status(),
+    'dispatch.startCoordinator': ({ redis }) => dispatch.startCoordinator({ redis }),
+    'dispatch.stop': () => dispatch.stop(),
+    'dispatch.join': ({ code, name }) => dispatch.join({ code, name }),
+    'workers.list': () => dispatch.workers(),
   };
 
   return {
     runs,
     store,
+    dispatch,
     async invoke(channel, rawArgs) {
       if (!Object.hasOwn(channels, channel)) throw new NotFoundError(`Unknown request '${channel}'.`, `The requests are: ${Object.keys(channels).join(', ')}.`);
       const key = channel as Channel;
@@ -140,8 +166,16 @@ export function createApp(o: AppOptions): NasApp {
       const handler = handlers[key] as (a: unknown) => unknown;
       return await handler(parsed.data);
     },
-    onPush: (l) => runs.onPush(l),
+    onPush: (l) => {
+      const off = runs.onPush(l);
+      labListeners.add(l);
+      return () => {
+        off();
+        labListeners.delete(l);
+      };
+    },
     async close() {
+      await dispatch.close();
       await runs.close();
       await backups.stop();
       store.close();

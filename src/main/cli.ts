@@ -8,6 +8,7 @@ import { addDryRunCommand, addSamplingFlags } from './cli-dry-run';
 import { addRetrainCommand } from './cli-retrain';
 import { addBundleCommands } from './cli-bundle';
 import { addDoctorCommand, cachedAutoChoice } from './cli-doctor';
+import { addDispatchCommands } from './cli-dispatch';
 import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
@@ -188,6 +189,7 @@ export async function main(argv: string[]): Promise<number> {
   addRetrainCommand(program);
   addBundleCommands(program);
   addDoctorCommand(program);
+  addDispatchCommands(program);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;

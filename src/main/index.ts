@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UserError, createApp, type NasApp } from './app';
 import { UtilityProcessBackend } from './runs/utility-process-backend';
+import { createLabRoles } from './dispatch/lab-roles';
+import { APP_VERSION } from './version';
 import { isAllowedExternalUrl, isPermissionAllowed, isTrustedSender, type RendererOrigin } from './electron-security';
 
 // Electron entry: one window, the IPC transport of the contract, menus and notifications. Everything else
@@ -81,7 +83,9 @@ if (!app.requestSingleInstanceLock()) {
   void app.whenReady().then(() => {
     const trainerScript = join(here, 'trainer.js');
     try {
-      nas = createApp({ dataDir, mode: 'electron', trainerScript, backend: new UtilityProcessBackend(trainerScript) });
+      // Settings → Let other machines help / Join a lab: the same lab roles as `nas-studio serve`.
+      const labRoles = createLabRoles({ dataDir, appVersion: APP_VERSION, trainerScript, log: (line) => console.warn(line) });
+      nas = createApp({ dataDir, mode: 'electron', trainerScript, backend: new UtilityProcessBackend(trainerScript), labRoles });
     } catch (err) {
       // The data folder is in use by a server, damaged or read-only: the message names it and the way out.
       dialog.showErrorBox('NAS Studio cannot open its data folder', (err as Error).message);

@@ -7,6 +7,9 @@ import { API_PREFIX, EVENTS_PATH, TOKEN_QUERY } from '../shared/transport';
 import { createApp, type NasApp } from './app';
 import { UserError, statusOf } from './app-errors';
 import { resolveDataDir } from './data-dir';
+import type { LabNetworkOptions } from './dispatch/lab-coordinator';
+import { createLabRoles } from './dispatch/lab-roles';
+import { APP_VERSION } from './version';
 import { AccessGate, loadToken, sessionCookie } from './server-access';
 
 // Headless mode: the same handlers as the Electron IPC, over HTTP (requests) and Server-Sent Events (live
@@ -36,6 +39,8 @@ export interface ServerOptions {
   trainerScript?: string;
   /** Replace the stored access token: links and cookies with the old one stop working. */
   newToken?: boolean;
+  /** Where "Let other machines help" listens and what it tells workers (serve --coordinator's flags). */
+  lab?: LabNetworkOptions;
 }
 
 export interface RunningServer {
@@ -74,7 +79,9 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const rendererDir = o.rendererDir ?? join(here, '..', 'renderer');
-  const app = createApp({ dataDir: o.dataDir, mode: 'headless', trainerScript: o.trainerScript ?? join(here, 'trainer.js') });
+  const trainerScript = o.trainerScript ?? join(here, 'trainer.js');
+  const labRoles = createLabRoles({ dataDir: o.dataDir, appVersion: APP_VERSION, trainerScript, network: o.lab, log: (line) => process.stderr.write(`${line}\n`) });
+  const app = createApp({ dataDir: o.dataDir, mode: 'headless', trainerScript, labRoles });
   const token = loadToken(o.dataDir, { rotate: o.newToken });
   const sseClients = new Set<ServerResponse>();
   const unsubscribe = app.onPush((e) => {

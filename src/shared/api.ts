@@ -3,6 +3,7 @@ import { BACKEND_NAMES, BackendVerdictSchema, type BackendName } from './backend
 import { SearchConfigSchema } from './config';
 import { RetrainOverridesSchema } from './strategies/retrain';
 import { InstanasResultSchema } from './instanas';
+import { DispatchStatusSchema, RunAttemptSchema, WhereSchema, WorkerInfoSchema } from './dispatch';
 import { DecisionSchema, EarlyStopSchema, EigenvalueSchema, EnvironmentSchema, EvaluationSchema, Nb201ScoreSchema, RUN_STATUSES, SearchSummarySchema, TrainerEventSchema } from './events';
 
 // The contract between the renderer and main: every request (channel → args/result schemas) and every
@@ -67,6 +68,10 @@ export const RunSummarySchema = z.object({
   /** The run's headline accuracy (0..1) and what it measures; compare values of one measure only. */
   accuracy: z.number().nullable(),
   accuracyMeasure: z.enum(ACCURACY_MEASURES),
+  /** Where it was sent: 'local', 'any' (the first free worker) or a worker's name (shared/dispatch.ts Where). */
+  where: z.string(),
+  /** The worker that trains or trained it (its latest attempt's); null for a run on this machine. */
+  ranOn: z.string().nullable(),
 });
 export type RunSummary = z.infer<typeof RunSummarySchema>;
 
@@ -87,6 +92,8 @@ export const RunDetailSchema = RunSummarySchema.extend({
   instanas: InstanasResultSchema.nullable(),
   /** Lineage the other way: runs launched from this one (retrains of a search). */
   children: z.array(z.object({ id, kind: z.enum(RUN_KINDS), name: z.string(), status: z.enum(RUN_STATUSES) })),
+  /** Its dispatches to workers, oldest first (attempt 2 resumed on another worker after the first was lost); empty for a local run. */
+  attempts: z.array(RunAttemptSchema),
 });
 export type RunDetail = z.infer<typeof RunDetailSchema>;
 
@@ -124,7 +131,7 @@ export const DatasetImportResultSchema = DatasetSchema.extend({ alreadyImported:
 
 export const RUN_SORT_KEYS = [
   'id', 'createdAt', 'status', 'name', 'strategy', 'space', 'dataset', 'seed', 'epochs', 'backend',
-  'bestAccuracy', 'nb201Accuracy', 'nb201Rank', 'duration',
+  'bestAccuracy', 'nb201Accuracy', 'nb201Rank', 'duration', 'where',
 ] as const;
 export type RunSortKey = (typeof RUN_SORT_KEYS)[number];
 
@@ -286,6 +293,7 @@ export const channels = {
     args: z
       .object({
         config: SearchConfigSchema,
+        where: WhereSchema.optional(),
         seeds: z
           .array(z.number().int().min(0).max(2 ** 31 - 1))
           .min(2)
@@ -301,7 +309,8 @@ export const channels = {
     result: z.object({ filename: z.string(), mimeType: z.string(), content: z.string(), rows: z.number().int() }),
   },
   'runs.get': { args: byId, result: RunDetailSchema },
-  'runs.create': { args: z.object({ config: SearchConfigSchema }).strict(), result: z.object({ id }) },
+  /** `where`: this machine ('local', the default), any worker of the lab ('any') or a worker's name. */
+  'runs.create': { args: z.object({ config: SearchConfigSchema, where: WhereSchema.optional() }).strict(), result: z.object({ id }) },
   /** A queued retrain of a finished search's architecture, linked to it (parentId); 409 while it has none. */
   'runs.retrain': { args: z.object({ id, overrides: RetrainOverridesSchema.optional() }).strict(), result: z.object({ id }) },
   'runs.cancel': { args: byId, result: ok },
@@ -387,6 +396,19 @@ export const channels = {
     args: z.object({ path: z.string().trim().min(1).max(4096) }).strict(),
     result: z.object({ id, name: z.string(), originalId: id, exportedBy: z.string(), missingDataset: z.string().nullable() }),
   },
+  /** This app's part in a lab (standalone, coordinator or worker), its join code and the workers it sees. */
+  'dispatch.status': { args: none, result: DispatchStatusSchema },
+  /** "Let other machines help": start Redis here (or use `redis`, redis://HOST:PORT) and coordinate workers. */
+  'dispatch.startCoordinator': { args: z.object({ redis: z.string().trim().min(1).max(500).optional() }).strict(), result: DispatchStatusSchema },
+  /** Back to standalone: stop coordinating, or stop working for a lab. Runs already on workers keep their rows. */
+  'dispatch.stop': { args: none, result: DispatchStatusSchema },
+  /** "Join a lab": this machine trains runs from the coordinator whose join code is pasted, under `name`. */
+  'dispatch.join': {
+    args: z.object({ code: z.string().trim().min(1).max(4000), name: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'a worker name: letters, digits, dot, dash, underscore') }).strict(),
+    result: DispatchStatusSchema,
+  },
+  /** The coordinator's workers with their state, capabilities, current run and last sign of life. */
+  'workers.list': { args: none, result: z.array(WorkerInfoSchema) },
 } as const;
 
 export type ChannelMap = typeof channels;

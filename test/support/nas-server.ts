@@ -75,11 +75,14 @@ export interface StartOptions {
   args?: string[];
   /** Start it the way a person does, through `npm run serve`'s wrapper (scripts/serve.js), not server.js. */
   viaServeScript?: boolean;
+  /** Start it as `nas-studio serve` (bin/nas-studio.js), whose lab options (--redis-port, --bind…) server.js lacks. */
+  viaCli?: boolean;
 }
 
-export async function startServer(dataDir: string, { timeoutMs = 30_000, args = [], viaServeScript = false }: StartOptions = {}): Promise<ServerProcess> {
+export async function startServer(dataDir: string, { timeoutMs = 30_000, args = [], viaServeScript = false, viaCli = false }: StartOptions = {}): Promise<ServerProcess> {
   requireBuild();
-  const proc = spawn(process.execPath, [viaServeScript ? SERVE_JS : SERVER_JS, '--port', '0', '--data-dir', dataDir, ...args], {
+  const entry = viaCli ? [join(ROOT, 'bin', 'nas-studio.js'), 'serve'] : [viaServeScript ? SERVE_JS : SERVER_JS];
+  const proc = spawn(process.execPath, [...entry, '--port', '0', '--data-dir', dataDir, ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NAS_STUDIO_DATA: dataDir },

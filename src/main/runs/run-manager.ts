@@ -49,8 +49,20 @@ export interface RunManagerOptions {
   benchmarkTable?: () => string | null;
 }
 
+/** Runs trained on a lab's workers (src/main/dispatch's DispatchCoordinator): several at once, beside the
+ * one local run. */
+export interface RemoteRuns {
+  /** Dispatches the run's next attempt (a new run, or a resume from its last checkpoint). */
+  submit(id: number): Promise<unknown>;
+  cancel(id: number): Promise<void>;
+  pause(id: number): Promise<void>;
+}
+
+const NO_LAB = "This app coordinates no lab: turn on 'Let other machines help' in Settings (or start 'nas-studio serve --coordinator'), or run it on this machine.";
+
 export class RunManager {
   private active: ActiveRun | null = null;
+  private remote: RemoteRuns | null = null;
   private readonly listeners = new Set<(e: PushEvent) => void>();
   private flushTimer: NodeJS.Timeout;
   private lastSummaryAt = 0;
@@ -127,15 +139,45 @@ export class RunManager {
     if (run) this.publish({ type: 'run.updated', run });
   }
 
-  /** `options`: a seed group's id (runs.createGroup), the run a retrain was launched from. */
-  create(config: SearchConfig, options: { groupId?: number | null; parentId?: number | null } = {}): number {
+  /** The lab's coordinator while this app is one (null: every run trains here). */
+  setRemote(remote: RemoteRuns | null): void {
+    this.remote = remote;
+  }
+
+  /** The coordinator, for a run sent to workers; null for a local run. */
+  private remoteOf(id: number): RemoteRuns | null {
+    const where = this.o.store.dispatch.where(id);
+    if (where === null || where === 'local') return null;
+    if (!this.remote) throw new ConflictError(`Run ${id} trains on the lab's workers. ${NO_LAB}`);
+    return this.remote;
+  }
+
+  /** `options`: a seed group's id (runs.createGroup), the run a retrain was launched from, where it trains
+   * ('local' by default, 'any' worker or a worker's name). */
+  create(config: SearchConfig, options: { groupId?: number | null; parentId?: number | null; where?: string } = {}): number {
+    const where = options.where ?? 'local';
+    if (where !== 'local' && !this.remote) throw new ConflictError(NO_LAB);
     // A dry run looks architectures up in the table: no dataset to resolve (its config says none).
     const dataset = isDryRun(config) ? { id: null, name: DRY_RUN_DATASET_NAME } : this.o.resolveDataset(config);
     requireFreeSpace(this.o.dataDir, RUN_START_MARGIN_BYTES, 'start a run');
-    const id = this.userWrite(() => this.o.store.runs.create(config, { id: dataset.id, name: dataset.name }, { status: 'queued', name: config.name, groupId: options.groupId, parentId: options.parentId }));
+    const id = this.userWrite(() =>
+      this.o.store.transaction(() => {
+        const created = this.o.store.runs.create(config, { id: dataset.id, name: dataset.name }, { status: 'queued', name: config.name, groupId: options.groupId, parentId: options.parentId });
+        if (where !== 'local') this.o.store.dispatch.setWhere(created, where);
+        return created;
+      }),
+    );
     this.publishSummary(id);
-    this.schedule();
+    if (where !== 'local') this.submitRemote(id);
+    else this.schedule();
     return id;
+  }
+
+  private submitRemote(id: number): void {
+    this.remote!.submit(id).catch((e: Error) => {
+      this.setStatus(id, 'failed', `Could not send the run to the lab's queue: ${e.message}`);
+      this.publishSummary(id);
+    });
   }
 
   runDir(id: number): string {
@@ -145,7 +187,7 @@ export class RunManager {
   private schedule(): void {
     // During a storage fault queued runs wait: they could record nothing.
     if (this.active || this.closing || this.storage.fault) return;
-    const next = this.o.store.runs.list({ status: 'queued', sort: 'createdAt', direction: 'asc' })[0];
+    const next = this.o.store.runs.list({ status: 'queued', sort: 'createdAt', direction: 'asc' }).find((r) => r.where === 'local');
     if (next) this.startRun(next.id);
   }
 
@@ -283,8 +325,12 @@ export class RunManager {
     return `Search finished after ${time} of training${best}.`;
   }
 
-  cancel(id: number): void {
+  cancel(id: number): void | Promise<void> {
     const run = this.requireRun(id);
+    if (['queued', 'running'].includes(run.status)) {
+      const remote = this.remoteOf(id);
+      if (remote) return remote.cancel(id);
+    }
     if (this.active?.id === id) {
       const a = this.active;
       a.cancelRequested = true;
@@ -300,7 +346,9 @@ export class RunManager {
     this.publishSummary(id);
   }
 
-  pause(id: number): void {
+  pause(id: number): void | Promise<void> {
+    const remote = this.active?.id === id ? null : this.remoteOf(id);
+    if (remote) return remote.pause(id);
     if (this.active?.id !== id) {
       this.requireRun(id); // an unknown run is a 404, not a wrong state
       throw new ConflictError(`Run ${id} is not running, so it cannot be paused.`);
@@ -313,6 +361,8 @@ export class RunManager {
     if (!['paused', 'failed', 'cancelled'].includes(run.status)) {
       throw new ConflictError(`Run ${id} is ${run.status}; only paused, failed or cancelled runs can be resumed.`);
     }
+    const remote = this.remoteOf(id);
+    if (remote) return this.submitRemote(id); // the next attempt, from the last checkpoint
     this.userWrite(() => this.o.store.runs.setStatus(id, 'queued'));
     this.publishSummary(id);
     this.schedule();
@@ -320,7 +370,7 @@ export class RunManager {
 
   delete(id: number): void {
     this.requireRun(id);
-    if (this.active?.id === id) throw new ConflictError(`Run ${id} is running; cancel it before deleting it.`);
+    if (this.active?.id === id || this.o.store.runs.summary(id)?.status === 'running') throw new ConflictError(`Run ${id} is running; cancel it before deleting it.`);
     this.userWrite(() => this.o.store.runs.delete(id));
     rmSync(this.runDir(id), { recursive: true, force: true });
     this.publish({ type: 'run.deleted', runId: id });

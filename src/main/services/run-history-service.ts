@@ -13,11 +13,11 @@ export class RunHistoryService {
   ) {}
 
   /** One run per seed, in the order given, all with a new group id; names say the seed. */
-  createGroup(config: SearchConfig, seeds: readonly number[]): ResultOf<'runs.createGroup'> {
+  createGroup(config: SearchConfig, seeds: readonly number[], where?: string): ResultOf<'runs.createGroup'> {
     const groupId = this.store.runs.nextGroupId();
     const base = config.name?.trim();
     const ids = seeds.map((seed) =>
-      this.runs.create({ ...config, seed, name: base ? `${base} · seed ${seed}` : undefined }, { groupId }),
+      this.runs.create({ ...config, seed, name: base ? `${base} · seed ${seed}` : undefined }, { groupId, where }),
     );
     return { groupId, ids };
   }

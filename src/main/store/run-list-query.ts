@@ -23,6 +23,7 @@ const SORT_EXPRESSIONS: Record<RunSortKey, string> = {
   bestAccuracy: 'coalesce(test_accuracy, best_accuracy)',
   nb201Accuracy: 'nb201_cifar10',
   nb201Rank: 'nb201_rank',
+  where: 'coalesce(ran_on, where_to) COLLATE NOCASE',
   duration: `CASE WHEN started_at IS NULL THEN NULL ELSE active_ms + coalesce(@now - running_since, 0) END`,
 };
 

@@ -1,6 +1,7 @@
 import type { RunDetail, RunFacets, RunFilter, RunKind, RunListQuery, RunSummary } from '../../shared/api';
 import { runKindOf, type SearchConfig } from '../../shared/config';
 import type { Evaluation, Nb201Score, RunEnvironment, RunStatus, SearchSummary } from '../../shared/events';
+import { DispatchRepository } from './dispatch-repository';
 import { toJsonColumn } from './json-column';
 import type { SqliteDatabase } from './open-database';
 import type { ResultDetails } from './result-details';
@@ -67,9 +68,12 @@ export class RunRepository {
   private readonly childrenStmt: Database.Statement;
   private readonly nextGroupStmt: Database.Statement;
   private readonly reader: RunListReader;
+  /** A run's attempts on workers, part of its detail. */
+  private readonly dispatch: DispatchRepository;
   private readonly markInterruptedTx: (now: number) => number[];
 
   constructor(db: SqliteDatabase) {
+    this.dispatch = new DispatchRepository(db);
     this.insertStmt = db.prepare(`
       INSERT INTO runs (kind, parent_id, name, status, config, seed, dataset_id, dataset_name, strategy, space,
                         created_at, group_id, epochs, backend)
@@ -118,8 +122,10 @@ export class RunRepository {
          running_since = NULL
        WHERE id = @id AND status = 'running'`,
     );
+    // A run on a worker goes on training while the coordinator restarts: its stream says how it ended.
+    const localRunningStmt = db.prepare("SELECT id FROM runs WHERE status = 'running' AND where_to = 'local' ORDER BY id").pluck();
     this.markInterruptedTx = db.transaction((now: number) => {
-      const ids = this.runningIdsStmt.all() as number[];
+      const ids = localRunningStmt.all() as number[];
       for (const id of ids) failStmt.run({ id, now, error: INTERRUPTED_RUN_ERROR });
       return ids;
     });
@@ -153,7 +159,7 @@ export class RunRepository {
 
   get(id: number): RunDetail | null {
     const row = this.detailStmt.get(id) as DetailRow | undefined;
-    return row ? toDetail(row, this.childrenStmt.all(id) as RunDetail['children']) : null;
+    return row ? toDetail(row, this.childrenStmt.all(id) as RunDetail['children'], this.dispatch.history(id)) : null;
   }
 
   /** A group id no run has yet, for a new seed group. */

@@ -41,6 +41,9 @@ export interface SummaryRow {
   test_accuracy: number | null;
   accuracy: number | null;
   accuracy_measure: AccuracyMeasure;
+  /** Where it was sent (migration 008): 'local', 'any' or a worker's name; the worker that trained it. */
+  where_to: string;
+  ran_on: string | null;
 }
 
 export interface DetailRow extends SummaryRow {
@@ -68,7 +71,7 @@ export const SUMMARY_COLUMNS = `id, kind, name, status, strategy, space, dataset
   (SELECT group_concat(tag, char(31)) FROM (SELECT tag FROM tags WHERE tags.run_id = runs.id ORDER BY tag)) AS tags,
   (SELECT text FROM notes WHERE notes.run_id = runs.id) AS note,
   epochs, backend, nb201_cifar10, nb201_rank, test_accuracy, coalesce(test_accuracy, best_accuracy) AS accuracy,
-  ${ACCURACY_MEASURE_SQL} AS accuracy_measure`;
+  ${ACCURACY_MEASURE_SQL} AS accuracy_measure, where_to, ran_on`;
 
 export const DETAIL_COLUMNS = `${SUMMARY_COLUMNS}, config, environment, arch, genotype, nb201, summary, last_checkpoint_epoch, evaluation,
   result_details`;
@@ -104,6 +107,8 @@ export function toSummary(row: SummaryRow): RunSummary {
     testAccuracy: row.test_accuracy,
     accuracy: row.accuracy,
     accuracyMeasure: row.accuracy_measure,
+    where: row.where_to,
+    ranOn: row.ran_on,
   };
 }
 
@@ -116,7 +121,7 @@ export type SummaryTuple = [
   number, RunKind, string, RunStatus, string, string, string, number, number,
   number | null, number | null, number | null, number, string | null, number, number | null, string | null,
   number | null, number | null, number | null, string | null, string | null, number | null, string | null,
-  number | null, number | null, number | null, number | null, AccuracyMeasure,
+  number | null, number | null, number | null, number | null, AccuracyMeasure, string, string | null,
 ];
 
 export function tupleToSummary(t: SummaryTuple): RunSummary {
@@ -150,13 +155,16 @@ export function tupleToSummary(t: SummaryTuple): RunSummary {
     testAccuracy: t[26],
     accuracy: t[27],
     accuracyMeasure: t[28],
+    where: t[29],
+    ranOn: t[30],
   };
 }
 
-export function toDetail(row: DetailRow, children: RunDetail['children'] = []): RunDetail {
+export function toDetail(row: DetailRow, children: RunDetail['children'] = [], attempts: RunDetail['attempts'] = []): RunDetail {
   const lastCheckpointEpoch = row.last_checkpoint_epoch;
   return {
     ...toSummary(row),
+    attempts,
     config: parseConfig(row.config),
     environment: fromJsonColumn<RunEnvironment>(row.environment),
     arch: row.arch,

@@ -2,6 +2,7 @@ import type { TrainerEvent } from '../../shared/events';
 import { AnnotationRepository } from './annotation-repository';
 import { ArtifactRepository } from './artifact-repository';
 import { DatasetRepository } from './dataset-repository';
+import { DispatchRepository } from './dispatch-repository';
 import { LogRepository } from './log-repository';
 import { MetricRepository, type MetricPoint } from './metric-repository';
 import { openDatabase, type OpenDatabaseOptions, type SqliteDatabase } from './open-database';
@@ -31,6 +32,7 @@ export class Store {
   readonly datasets: DatasetRepository;
   readonly searchHistory: SearchHistoryRepository;
   readonly annotations: AnnotationRepository;
+  readonly dispatch: DispatchRepository;
   private readonly ingestTx: (runId: number, events: readonly TrainerEvent[], now: number) => void;
 
   static open(path: string, options?: OpenDatabaseOptions): Store {
@@ -46,6 +48,7 @@ export class Store {
     this.datasets = new DatasetRepository(db);
     this.searchHistory = new SearchHistoryRepository(db);
     this.annotations = new AnnotationRepository(db);
+    this.dispatch = new DispatchRepository(db);
     this.ingestTx = db.transaction((runId: number, events: readonly TrainerEvent[], now: number) =>
       this.writeEvents(runId, events, now),
     );

@@ -19,6 +19,8 @@ export const router = createRouter({
     { path: '/compare', name: 'compare', component: () => import('./views/CompareView.vue'), meta: { title: 'Compare' } },
     { path: '/datasets', name: 'datasets', component: () => import('./views/DatasetsView.vue'), meta: { title: 'Datasets' } },
     { path: '/diagnostics', name: 'diagnostics', component: () => import('./views/DiagnosticsView.vue'), meta: { title: 'Diagnostics' } },
+    { path: '/workers', name: 'workers', component: () => import('./views/WorkersView.vue'), meta: { title: 'Workers' } },
+    { path: '/settings', name: 'settings', component: () => import('./views/SettingsView.vue'), meta: { title: 'Settings' } },
     { path: '/:rest(.*)*', redirect: '/runs' },
   ],
 });

@@ -34,6 +34,8 @@ const keyOf: Record<Key, (r: RunSummary) => number | string | null> = {
   space: (r) => lower(r.space),
   dataset: (r) => lower(r.datasetName),
   bestAccuracy: (r) => r.bestAccuracy,
+  // The machine it trained on once known, else where it was sent (all local here).
+  where: (r) => lower(r.ranOn ?? r.where),
   // Training time: from entering 'running' to leaving it (the generator records both), or to NOW while running.
   duration: (r) => (r.startedAt === null ? null : (trainedUntil.get(r.id) ?? NOW) - r.startedAt),
 };

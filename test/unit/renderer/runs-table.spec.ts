@@ -11,7 +11,7 @@ function run(id: number, over: Partial<RunSummary> = {}): RunSummary {
     id, kind: 'search', name: `run ${id}`, status: 'completed', strategy: 'darts', space: 'nb201', datasetName: 'demo', seed: 0,
     createdAt: id, startedAt: id, finishedAt: id + 1, bestAccuracy: null, progress: 1, error: null, activeMs: 0, runningSince: null,
     collapseWarning: null, strategyOrder: null, parentId: null, groupId: null, tags: [], note: null, epochs: 3, backend: 'cpu',
-    nb201Accuracy: null, nb201Rank: null, testAccuracy: null, accuracy: null, accuracyMeasure: 'search-val', ...over,
+    nb201Accuracy: null, nb201Rank: null, testAccuracy: null, accuracy: null, accuracyMeasure: 'search-val', where: 'local', ranOn: null, ...over,
   };
 }
 

@@ -5,6 +5,7 @@ import { sql as strategySeam, transform as strategySeamConfigs } from './004_str
 import { sql as dryRuns } from './005_dry_runs';
 import { sql as history } from './006_history';
 import { sql as resultDetails } from './007_result_details';
+import { sql as dispatch } from './008_dispatch';
 
 export interface Migration {
   /** The `user_version` the database has once this migration is applied. */
@@ -27,6 +28,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 5, name: 'dry_runs', sql: dryRuns },
   { version: 6, name: 'history', sql: history },
   { version: 7, name: 'result_details', sql: resultDetails },
+  { version: 8, name: 'dispatch', sql: dispatch },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -21,6 +21,7 @@ export const RUN_COLUMNS: { key: SortKey; label: string; title?: string; align?:
   { key: 'seed', label: 'Seed', align: 'right' },
   { key: 'epochs', label: 'Epochs', align: 'right', title: 'Planned training epochs' },
   { key: 'backend', label: 'Backend' },
+  { key: 'where', label: 'Where', title: 'The worker that trained the run, or where it was sent while no worker has taken it (this machine, any worker)' },
   {
     key: 'bestAccuracy',
     label: 'Accuracy',
@@ -57,7 +58,7 @@ export function spaceLabel(space: string): string {
 
 /** The first direction of a column: text A→Z, rank best first, other numbers and dates largest first. */
 export function firstDirection(key: SortKey): SortDir {
-  return key === 'name' || key === 'strategy' || key === 'space' || key === 'dataset' || key === 'backend' || key === 'nb201Rank' ? 'asc' : 'desc';
+  return key === 'name' || key === 'strategy' || key === 'space' || key === 'dataset' || key === 'backend' || key === 'where' || key === 'nb201Rank' ? 'asc' : 'desc';
 }
 
 /** The list's filter as kept in the URL (q, status, kind, strategy, space, dataset, tag, group). */

@@ -170,8 +170,8 @@ export const useRunStore = defineStore('run', () => {
         samples.length = 0;
         rate.value = null;
       }
-      // Fields only runs.get carries (resumable, result, environment) may have changed.
-      if (TERMINAL.has(s.status) || s.status === 'paused') scheduleRefetch();
+      // Fields only runs.get carries (resumable, result, environment, a dispatched run's attempts) may have changed.
+      if (TERMINAL.has(s.status) || s.status === 'paused' || s.where !== 'local') scheduleRefetch();
     }
   }
 

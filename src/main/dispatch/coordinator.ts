@@ -1,0 +1,261 @@
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PushEvent } from '../../shared/api';
+import { isDryRun, type SearchConfig } from '../../shared/config';
+import { DISPATCH_PROTOCOL_VERSION, type WorkerInfo } from '../../shared/dispatch';
+import type { DataReference } from '../nas/job';
+import { ConflictError } from '../app-errors';
+import type { Store } from '../store/store';
+import type { CoordinatorFiles } from './files';
+import { ingestEntries } from './ingest';
+import { listWorkers } from './liveness';
+import { controlKey, jobId, queueFor, streamKey, type ControlCommand, type DispatchJobData, type FileRef } from './protocol';
+import { connectRedis, type RedisTarget } from './redis';
+
+// The coordinator side of dispatch (issue 13): puts each attempt of a run on BullMQ, reads every run's event
+// stream into SQLite from a cursor kept there, notices a worker that lost its lock (died or cut off) and
+// dispatches the next attempt from the last checkpoint, and passes pause/cancel to the worker through the
+// run's control hash. SQLite stays the source of truth: a restarted coordinator continues from it.
+
+export interface DispatchCoordinatorOptions {
+  store: Store;
+  redis: RedisTarget;
+  files: CoordinatorFiles;
+  appVersion: string;
+  resolveDataset(config: SearchConfig): { ref: DataReference };
+  /** The imported NAS-Bench-201 table runs score with, or null for the built-in one. */
+  benchmarkTable?: () => string | null;
+  /** How often streams are read (ms). */
+  pollMs?: number;
+  /** How often jobs are checked for a lost lock (ms). */
+  lostCheckMs?: number;
+  /** Attempts before a run that keeps losing its worker fails. */
+  maxAttempts?: number;
+  log?: (line: string) => void;
+}
+
+const READ_COUNT = 1000;
+
+export class DispatchCoordinator {
+  private readonly redis: Redis;
+  private readonly queues = new Map<string, Queue>();
+  private readonly queueConnections: Redis[] = [];
+  private readonly listeners = new Set<(e: PushEvent) => void>();
+  private readonly published = new Map<string, Promise<FileRef>>();
+  private timer: NodeJS.Timeout | null = null;
+  private ticking: Promise<void> | null = null;
+  private lastLostCheck = 0;
+  /** Runs whose attempt is being put on Redis: their job may not exist yet. */
+  private readonly dispatching = new Set<number>();
+  private closed = false;
+
+  constructor(private readonly o: DispatchCoordinatorOptions) {
+    this.redis = connectRedis(o.redis);
+  }
+
+  /** Resumes every run a previous session left on workers (idempotent), then follows their streams. */
+  async start(): Promise<void> {
+    for (const run of this.o.store.dispatch.activeRemote()) {
+      const current = this.o.store.dispatch.current(run.id);
+      if (current && current.outcome === null) await this.publishAttempt(run.id, current.attempt);
+      else await this.submit(run.id);
+    }
+    this.schedule();
+  }
+
+  onPush(listener: (e: PushEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Dispatches the run's next attempt, from its last checkpoint (a new run, a resume, a lost worker). */
+  async submit(runId: number, note: string | null = null): Promise<number> {
+    const checkpoint = this.o.store.artifacts.latest(runId);
+    const attempt = this.o.store.transaction(() => {
+      const current = this.o.store.dispatch.current(runId);
+      const next = (current?.attempt ?? 0) + 1;
+      if (current && current.outcome === null) this.o.store.dispatch.end(runId, current.attempt, 'lost', note);
+      this.o.store.dispatch.addAttempt(runId, next, checkpoint?.epoch ?? null, note);
+      if (this.o.store.runs.summary(runId)?.status !== 'queued') this.o.store.runs.setStatus(runId, 'queued');
+      return next;
+    });
+    this.dispatching.add(runId);
+    try {
+      await this.publishAttempt(runId, attempt);
+    } finally {
+      this.dispatching.delete(runId);
+    }
+    this.publishSummary(runId);
+    return attempt;
+  }
+
+  /** The attempt's fence and job on Redis; safe to repeat (BullMQ ignores a job id it already has). */
+  private async publishAttempt(runId: number, attempt: number): Promise<void> {
+    const run = this.o.store.runs.get(runId);
+    if (!run) return;
+    const where = this.o.store.dispatch.where(runId) ?? 'any';
+    const data = await this.payload(runId, attempt, run.config);
+    const known = Number(await this.redis.hget(controlKey(runId), 'attempt'));
+    if (!(known >= attempt)) await this.redis.hset(controlKey(runId), { attempt: String(attempt), command: 'run' });
+    await this.queue(where).add('run', data, {
+      jobId: jobId(runId, attempt),
+      attempts: 1,
+      removeOnComplete: { age: 7 * 24 * 3600 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    });
+  }
+
+  private async payload(runId: number, attempt: number, config: SearchConfig): Promise<DispatchJobData> {
+    const checkpoint = this.o.store.artifacts.latest(runId);
+    let data: DispatchJobData['data'] = null;
+    if (!isDryRun(config)) {
+      const ref = this.o.resolveDataset(config).ref;
+      const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([ref.trainImages, ref.trainLabels, ref.testImages, ref.testLabels].map((p) => (p ? this.publish(p) : undefined)));
+      data = { name: ref.name, trainImages: trainImages!, trainLabels: trainLabels!, ...(testImages && testLabels ? { testImages, testLabels } : {}) };
+    }
+    const table = this.o.benchmarkTable?.() ?? null;
+    return {
+      protocol: DISPATCH_PROTOCOL_VERSION,
+      appVersion: this.o.appVersion,
+      runId,
+      attempt,
+      config,
+      data,
+      benchmarkTable: table ? await this.publish(table) : null,
+      resumeFrom: checkpoint ? { ...(await this.publish(checkpoint.path)), epoch: checkpoint.epoch } : null,
+    };
+  }
+
+  /** Hashes a dataset file once per session (a data set does not change under its path). */
+  private publish(path: string): Promise<FileRef> {
+    let ref = this.published.get(path);
+    if (!ref) this.published.set(path, (ref = this.o.files.publish(path)));
+    return ref;
+  }
+
+  private queue(where: string): Queue {
+    const name = queueFor(where);
+    let q = this.queues.get(name);
+    if (!q) {
+      // BullMQ never closes a connection it was handed (it counts as shared): close() disconnects it.
+      const connection = connectRedis(this.o.redis);
+      this.queueConnections.push(connection);
+      this.queues.set(name, (q = new Queue(name, { connection })));
+    }
+    return q;
+  }
+
+  async pause(runId: number): Promise<void> {
+    const run = this.o.store.runs.summary(runId);
+    if (run?.status !== 'running') throw new ConflictError(`Run ${runId} is not running, so it cannot be paused.`);
+    await this.command(runId, 'pause');
+  }
+
+  /** Cancel: a waiting job is removed at once; a running one is stopped by its worker (and not retried). */
+  async cancel(runId: number): Promise<void> {
+    const current = this.o.store.dispatch.current(runId);
+    await this.command(runId, 'stop');
+    const job = current ? await this.queue(this.o.store.dispatch.where(runId) ?? 'any').getJob(jobId(runId, current.attempt)) : null;
+    if (job && ['waiting', 'delayed', 'prioritized'].includes(await job.getState())) await job.remove().catch(() => undefined);
+    // A worker trains it: the worker stops it and sends the 'stopped' end (the command stays for a late pick-up).
+    if (job && (await job.getState()) === 'active') return;
+    this.o.store.transaction(() => {
+      if (current) this.o.store.dispatch.end(runId, current.attempt, 'cancelled', null);
+      this.o.store.runs.setStatus(runId, 'cancelled');
+    });
+    this.publishSummary(runId);
+  }
+
+  private async command(runId: number, command: ControlCommand): Promise<void> {
+    await this.redis.hset(controlKey(runId), 'command', command);
+  }
+
+  async workers(): Promise<WorkerInfo[]> {
+    return listWorkers(this.redis);
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(() => {
+      this.ticking = this.tick()
+        .catch((e) => this.o.log?.(`Dispatch: ${(e as Error).message}`))
+        .finally(() => {
+          this.ticking = null;
+          this.schedule();
+        });
+    }, this.o.pollMs ?? 200);
+  }
+
+  /** One pass: read every active remote run's stream, then (now and then) look for lost jobs. */
+  async tick(): Promise<void> {
+    for (const run of this.o.store.dispatch.activeRemote()) await this.readStream(run.id);
+    const now = Date.now();
+    if (now - this.lastLostCheck < (this.o.lostCheckMs ?? 1000)) return;
+    this.lastLostCheck = now;
+    for (const run of this.o.store.dispatch.activeRemote()) await this.checkLost(run.id);
+  }
+
+  private async readStream(runId: number): Promise<void> {
+    for (;;) {
+      const cursor = this.o.store.dispatch.cursor(runId);
+      const entries = (await this.redis.xrange(streamKey(runId), `(${cursor}`, '+', 'COUNT', READ_COUNT)) as [string, string[]][];
+      if (entries.length === 0) return;
+      const result = ingestEntries(this.o.store, this.o.files, runId, entries);
+      for (const event of result.events) this.emit({ type: 'run.event', runId, event });
+      if (result.events.length || result.status) this.publishSummary(runId);
+      if (entries.length < READ_COUNT) return;
+    }
+  }
+
+  private async checkLost(runId: number): Promise<void> {
+    const current = this.o.store.dispatch.current(runId);
+    if (!current || current.outcome !== null || this.dispatching.has(runId)) return;
+    const job = await this.queue(this.o.store.dispatch.where(runId) ?? 'any').getJob(jobId(runId, current.attempt));
+    const state = job ? await job.getState() : 'unknown';
+    if (state !== 'failed' && state !== 'unknown' && state !== 'completed') return;
+    if (state === 'completed') return; // its 'done' is on the stream: read on the next pass
+    // Its worker died or was cut off (lock lost: BullMQ failed the stalled job), or the job vanished.
+    await this.readStream(runId); // whatever it sent before it went
+    const after = this.o.store.dispatch.current(runId);
+    if (!after || after.attempt !== current.attempt || after.outcome !== null) return;
+    const worker = after.worker ?? 'a worker';
+    const reason = job?.failedReason && !/stalled/i.test(job.failedReason) ? job.failedReason : `worker ${worker} stopped answering (it died or was cut off)`;
+    const command = await this.redis.hget(controlKey(runId), 'command');
+    if (command === 'stop' || command === 'kill') {
+      this.finishWithout(runId, current.attempt, 'cancelled', 'cancelled', `Cancelled; ${reason}.`);
+    } else if (current.attempt >= (this.o.maxAttempts ?? 5)) {
+      this.finishWithout(runId, current.attempt, 'lost', 'failed', `The run lost its worker ${current.attempt} times; the last time ${reason}. Resume it to try again.`);
+    } else {
+      this.o.log?.(`Run ${runId}: ${reason}; dispatching attempt ${current.attempt + 1}.`);
+      this.o.store.ingest(runId, [{ type: 'log', level: 'warn', message: `Attempt ${current.attempt} lost: ${reason}. The run continues as attempt ${current.attempt + 1} from its last checkpoint.` }]);
+      await this.submit(runId, reason);
+    }
+  }
+
+  private finishWithout(runId: number, attempt: number, outcome: 'cancelled' | 'lost', status: 'cancelled' | 'failed', message: string): void {
+    this.o.store.transaction(() => {
+      this.o.store.dispatch.end(runId, attempt, outcome, message);
+      this.o.store.runs.setStatus(runId, status, { error: status === 'failed' ? message : null });
+      this.o.store.ingest(runId, [{ type: 'log', level: status === 'failed' ? 'error' : 'info', message }]);
+    });
+    this.publishSummary(runId);
+  }
+
+  private publishSummary(runId: number): void {
+    const run = this.o.store.runs.summary(runId);
+    if (run) this.emit({ type: 'run.updated', run });
+  }
+
+  private emit(e: PushEvent): void {
+    for (const l of this.listeners) l(e);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.ticking;
+    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    for (const c of this.queueConnections) c.disconnect();
+    this.redis.disconnect();
+  }
+}

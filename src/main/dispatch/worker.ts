@@ -1,0 +1,135 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { DISPATCH_PROTOCOL_VERSION, type WorkerCapabilities } from '../../shared/dispatch';
+import type { ExecutionBackend } from '../runs/execution-backend';
+import { LocalProcessBackend } from '../runs/local-process-backend';
+import type { WorkerFiles } from './files';
+import { beat, leave } from './liveness';
+import { SHARED_QUEUE, encodeEntry, streamKey, workerQueue, type DispatchJobData } from './protocol';
+import { connectRedis, type RedisTarget } from './redis';
+import { versionProblem, workerCapabilities } from './worker-capabilities';
+import { WorkerJob } from './worker-job';
+
+// Worker mode (`nas-studio worker`): takes runs from the lab's queue (the shared one and its own named one),
+// one at a time, and trains each in the same trainer process the app uses locally. Its liveness key says it is
+// there; its BullMQ lock on the job says it still trains it: a worker that dies or is cut off loses the lock,
+// and the coordinator gives the run to another worker as the next attempt.
+
+export interface DispatchTimings {
+  /** How long a job's lock lasts without renewal (BullMQ renews it at half that). */
+  lockMs: number;
+  /** How often workers look for jobs whose lock expired. */
+  stalledCheckMs: number;
+  heartbeatMs: number;
+  controlPollMs: number;
+}
+
+export const DEFAULT_TIMINGS: DispatchTimings = { lockMs: 30_000, stalledCheckMs: 15_000, heartbeatMs: 5_000, controlPollMs: 1_000 };
+
+export interface DispatchWorkerOptions {
+  redis: RedisTarget;
+  name: string;
+  files: WorkerFiles;
+  /** The built trainer (out/main/trainer.js), when `backend` is not given. */
+  trainerScript?: string;
+  backend?: ExecutionBackend;
+  /** Where runs' checkpoints are written on this machine. */
+  workDir: string;
+  appVersion: string;
+  capabilities?: Partial<WorkerCapabilities>;
+  timings?: Partial<DispatchTimings>;
+  log?: (line: string) => void;
+}
+
+export class DispatchWorker {
+  private readonly redis: Redis;
+  private readonly workers: Worker[] = [];
+  /** BullMQ never closes a connection it is handed (it counts as shared): close() disconnects these. */
+  private readonly queueConnections: Redis[] = [];
+  private readonly backend: ExecutionBackend;
+  private readonly capabilities: WorkerCapabilities;
+  private readonly t: DispatchTimings;
+  private busy: number | null = null;
+  private problem: string | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: DispatchWorkerOptions) {
+    this.t = { ...DEFAULT_TIMINGS, ...o.timings };
+    this.redis = connectRedis(o.redis);
+    if (!o.backend && !o.trainerScript) throw new Error('DispatchWorker needs a trainer script or a backend.');
+    this.backend = o.backend ?? new LocalProcessBackend(o.trainerScript!);
+    this.capabilities = { ...workerCapabilities(o.appVersion), ...o.capabilities };
+  }
+
+  async start(): Promise<void> {
+    await this.sendBeat();
+    this.heartbeat = setInterval(() => void this.sendBeat().catch(() => undefined), this.t.heartbeatMs);
+    for (const queue of [workerQueue(this.o.name), SHARED_QUEUE]) {
+      const connection = connectRedis(this.o.redis);
+      this.queueConnections.push(connection);
+      const worker = new Worker<DispatchJobData>(queue, (job, token) => this.process(job, token), {
+        connection,
+        concurrency: 1,
+        lockDuration: this.t.lockMs,
+        stalledInterval: this.t.stalledCheckMs,
+        // A stalled job is not handed out again under the same attempt: it fails, and the coordinator
+        // dispatches the next attempt (a new fence) from the last checkpoint.
+        maxStalledCount: 0,
+        removeOnFail: { age: 7 * 24 * 3600 },
+      });
+      worker.on('error', (e) => this.o.log?.(`Queue connection: ${e.message}`));
+      this.workers.push(worker);
+    }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    this.o.log?.(`Worker ${this.o.name} is ready for runs.`);
+  }
+
+  private async process(job: Job<DispatchJobData>, token: string | undefined): Promise<string> {
+    const data = job.data;
+    if (this.busy !== null) {
+      // Its other queue handed it a job at the same moment: one run at a time, so this one waits its turn.
+      await job.moveToDelayed(Date.now() + 1000, token);
+      throw new DelayedError();
+    }
+    const refused = versionProblem(data, { protocol: DISPATCH_PROTOCOL_VERSION, appVersion: this.o.appVersion }, this.o.name);
+    if (refused) {
+      this.problem = refused;
+      this.o.log?.(refused);
+      await this.redis.xadd(streamKey(data.runId), '*', ...encodeEntry(data.attempt, 1, { kind: 'done', exit: { status: 'failed', error: refused } }));
+      void this.sendBeat();
+      return 'refused';
+    }
+    this.busy = data.runId;
+    void this.sendBeat();
+    this.o.log?.(`Run ${data.runId}, attempt ${data.attempt}: training.`);
+    try {
+      const exit = await new WorkerJob(data, {
+        redis: this.redis,
+        worker: this.o.name,
+        files: this.o.files,
+        backend: this.backend,
+        workDir: this.o.workDir,
+        controlPollMs: this.t.controlPollMs,
+      }).run();
+      this.o.log?.(`Run ${data.runId}, attempt ${data.attempt}: ${exit.status}.`);
+      return exit.status;
+    } finally {
+      this.busy = null;
+      void this.sendBeat().catch(() => undefined);
+    }
+  }
+
+  private sendBeat(): Promise<void> {
+    const state = this.busy !== null ? 'busy' : this.problem ? 'refused' : 'idle';
+    return beat(this.redis, this.o.name, { state, capabilities: this.capabilities, runId: this.busy, problem: this.problem }, this.t.heartbeatMs * 3);
+  }
+
+  /** Stops taking jobs; a running job is left to its lock (the coordinator moves it) unless `wait`. */
+  async close(wait = false): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await Promise.all(this.workers.map((w) => w.close(!wait).catch(() => undefined)));
+    await leave(this.redis, this.o.name).catch(() => undefined);
+    this.redis.disconnect();
+    for (const c of this.queueConnections) c.disconnect();
+  }
+}
