@@ -2,6 +2,14 @@ import { parseSearchConfig, SPACES, type SearchConfig } from '../../shared/confi
 import type { RunStatus } from '../../shared/events';
 import type { MetricPoint } from './metric-repository';
 import type { Store } from './store';
+import { STRATEGIES, STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
+
+/** The first strategy that searches `space` (DARTS for the cell spaces, InstaNAS for its meta-graph, …). */
+function searcherOf(space: (typeof SPACES)[number]): string {
+  const name = STRATEGIES.find((n) => STRATEGY_DESCRIPTORS[n].family !== 'evaluation' && (STRATEGY_DESCRIPTORS[n].spaces as readonly string[]).includes(space));
+  if (!name) throw new Error(`No strategy searches the ${space} space.`);
+  return name;
+}
 
 export interface SeedHistoryOptions {
   runs: number;
@@ -41,7 +49,7 @@ export function seedHistory(store: Store, options: SeedHistoryOptions): SeedHist
   const configFor = (space: (typeof SPACES)[number], dataset: string, seed: number): SearchConfig => {
     const key = `${space}|${dataset}`;
     let base = configs.get(key);
-    if (!base) configs.set(key, (base = parseSearchConfig({ dataset, space: { name: space }, strategy: { name: 'darts', epochs: 50 } })));
+    if (!base) configs.set(key, (base = parseSearchConfig({ dataset, space: { name: space }, strategy: { name: searcherOf(space), epochs: 50 } })));
     return { ...base, seed };
   };
 

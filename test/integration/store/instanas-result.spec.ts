@@ -28,7 +28,7 @@ describe('InstaNAS result in the store', () => {
     fillRun(v6, run);
     const before = dumpTables(v6);
     v6.close();
-    const db = openDatabase(tmp.dbPath);
+    const db = openDatabase(tmp.dbPath, { migrations: MIGRATIONS.slice(0, 7) });
     try {
       expect(db.pragma('user_version', { simple: true })).toBe(7);
       const after = dumpTables(db);

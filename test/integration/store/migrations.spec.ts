@@ -8,7 +8,7 @@ import { DamagedDatabaseError } from '../../../src/main/store/storage-errors';
 import { Store } from '../../../src/main/store/store';
 import { tempDataDir } from './helpers';
 
-const TABLES = ['artifacts', 'datasets', 'decisions', 'eigenvalues', 'logs', 'metrics', 'notes', 'runs', 'snapshots', 'tags'];
+const TABLES = ['artifacts', 'datasets', 'decisions', 'dispatch_cursors', 'eigenvalues', 'logs', 'metrics', 'notes', 'run_attempts', 'runs', 'snapshots', 'tags'];
 
 function tableNames(db: Database.Database): string[] {
   return db
