@@ -1,25 +1,24 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import * as tf from '../engine/tf';
+import type * as tf from '../engine/tf';
 import { describeConfigDifferences, type SearchConfig } from '../../../shared/config';
-import { INSTANAS_METRICS, type InstanasLatency } from '../../../shared/instanas';
-import { MOBILENET_OPS, policyLatency } from '../../../shared/spaces/mobilenet';
-import { Batcher, type BatcherOptions } from '../data/batcher';
+import type { InstanasLatency } from '../../../shared/instanas';
+import { MOBILENET_OPS } from '../../../shared/spaces/mobilenet';
+import { Batcher, type Batch, type BatcherOptions } from '../data/batcher';
 import type { ImageSet, Normalization } from '../data/image-set';
 import { loadCheckpoint, restoreVariables, saveCheckpoint } from '../engine/checkpoint';
-import { applyBnUpdates, type ForwardContext } from '../engine/layers';
 import { Adam, Sgd } from '../engine/optim';
 import { Rng, hashSeed } from '../engine/rng';
 import { measureLatencyTable } from '../estimation/instanas-latency';
-import { MobilenetMetaGraph, policyMasks, type PolicyMasks } from '../spaces/mobilenet';
-import { batchTensors, correctCount, crossEntropy, disposeGrads, evaluate, runEpochSteps } from './one-shot';
+import { MobilenetMetaGraph } from '../spaces/mobilenet';
+import { runEpochSteps } from './one-shot';
 import { searchData } from './one-shot-state';
-import { NonFiniteLossError, type DartsConfig, type DartsOutcome, type Emit, type SearchControl } from './one-shot-types';
+import type { DartsConfig, DartsOutcome, Emit, SearchControl } from './one-shot-types';
 import { InstanasController } from './instanas-controller';
-import { distinctPolicies, evaluateGreedy, policySnapshot } from './instanas-evaluation';
-import { boundProbabilities, controllerLoss, greedyPolicies, instanceReward, latencyWindow, meanStd, samplePolicies, shufflePolicies } from './instanas-policy';
+import { reportEpoch, type SearchEpochFigures } from './instanas-epoch';
 import { META_GRAPH_FILE, POLICY_RULE, type InstanasModelDescription } from './instanas-export';
-import { emptyControllerSums, keepProbability, modelTensors, netLearningRate, optimizerTensors, variantEpochs, type InstanasOptions, type InstanasState } from './instanas-state';
+import { emptyControllerSums, modelTensors, optimizerTensors, variantEpochs, type InstanasOptions, type InstanasState } from './instanas-state';
+import { phaseStep, type InstanasParts } from './instanas-steps';
 
 // InstaNAS search (ALGORITHMS.md §6): phase 1 pretrains the meta-graph one-shot (all ops on, then per-sample
 // op dropout); phase 2 alternates a controller pass (sampled vs greedy policies, the accuracy × latency reward,
@@ -39,27 +38,29 @@ export interface InstanasContext {
   latency?: InstanasLatency | null;
 }
 
-const EVAL: ForwardContext = { training: false, bnUpdates: null };
-type StepResult = { loss: number; correct: number; count: number };
+/** Training images whose BN statistics a recalibration averages (at most; the split may hold fewer). */
+const CALIBRATION_IMAGES = 256;
 
-export class InstanasSearch {
+export class InstanasSearch implements InstanasParts {
   readonly graph: MobilenetMetaGraph;
   readonly controller: InstanasController;
   readonly baseline: MobilenetMetaGraph;
   readonly options: InstanasOptions;
-  private readonly gVars: Map<string, tf.Variable>;
-  private readonly cVars: Map<string, tf.Variable>;
-  private readonly bVars: Map<string, tf.Variable>;
-  private readonly sgd: Sgd;
-  private readonly adam: Adam;
-  private readonly baselineSgd: Sgd;
+  readonly gVars: Map<string, tf.Variable>;
+  readonly cVars: Map<string, tf.Variable>;
+  readonly bVars: Map<string, tf.Variable>;
+  readonly sgd: Sgd;
+  readonly adam: Adam;
+  readonly baselineSgd: Sgd;
   private readonly batcherOptions: { train: BatcherOptions; val: BatcherOptions; baseline: BatcherOptions };
   private readonly evalOptions: BatcherOptions;
   private readonly valSet: ImageSet;
-  private train: Batcher;
-  private val: Batcher;
-  private baselineBatches: Batcher;
+  private readonly calibration: Batch[];
+  train: Batcher;
+  val: Batcher;
+  baselineBatches: Batcher;
   state: InstanasState;
+  private lastSearchEpoch: SearchEpochFigures = { valAccuracy: 0, meanLatency: 0, stdLatency: 0, distinct: 0 };
 
   constructor(readonly ctx: InstanasContext) {
     const { config } = ctx;
@@ -84,7 +85,12 @@ export class InstanasSearch {
     this.val = d.valBatches;
     this.baselineBatches = new Batcher(d.trainBatches.set, this.batcherOptions.baseline);
     this.valSet = d.valSet;
-    this.evalOptions = d.evalOptions;
+    // Evaluated at the training batch: an all-ops forward keeps every op's activations until the batch ends,
+    // and at 32×32 a batch of 128 outgrows wasm's 4 GB where the training batch fits.
+    this.evalOptions = { ...d.evalOptions, batchSize: config.batchSize };
+    const calibration = new Batcher(d.trainBatches.set, { ...d.evalOptions, batchSize: config.batchSize });
+    const calibrationSteps = Math.max(1, Math.min(calibration.stepsPerEpoch, Math.floor(CALIBRATION_IMAGES / config.batchSize)));
+    this.calibration = Array.from({ length: calibrationSteps }, (_, i) => calibration.batchAt(0, i));
     this.state = {
       version: 1,
       kind: 'instanas',
@@ -103,6 +109,14 @@ export class InstanasSearch {
       lastAccuracy: { train: 0, val: 0 },
       runConfig: config,
     };
+  }
+
+  get config(): SearchConfig {
+    return this.ctx.config;
+  }
+
+  calibrationBatches(): Batch[] {
+    return this.calibration;
   }
 
   get epoch(): number {
@@ -190,115 +204,6 @@ export class InstanasSearch {
     };
   }
 
-  /** One SGD step of a meta-graph on a batch, each sample under its masks (null = every built op on). */
-  private weightStep(net: MobilenetMetaGraph, vars: Map<string, tf.Variable>, sgd: Sgd, x: tf.Tensor4D, y: tf.Tensor1D, lr: number, masks: PolicyMasks | null): StepResult {
-    const ctx: ForwardContext = { training: true, bnUpdates: [] };
-    let logits: tf.Tensor2D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      logits = tf.keep(masks ? net.forwardMasked(ctx, x, masks) : net.forward(ctx, x));
-      return crossEntropy(logits, y);
-    }, [...vars.values()]);
-    const loss = value.dataSync()[0];
-    const correct = correctCount(logits!, y);
-    applyBnUpdates(ctx.bnUpdates!);
-    if (!Number.isFinite(loss)) {
-      disposeGrads(grads);
-      throw new NonFiniteLossError(loss, this.progressEpoch, this.state.stepInEpoch);
-    }
-    sgd.step(grads, lr);
-    disposeGrads(grads);
-    return { loss, correct, count: y.shape[0] };
-  }
-
-  private pretrainStep(): StepResult {
-    const batch = this.train.next();
-    const keep = keepProbability(this.state.epoch, this.options.pretrainEpochs);
-    const T = this.graph.blocks.length;
-    return tf.tidy(() => {
-      const { x, y } = batchTensors(batch);
-      const n = batch.y.length;
-      const drops = keep < 1 ? samplePolicies(new Float32Array(n * T * MOBILENET_OPS.length).fill(keep), Rng.derive(this.ctx.config.seed, 31, this.state.globalStep)) : null;
-      return this.weightStep(this.graph, this.gVars, this.sgd, x, y, this.options.netLr, drops ? policyMasks(drops, this.graph.blocks, n) : null);
-    });
-  }
-
-  /** Controller pass (G frozen, eval mode): rewards of sampled and greedy policies, self-critical policy gradient. */
-  private controllerStep(): StepResult {
-    const batch = this.val.next();
-    const { bound, entropyWeight } = this.options;
-    const window = latencyWindow(this.state.epoch, this.options.epochs, this.state.latency!, this.options.latencyWindow);
-    const rng = Rng.derive(this.ctx.config.seed, 32, this.state.globalStep);
-    tf.tidy(() => {
-      const { x } = batchTensors(batch);
-      const n = batch.y.length;
-      const probs = this.controller.probabilities({ training: true, bnUpdates: null }, x);
-      const bounded = boundProbabilities(probs, bound).dataSync() as Float32Array;
-      const greedy = greedyPolicies(probs.dataSync() as Float32Array);
-      const sampled = samplePolicies(bounded, rng);
-      const rewards = (policies: Uint8Array) => {
-        const predicted = tf.argMax(this.graph.forwardMasked(EVAL, x, policyMasks(policies, this.graph.blocks, n)), 1).dataSync();
-        const width = policies.length / n;
-        return Array.from({ length: n }, (_, i) =>
-          instanceReward(predicted[i] === batch.y[i], policyLatency(this.state.latency!.table, this.graph.blocks, policies.subarray(i * width, (i + 1) * width)), window, this.options),
-        );
-      };
-      const rs = rewards(sampled);
-      const rg = rewards(greedy);
-      const advantage = tf.tensor1d(rs.map((r, i) => r - rg[i]));
-      const m = tf.tensor2d(Float32Array.from(sampled), [n, sampled.length / n]);
-      const bnUpdates: Array<[tf.Variable, tf.Tensor]> = [];
-      const { value, grads } = tf.variableGrads(
-        () => controllerLoss(boundProbabilities(this.controller.probabilities({ training: true, bnUpdates }, x), bound) as tf.Tensor2D, m, advantage, entropyWeight),
-        [...this.cVars.values()],
-      );
-      applyBnUpdates(bnUpdates);
-      this.adam.step(grads, this.options.controllerLr);
-      disposeGrads(grads);
-      const sums = this.state.controller;
-      sums.reward += rs.reduce((a, b) => a + b, 0);
-      sums.greedyReward += rg.reduce((a, b) => a + b, 0);
-      sums.entropy += bounded.reduce((a, p) => a - p * Math.log(p) - (1 - p) * Math.log(1 - p), 0) / (bounded.length / n);
-      sums.loss += value.dataSync()[0];
-      sums.count += n;
-      sums.batches += 1;
-    });
-    return { loss: 0, correct: 0, count: 0 };
-  }
-
-  /** Fine-tuning pass (controller frozen): sampled policies shuffled across the batch, SGD on G. */
-  private finetuneStep(): StepResult {
-    const batch = this.train.next();
-    const rng = Rng.derive(this.ctx.config.seed, 33, this.state.globalStep);
-    return tf.tidy(() => {
-      const { x, y } = batchTensors(batch);
-      const n = batch.y.length;
-      const bounded = boundProbabilities(this.controller.probabilities(EVAL, x), this.options.bound).dataSync() as Float32Array;
-      const shuffled = shufflePolicies(samplePolicies(bounded, rng), n, rng).policies;
-      const lr = netLearningRate(this.options, this.state.epoch);
-      return this.weightStep(this.graph, this.gVars, this.sgd, x, y, lr, policyMasks(shuffled, this.graph.blocks, n));
-    });
-  }
-
-  private baselineStep(): StepResult {
-    const batch = this.baselineBatches.next();
-    const lr = netLearningRate(this.options, this.state.epoch - this.options.pretrainEpochs);
-    return tf.tidy(() => {
-      const { x, y } = batchTensors(batch);
-      return this.weightStep(this.baseline, this.bVars, this.baselineSgd, x, y, lr, null);
-    });
-  }
-
-  private step(): StepResult {
-    switch (this.state.phase) {
-      case 'pretrain':
-        return this.pretrainStep();
-      case 'search':
-        return this.state.stepInEpoch < this.val.stepsPerEpoch ? this.controllerStep() : this.finetuneStep();
-      default:
-        return this.baselineStep();
-    }
-  }
-
   /** Evaluation preprocessing (centred, unshuffled); the result times single test images with it. */
   get evalBatchOptions(): BatcherOptions {
     return this.evalOptions;
@@ -313,8 +218,8 @@ export class InstanasSearch {
     await this.ensureLatency();
     while (this.state.phase !== 'done') {
       const started = Date.now();
-      const signal = await runEpochSteps(this.state, () => this.stepsPerEpoch, control, () => this.step(), (r) => {
-        if (r.count > 0) this.emitMetrics({ train_loss: r.loss, train_acc: r.correct / r.count });
+      const signal = await runEpochSteps(this.state, () => this.stepsPerEpoch, control, () => phaseStep(this), (r) => {
+        if (r.count > 0) this.ctx.emit({ type: 'metrics', step: this.state.globalStep, epoch: this.progressEpoch, values: { train_loss: r.loss, train_acc: r.correct / r.count } });
         this.ctx.emit({ type: 'progress', epoch: this.progressEpoch, epochs: this.totalEpochs, step: this.state.stepInEpoch, stepsPerEpoch: this.stepsPerEpoch });
       });
       if (signal) {
@@ -329,63 +234,12 @@ export class InstanasSearch {
     return this.outcome('completed');
   }
 
-  private emitMetrics(values: Record<string, number>, epoch = this.progressEpoch): void {
-    this.ctx.emit({ type: 'metrics', step: this.state.globalStep, epoch, values });
-  }
-
-  /** Validation, metrics, snapshot and log of the epoch just trained; moves `epoch` on (the phase may end). */
+  /** Validation, metrics and log of the epoch just trained; moves `epoch` on (the phase may end). */
   private endOfEpoch(seconds: number): void {
-    const { phase, epoch } = this.state;
-    const at = this.progressEpoch;
-    const acc = this.state.epochAcc;
-    const train = { loss: acc.loss / Math.max(acc.count, 1), acc: acc.correct / Math.max(acc.count, 1) };
-    let message: string;
-    if (phase === 'pretrain') {
-      const val = evaluate(this.graph, this.evalBatches());
-      const keep = keepProbability(epoch, this.options.pretrainEpochs);
-      this.emitMetrics({ epoch_train_loss: train.loss, epoch_train_acc: train.acc, val_loss: val.loss, val_acc: val.accuracy, [INSTANAS_METRICS.keepProb]: keep, epoch_seconds: seconds }, at);
-      this.state.lastAccuracy = { train: train.acc, val: val.accuracy };
-      message = `pretraining epoch ${epoch + 1}/${this.options.pretrainEpochs} (keep ${keep.toFixed(2)}): train acc ${(100 * train.acc).toFixed(2)}%, val acc (all ops) ${(100 * val.accuracy).toFixed(2)}%`;
-    } else if (phase === 'search') {
-      const e = evaluateGreedy(this.graph, this.controller, this.evalBatches(), this.state.latency!.table);
-      const lat = meanStd(e.latencies);
-      const window = latencyWindow(epoch, this.options.epochs, this.state.latency!, this.options.latencyWindow);
-      const c = this.state.controller;
-      const M = INSTANAS_METRICS;
-      this.emitMetrics(
-        {
-          epoch_train_loss: train.loss,
-          epoch_train_acc: train.acc,
-          val_loss: e.loss,
-          val_acc: e.accuracy,
-          [M.reward]: c.reward / Math.max(c.count, 1),
-          [M.greedyReward]: c.greedyReward / Math.max(c.count, 1),
-          [M.policyAccuracy]: e.accuracy,
-          [M.meanLatency]: lat.mean,
-          [M.stdLatency]: lat.std,
-          [M.windowLow]: window.lb,
-          [M.windowHigh]: window.ub,
-          [M.distinctPolicies]: distinctPolicies(e),
-          [M.entropy]: c.entropy / Math.max(c.count, 1),
-          controller_loss: c.loss / Math.max(c.batches, 1),
-          epoch_seconds: seconds,
-        },
-        at,
-      );
-      this.ctx.emit({ type: 'snapshot', epoch: at, kind: 'policy', payload: policySnapshot(e, this.graph.blocks.length) });
-      this.state.lastAccuracy = { train: train.acc, val: e.accuracy };
-      this.lastSearchEpoch = { valAccuracy: e.accuracy, meanLatency: lat.mean, stdLatency: lat.std, distinct: distinctPolicies(e) };
-      message = `search epoch ${epoch + 1}/${this.options.epochs}: val acc ${(100 * e.accuracy).toFixed(2)}% at ${lat.mean.toFixed(2)} ± ${lat.std.toFixed(2)} ms (window ${window.lb.toFixed(2)}–${window.ub.toFixed(2)} ms), reward ${(c.reward / Math.max(c.count, 1)).toFixed(2)}, ${distinctPolicies(e)} distinct policies`;
-    } else {
-      const val = evaluate(this.baseline, this.evalBatches());
-      this.emitMetrics({ baseline_train_loss: train.loss, baseline_train_acc: train.acc, baseline_val_loss: val.loss, baseline_val_acc: val.accuracy, epoch_seconds: seconds }, at);
-      message = `baseline epoch ${epoch + 1}/${this.options.pretrainEpochs + this.options.epochs}: train acc ${(100 * train.acc).toFixed(2)}%, val acc ${(100 * val.accuracy).toFixed(2)}%`;
-    }
-    this.ctx.emit({ type: 'log', level: 'info', message });
-    Object.assign(this.state, { epoch: epoch + 1, stepInEpoch: 0, epochAcc: { loss: 0, correct: 0, count: 0 }, controller: emptyControllerSums() });
+    const figures = reportEpoch(this, this.progressEpoch, seconds);
+    if (figures) this.lastSearchEpoch = figures;
+    Object.assign(this.state, { epoch: this.state.epoch + 1, stepInEpoch: 0, epochAcc: { loss: 0, correct: 0, count: 0 }, controller: emptyControllerSums() });
   }
-
-  private lastSearchEpoch = { valAccuracy: 0, meanLatency: 0, stdLatency: 0, distinct: 0 };
 
   private advancePhase(): void {
     const { pretrainEpochs: P, epochs: E } = this.options;
