@@ -105,6 +105,8 @@ export function createApp(o: AppOptions): NasApp {
     'datasets.importBuiltin': ({ which }) => datasets.importBuiltin(which),
     'datasets.available': () => datasets.available(),
     'datasets.samples': ({ id, perClass }) => datasets.samples(id, perClass),
+    'datasets.importSpd': (args) => datasets.importSpd(args),
+    'datasets.spdSamples': ({ id, perClass }) => datasets.spdSamples(id, perClass),
     'datasets.delete': ({ id }) => (datasets.delete(id), ok),
     'benchmarks.info': () => benchmarks.info(),
     'benchmarks.import': ({ path }) => benchmarks.importTable(path),

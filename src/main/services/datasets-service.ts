@@ -12,6 +12,9 @@ import { DEBIAN_FASHION_MNIST } from '../nas/data/system-datasets';
 import type { DataReference } from '../nas/job';
 import type { Store } from '../store/store';
 import { checksumFiles, inspectSet, removeStaleImports, stageImport, type DatasetFiles, type SetFacts } from './dataset-import';
+import { readSpdImport, spdLocation, spdSamples, stageSpdSet } from './spd-dataset-import';
+import type { SpdMatrixSet } from '../nas/data/spd-import-set';
+import type { SpdDatasetInfo } from '../../shared/api';
 
 // Datasets the app remembers. Imported files are checked, copied by role and validated in full
 // (dataset-import.ts) before they join the list, so a run never depends on a file the user later moves.
@@ -104,6 +107,39 @@ export class DatasetsService {
     }
   }
 
+  /** Imports a folder of SPD data (nas/data/spd-import.ts): every matrix checked, the set packed into the data folder. */
+  importSpd(args: { name: string; folder: string; source: 'matrices' | 'sequences' }): Promise<ImportOutcome> {
+    return this.serial(async () => {
+      const { set, info } = await readSpdImport(args.folder, args.source, args.name);
+      return this.registerSpd(set, info);
+    });
+  }
+
+  private async registerSpd(set: SpdMatrixSet, info: SpdDatasetInfo): Promise<ImportOutcome> {
+    const staged = await stageSpdSet(set, info, this.datasetsDir);
+    try {
+      const same = this.store.datasets.findByChecksum(staged.checksum);
+      if (same) return { ...same, alreadyImported: true };
+      if (this.store.datasets.findByName(set.name)) throw new ConflictError(`name: a dataset named '${set.name}' already exists with other data; choose another name.`);
+      const location = await staged.commit(join(this.datasetsDir, `${Date.now()}-${set.name.replace(/[^a-z0-9_-]+/gi, '_')}`));
+      try {
+        return { ...this.store.datasets.add(staged.input(location)), alreadyImported: false };
+      } catch (e) {
+        await rm(location.dir, { recursive: true, force: true });
+        throw e;
+      }
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  /** A few matrices per class of an SPD set, with their eigenvalues. */
+  spdSamples(id: number, perClass: number): Promise<ResultOf<'datasets.spdSamples'>> {
+    const d = this.require(id);
+    if (d.kind !== 'spd') throw new UserError(`Dataset ${id} ('${d.name}') holds images, not SPD matrices; use datasets.samples.`);
+    return spdSamples(d, perClass);
+  }
+
   private register(name: string, loc: Location, facts: SetFacts, checksum: string): Dataset {
     return this.store.datasets.add({ name, format: 'idx', location: JSON.stringify(loc), ...facts, checksum });
   }
@@ -111,6 +147,11 @@ export class DatasetsService {
   delete(id: number): void {
     const d = this.require(id);
     this.store.datasets.delete(id);
+    if (d.kind === 'spd') {
+      const dir = spdLocation(d).dir;
+      if (dir.startsWith(join(this.dataDir, 'datasets'))) rmSync(dir, { recursive: true, force: true });
+      return;
+    }
     const loc = JSON.parse(d.location) as Location;
     // Only remove copies the app made; never a system dataset.
     if (loc.trainImages.startsWith(join(this.dataDir, 'datasets'))) rmSync(join(loc.trainImages, '..'), { recursive: true, force: true });
@@ -119,6 +160,7 @@ export class DatasetsService {
   /** A few training images per class, read without blocking (the files may be Fashion-MNIST's 47 MB). */
   async samples(id: number, perClass: number): Promise<ResultOf<'datasets.samples'>> {
     const dataset = this.require(id);
+    if (dataset.kind === 'spd') throw new UserError(`Dataset ${id} ('${dataset.name}') holds SPD matrices, not images; use datasets.spdSamples.`);
     const loc = JSON.parse(dataset.location) as Location;
     const images = await scanIdxFile(loc.trainImages, { keepData: true });
     const labels = await scanIdxFile(loc.trainLabels, { keepData: true });
