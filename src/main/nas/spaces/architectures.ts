@@ -3,6 +3,7 @@ import type { Nb201Score } from '../../../shared/events';
 import { deriveDartsCell, deriveNb201Ops } from '../../../shared/genotype';
 import { dartsEdges, type DartsGenotype, type GenotypeEntry } from '../../../shared/spaces/darts';
 import { NB201_EDGES, formatNb201Arch, type Nb201Genotype } from '../../../shared/spaces/nb201';
+import { spdArchitecture } from './spd-architecture';
 import { Nb201Table, toNb201Score } from '../estimation/nb201-table';
 
 // Each search space's discrete architectures, by name: the shape of its cells (for strategies that decide or
@@ -105,7 +106,7 @@ const darts: SpaceArchitecture<Extract<SpaceConfig, { name: 'darts' }>> = {
   scoreCell: () => null,
 };
 
-export const SPACE_ARCHITECTURES: { [N in SpaceName]: SpaceArchitecture<Extract<SpaceConfig, { name: N }>> } = { nb201, darts };
+export const SPACE_ARCHITECTURES: { [N in SpaceName]: SpaceArchitecture<Extract<SpaceConfig, { name: N }>> } = { nb201, darts, spd: spdArchitecture };
 
 /** The architecture side of `space.name`, typed for the caller's config. */
 export function spaceArchitecture(space: SpaceConfig): SpaceArchitecture {

@@ -4,6 +4,7 @@ import type { Supernet } from '../engine/supernet';
 import { SPACE_ARCHITECTURES, type SpaceArchitecture } from './architectures';
 import { buildDartsSupernet } from './darts';
 import { buildNb201Supernet } from './nb201';
+import { buildSpdSupernet } from './spd';
 
 // Each search space by name: how to build its supernet, plus its architectures (architectures.ts: cell shape,
 // read-off and scoring).
@@ -25,6 +26,7 @@ export const SPACE_IMPLEMENTATIONS: { [N in SpaceName]: SpaceImplementation<Extr
     build: (space, inputShape, classes, rng) =>
       buildDartsSupernet({ channels: space.channels, layers: space.cells, steps: space.nodes, inputShape, classes, ops: space.ops }, rng),
   },
+  spd: { ...SPACE_ARCHITECTURES.spd, build: (space, inputShape, classes, rng) => buildSpdSupernet(space, inputShape, classes, rng) },
 };
 
 /** The implementation of `space.name`, typed for the caller's config. */
