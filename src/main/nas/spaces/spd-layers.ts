@@ -70,8 +70,9 @@ export function biMap(p: SpdParams, name: string, cin: number, cout: number, nIn
   return (_ctx, x) => {
     const b = x.shape[0];
     // Pair every (batch, out, in) triple: X_i repeated over outputs, W_{o,i} repeated over the batch.
-    const xs = tf.reshape(tf.tile(tf.expandDims(x, 1), [1, cout, 1, 1, 1]), [b * cout * cin, nIn, nIn]);
-    const ws = tf.reshape(tf.tile(tf.expandDims(w, 0), [b, 1, 1, 1, 1]), [b * cout * cin, nIn, nOut]);
+    // (Rank-4 tiles: tfjs has no gradient for tiling rank-5 tensors.)
+    const xs = tf.reshape(tf.tile(tf.reshape(x, [b, 1, cin * nIn, nIn]), [1, cout, 1, 1]), [b * cout * cin, nIn, nIn]);
+    const ws = tf.reshape(tf.tile(tf.reshape(w, [1, cout * cin, nIn, nOut]), [b, 1, 1, 1]), [b * cout * cin, nIn, nOut]);
     const y = tf.matMul(ws, tf.matMul(xs, ws), true, false);
     return tf.sum(tf.reshape(y, [b, cout, cin, nOut, nOut]), 2) as tf.Tensor4D;
   };

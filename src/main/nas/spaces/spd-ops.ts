@@ -119,7 +119,8 @@ export function spdMixedOp(
   if (kept.length === 0) throw new Error('sparsemax gave an edge no op with positive weight.');
   if (kept.length === 1) return candidates[kept[0]](ctx, x);
   const xs = tf.stack(kept.map((k) => candidates[k](ctx, x)));
-  const w = tf.gather(weights, kept) as tf.Tensor1D;
+  // Slices, not tf.gather: gather's gradient needs UnsortedSegmentSum, which the wasm backend lacks.
+  const w = tf.concat(kept.map((k) => tf.slice(weights, [k], [1]))) as tf.Tensor1D;
   const mean = karcherMean(xs, w, karcherSteps) as tf.Tensor4D;
   onMean?.(xs, w, mean);
   return mean;

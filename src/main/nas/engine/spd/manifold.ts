@@ -64,14 +64,17 @@ function repeatFirst(g: tf.Tensor, m: number): tf.Tensor {
  * computed as G^{1/2} exp(Σ w_i log(G^{-1/2} X_i G^{-1/2})) G^{1/2}. The reference code takes one step.
  */
 export function karcherMean(xs: tf.Tensor, w: tf.Tensor1D, steps = 1): tf.Tensor {
-  const m = xs.shape[0];
-  let g = weightedSum(xs, w);
+  const [m, ...rest] = xs.shape;
+  const n = rest[rest.length - 1];
+  // Batch axes flattened to one: matrices [m, P, n, n], means [P, n, n] (tfjs tiles up to rank 4 only).
+  const flat = tf.reshape(xs, [m, -1, n, n]);
+  let g = weightedSum(flat, w);
   for (let s = 0; s < steps; s++) {
     const { sqrt, invSqrt } = sqrtPair(g);
-    const tangent = weightedSum(logEig(sandwich(repeatFirst(invSqrt, m), xs)), w);
+    const tangent = weightedSum(logEig(sandwich(repeatFirst(invSqrt, m), flat)), w);
     g = sandwich(sqrt, expEig(tangent));
   }
-  return g;
+  return tf.reshape(g, rest);
 }
 
 /**
@@ -81,9 +84,10 @@ export function karcherMean(xs: tf.Tensor, w: tf.Tensor1D, steps = 1): tf.Tensor
 export function karcherResidual(xs: tf.Tensor, w: tf.Tensor1D, g: tf.Tensor): number {
   return tf.tidy(() => {
     const m = xs.shape[0];
-    const invSqrt = invSqrtEig(g);
-    const tangent = weightedSum(logEig(sandwich(repeatFirst(invSqrt, m), xs)), w);
     const n = g.shape[g.rank - 1];
+    const flat = tf.reshape(xs, [m, -1, n, n]);
+    const invSqrt = invSqrtEig(tf.reshape(g, [-1, n, n]));
+    const tangent = weightedSum(logEig(sandwich(repeatFirst(invSqrt, m), flat)), w);
     const norms = tf.sqrt(tf.sum(tf.square(tf.reshape(tangent, [-1, n * n])), 1));
     return tf.mean(norms).dataSync()[0];
   });
