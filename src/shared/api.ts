@@ -134,7 +134,7 @@ export const DatasetSchema = z.object({
 });
 export type Dataset = z.infer<typeof DatasetSchema>;
 
-export const BuiltinDatasetSchema = z.enum(['demo', 'fashion-mnist']);
+export const BuiltinDatasetSchema = z.enum(['demo', 'fashion-mnist', 'spd-synthetic']);
 export type BuiltinDataset = z.infer<typeof BuiltinDatasetSchema>;
 
 /** One SPD training matrix: row-major values and its eigenvalues, ascending. */

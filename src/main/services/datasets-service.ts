@@ -12,9 +12,11 @@ import { DEBIAN_FASHION_MNIST } from '../nas/data/system-datasets';
 import type { DataReference } from '../nas/job';
 import type { Store } from '../store/store';
 import { checksumFiles, inspectSet, removeStaleImports, stageImport, type DatasetFiles, type SetFacts } from './dataset-import';
-import { readSpdImport, spdLocation, spdSamples, stageSpdSet } from './spd-dataset-import';
+import { builtinSpdSet, readSpdImport, spdLocation, spdSamples, stageSpdSet } from './spd-dataset-import';
 import type { SpdMatrixSet } from '../nas/data/spd-import-set';
-import type { SpdDatasetInfo } from '../../shared/api';
+import type { BuiltinDataset, SpdDatasetInfo } from '../../shared/api';
+import { BUILTIN_SPD_SETS } from '../nas/data/spd-sets';
+import { SPD_SYNTHETIC_NAME } from '../nas/data/spd-synthetic';
 
 // Datasets the app remembers. Imported files are checked, copied by role and validated in full
 // (dataset-import.ts) before they join the list, so a run never depends on a file the user later moves.
@@ -46,6 +48,7 @@ export class DatasetsService {
     return [
       { which: 'demo', label: 'Fashion-MNIST demo (3,000 + 500 images, built in)', present: existsSync(defaultDemoDatasetDir()) },
       { which: 'fashion-mnist', label: `Fashion-MNIST (Debian package, ${DEBIAN_FASHION_MNIST})`, present: existsSync(DEBIAN_FASHION_MNIST) },
+      { which: 'spd-synthetic', label: `SPD synthetic (${BUILTIN_SPD_SETS[SPD_SYNTHETIC_NAME].label}, generated)`, present: true },
     ];
   }
 
@@ -55,7 +58,8 @@ export class DatasetsService {
     return next;
   }
 
-  importBuiltin(which: 'demo' | 'fashion-mnist'): Promise<ImportOutcome> {
+  importBuiltin(which: BuiltinDataset): Promise<ImportOutcome> {
+    if (which === 'spd-synthetic') return this.serial(() => this.registerSpd(...builtinSpdSet(which)));
     const name = which === 'demo' ? 'Fashion-MNIST demo' : 'Fashion-MNIST';
     return this.serial(async () => {
       const existing = this.store.datasets.findByName(name);
@@ -195,6 +199,7 @@ export class DatasetsService {
     if (!d) throw new NotFoundError(`Dataset ${config.dataset} is not in the dataset list (never imported, or deleted since). Import it on the Datasets page and start the run again.`);
     const tooFew = trainingSetProblem(config.trainLimit, d.classes, d.trainCount);
     if (tooFew) throw new UserError(`trainLimit: ${tooFew}`);
+    if (d.kind === 'spd') return { ref: { kind: 'spd', name: d.name, packedDir: spdLocation(d).dir }, id: d.id, name: d.name };
     const loc = JSON.parse(d.location) as Location;
     // The test split goes with it when the dataset has one: a retrain measures on it.
     const test = loc.testImages && loc.testLabels ? { testImages: loc.testImages, testLabels: loc.testLabels } : {};

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Dataset, SpdDatasetInfo, SpdSample } from '../../shared/api';
 import { symEig } from '../nas/engine/spd/jacobi';
 import { readSpdFolder, type SpdSource } from '../nas/data/spd-import';
+import { BUILTIN_SPD_SETS } from '../nas/data/spd-sets';
 import { readSpdSetFiles, spdClassCounts, spdSetChecksum, writeSpdSetFiles, type SpdMatrixSet } from '../nas/data/spd-import-set';
 import type { DatasetInput } from '../store/dataset-repository';
 
@@ -70,6 +71,13 @@ export async function stageSpdSet(set: SpdMatrixSet, info: SpdDatasetInfo, datas
 export async function readSpdImport(folder: string, source: SpdSource, name: string): Promise<{ set: SpdMatrixSet; info: SpdDatasetInfo }> {
   const { set, facts } = await readSpdFolder(folder, source, name);
   return { set, info: { ...facts, classNames: set.classNames } };
+}
+
+/** A built-in SPD set, generated (deterministically) to be packed into the data folder like an import. */
+export function builtinSpdSet(key: string): [SpdMatrixSet, SpdDatasetInfo] {
+  const builtin = BUILTIN_SPD_SETS[key];
+  const set = builtin.generate();
+  return [{ ...set, name: builtin.label }, { source: 'synthetic', formats: [], split: 'generated', classNames: set.classNames, credit: builtin.credit }];
 }
 
 export function spdLocation(d: Dataset): SpdLocation {

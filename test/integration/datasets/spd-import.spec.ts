@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatasetImportResultSchema } from '../../../src/shared/api';
 import { readSpdSetFilesSync } from '../../../src/main/nas/data/spd-import-set';
+import { loadSpdSet, type SpdDataReference } from '../../../src/main/nas/data/spd-sets';
+import type { SearchConfig } from '../../../src/shared/config';
 import { DatasetsService } from '../../../src/main/services/datasets-service';
 import { Store } from '../../../src/main/store/store';
 import { tempDir } from './fixtures';
@@ -110,6 +112,36 @@ describe('SPD dataset import', () => {
     const ridge = 1e-5 * 6 * s;
     const expected = [s + ridge, 2 * s, 0, 2 * s, 4 * s + ridge, 0, 0, 0, s + ridge];
     Array.from(set.train.matrices.subarray(0, 9)).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 5));
+  });
+
+  it('the built-in synthetic set joins the list like an import, is served with eigenvalues, resolves for a run and deletes cleanly', async () => {
+    expect(service.available().find((a) => a.which === 'spd-synthetic')).toMatchObject({ present: true });
+    const d = await service.importBuiltin('spd-synthetic');
+    expect(d).toMatchObject({ kind: 'spd', shape: [20, 20], classes: 3, alreadyImported: false, spd: { source: 'synthetic', split: 'generated' } });
+    expect(d.spd?.credit).toMatch(/synthetic/i);
+    expect(d.trainCount + d.testCount).toBeGreaterThan(0);
+    expect(await service.importBuiltin('spd-synthetic')).toMatchObject({ id: d.id, alreadyImported: true });
+
+    const samples = await service.spdSamples(d.id, 2);
+    expect(samples.map((s) => s.label)).toEqual([0, 0, 1, 1, 2, 2]);
+    for (const s of samples) {
+      expect(s.values).toHaveLength(400);
+      // Ascending, positive, and summing to the trace (the eigenvalues of that very matrix).
+      expect(s.eigenvalues).toEqual([...s.eigenvalues].sort((a, b) => a - b));
+      expect(s.eigenvalues[0]).toBeGreaterThan(0);
+      const trace = Array.from({ length: 20 }, (_, i) => s.values[i * 21]).reduce((a, b) => a + b, 0);
+      expect(s.eigenvalues.reduce((a, b) => a + b, 0)).toBeCloseTo(trace, 3);
+    }
+    await expect(service.samples(d.id, 2)).rejects.toThrow(/holds SPD matrices, not images; use datasets.spdSamples/);
+
+    const { ref } = service.resolve({ dataset: String(d.id), trainLimit: 0 } as SearchConfig);
+    expect(ref).toMatchObject({ kind: 'spd', name: d.name });
+    const loaded = loadSpdSet(ref as SpdDataReference);
+    expect(loaded).toMatchObject({ size: 20, classes: 3 });
+    expect(loaded.train.count).toBe(d.trainCount);
+
+    service.delete(d.id);
+    expect(entries()).toEqual([]);
   });
 
   describe('a corrupt set is refused whole, naming the file and the problem', () => {
