@@ -41,7 +41,7 @@ function spdBatch(b: number, c: number, n: number, seed: number): tf.Tensor4D {
 function asymmetry(x: tf.Tensor4D): number {
   const d = x.dataSync();
   const t = tf.transpose(x, [0, 1, 3, 2]).dataSync();
-  return d.reduce((m, v, i) => Math.max(m, Math.abs(v - t[i])), 0);
+  return Array.from(d).reduce((m, v, i) => Math.max(m, Math.abs(v - t[i])), 0);
 }
 
 beforeAll(async () => {
@@ -77,7 +77,7 @@ describe('SPD ops', () => {
     const bn = batchNormSpd(p, 'bn', n);
     const y = bn(EVAL, x).dataSync();
     const want = x.dataSync();
-    const err = y.reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0);
+    const err = Array.from(y).reduce((m, v, i) => Math.max(m, Math.abs(v - want[i])), 0);
     expect(err / Math.max(...Array.from(want, Math.abs))).toBeLessThan(1e-5);
   });
 

@@ -6,6 +6,7 @@ import { RandomStrategySchema, random } from './random';
 import { RetrainStrategySchema, retrain } from './retrain';
 import { SgasStrategySchema, sgas } from './sgas';
 import { SgasEsStrategySchema, sgasEs } from './sgas-es';
+import { SpdnasStrategySchema, spdnas } from './spdnas';
 import { candidateRankingFields, weightTrainingFields } from './one-shot-options';
 import type { StrategyDescriptor } from './types';
 
@@ -20,6 +21,7 @@ export const STRATEGY_DESCRIPTORS = {
   random,
   evolution,
   retrain,
+  spdnas,
 } as const satisfies Record<string, StrategyDescriptor>;
 
 export const StrategyConfigSchema = z.discriminatedUnion('name', [
@@ -30,6 +32,7 @@ export const StrategyConfigSchema = z.discriminatedUnion('name', [
   RandomStrategySchema,
   EvolutionStrategySchema,
   RetrainStrategySchema,
+  SpdnasStrategySchema,
 ]);
 export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
 export type StrategyName = StrategyConfig['name'];
@@ -45,6 +48,7 @@ export const STRATEGY_OPTION_SCHEMAS: Record<StrategyName, z.ZodType> = {
   random: RandomStrategySchema,
   evolution: EvolutionStrategySchema,
   retrain: RetrainStrategySchema,
+  spdnas: SpdnasStrategySchema,
 };
 
 /** Strategies that can dry-run on the NAS-Bench-201 table. */
