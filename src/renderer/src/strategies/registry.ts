@@ -7,6 +7,7 @@ import { mdenasRenderer } from './mdenas';
 import { randomRenderer } from './random';
 import { evolutionRenderer } from './evolution';
 import { retrainRenderer } from './retrain';
+import { spdnasRenderer } from './spdnas';
 import type { PlannedEpochs, RendererStrategy } from './types';
 
 // Every strategy's renderer side by name (the third registry of ARCHITECTURE §8, next to the shared
@@ -19,6 +20,7 @@ export const RENDERER_STRATEGIES: Record<StrategyName, RendererStrategy> = {
   random: randomRenderer,
   evolution: evolutionRenderer,
   retrain: retrainRenderer,
+  spdnas: spdnasRenderer,
 };
 
 export function rendererStrategy(name: string): RendererStrategy | null {

@@ -5,6 +5,7 @@
 import type { AlphaSnapshot } from '../../../../shared/events';
 import { dartsEdges } from '../../../../shared/spaces/darts';
 import { SPD_STEPS, deriveSpdCell, spdEdgeOps, type SpdCellType } from '../../../../shared/spaces/spd';
+import { SPDNAS_HEALTH_METRICS } from '../../../../shared/strategies/spdnas';
 import { dartsGraph, dartsInputText, type CellGraphModel } from '../../lib/genotype';
 
 export interface SpdHeat {
@@ -118,5 +119,5 @@ export function spdHealth(latest: { eigMin?: number; eigMax?: number; residual?:
   return { level, eigMin, eigMax, residual, reasons };
 }
 
-/** The strategy's health metric names (shared/strategies/spdnas.ts documents them). */
-export const SPD_HEALTH_METRICS = { residual: 'karcher_residual', eigMin: 'eig_min', eigMax: 'eig_max' } as const;
+/** The strategy's health metric names, as shared/strategies/spdnas.ts documents them. */
+export const SPD_HEALTH_METRICS = { residual: SPDNAS_HEALTH_METRICS.karcherResidual, eigMin: SPDNAS_HEALTH_METRICS.eigMin, eigMax: SPDNAS_HEALTH_METRICS.eigMax } as const;
