@@ -1,12 +1,14 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { SpdSpaceSchema, SPD_NORMAL_OPS, SPD_REDUCED_OPS, type SpdSpaceConfig } from '../shared/spaces/spd';
 import type { DartsGenotype, GenotypeEntry } from '../shared/spaces/darts';
 import { CliError } from './cli-config';
 import { initBackend } from './nas/engine/backend';
 import { Rng, hashSeed } from './nas/engine/rng';
 import { readSpdFolder } from './nas/data/spd-import';
-import type { SpdMatrixSet } from './nas/data/spd-import-set';
-import { loadSpdSet, resolveSpdDataReference } from './nas/data/spd-sets';
+import { writeSpdSetFiles, type SpdMatrixSet } from './nas/data/spd-import-set';
+import { loadSpdSet, resolveSpdDataReference, type SpdDataReference } from './nas/data/spd-sets';
 import { buildSpdCellNet, buildSpdnet, spdnetSizes, type SpdNet } from './nas/estimation/spdnet';
 import { trainSpdNet, type SpdTrainResult } from './nas/estimation/spdnet-train';
 
@@ -23,6 +25,21 @@ export async function loadSpdCliDataset(nameOrPath: string, source: 'matrices' |
     throw new CliError(`--dataset: '${nameOrPath}' is neither spd-synthetic nor a folder of SPD matrices (one sub-folder per class of .npy or .csv files).`);
   }
   return (await readSpdFolder(nameOrPath, source, nameOrPath)).set;
+}
+
+/**
+ * The data reference of `nas-studio search --space spd --dataset …`: a built-in set or packed folder as is; a
+ * person's folder of class sub-folders is read and checked in full (every matrix), then packed into a
+ * temporary folder removed when the command exits.
+ */
+export async function spdCliDataReference(nameOrPath: string): Promise<SpdDataReference> {
+  const ref = resolveSpdDataReference(nameOrPath);
+  if (ref) return ref;
+  const set = await loadSpdCliDataset(nameOrPath);
+  const dir = mkdtempSync(join(tmpdir(), 'nas-studio-spd-'));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  await writeSpdSetFiles(dir, set);
+  return { kind: 'spd', name: basename(nameOrPath) || nameOrPath, packedDir: dir };
 }
 
 /** Checks one cell's entries against the SPD op lists: reduced ops on a reduction cell's input edges only. */

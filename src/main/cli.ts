@@ -11,6 +11,7 @@ import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
+import { spdCliDataReference } from './cli-spd-retrain';
 import { APP_VERSION } from './version';
 
 // `nas-studio search …`: a search from the command line, for scripting and benchmarks. Progress goes to
@@ -20,7 +21,8 @@ export const percent = (fraction: number) => Math.round(fraction * 1e4) / 100;
 
 async function search(opts: Record<string, unknown>): Promise<void> {
   const config = buildConfig(opts);
-  const data = resolveDataReference(config.dataset);
+  // An SPD folder of class sub-folders is read, checked and packed first (cli-spd-retrain.ts).
+  const data = config.space.name === 'spd' ? await spdCliDataReference(config.dataset) : resolveDataReference(config.dataset);
   const ownRunDir = opts.runDir === undefined;
   const runDir = (opts.runDir as string | undefined) ?? mkdtempSync(join(tmpdir(), 'nas-studio-cli-'));
   let interrupted: 'stop' | null = null;

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,21 @@ describe('nas-studio retrain --space spd', () => {
     const r = await cli(['retrain', '--space', 'spd', '--arch', RADAR_CELL, '--dataset', folder(), '--baseline', 'spdnet', '--epochs', '1', '--batch', '8', '--backend', 'wasm']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/model\s+test accuracy\s+parameters\s+time\nSPDNetNAS cell\s+\d+\.\d\d%.*\nSPDNet 8→6→3\s+\d+\.\d\d%/);
+  });
+
+  it('searches a folder of class sub-folders (read, checked and packed first), and retrains the cell it found', async () => {
+    const data = folder();
+    const r = await cli(['search', '--space', 'spd', '--strategy', 'spdnas', '--dataset', data, '--epochs', '1', '--batch', '8', '--seed', '1', '--backend', 'wasm', '--no-history', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const line = r.stdout.trim().split('\n').at(-1)!;
+    const out = JSON.parse(line);
+    expect([...out.genotype.normal, ...out.genotype.reduce].every(([op]: [string]) => /_(normal|reduced)$/.test(op) && !op.startsWith('none'))).toBe(true);
+    // The search's JSON line is an architecture retrain takes as it is (its space settings too).
+    const searchJson = join(dir, 'search.json');
+    writeFileSync(searchJson, line);
+    const rt = await cli(['retrain', '--space', 'spd', '--arch', searchJson, '--dataset', data, '--epochs', '1', '--batch', '8', '--backend', 'wasm', '--json']);
+    expect(rt.code, rt.stderr).toBe(0);
+    expect(JSON.parse(rt.stdout.trim().split('\n').at(-1)!).genotype).toEqual(out.genotype);
   });
 
   it('refuses a reduced op in a normal cell and a dataset that is not SPD, naming the flag', async () => {
