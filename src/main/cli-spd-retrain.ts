@@ -1,8 +1,9 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { SpdSpaceSchema, SPD_NORMAL_OPS, SPD_REDUCED_OPS, type SpdSpaceConfig } from '../shared/spaces/spd';
-import type { DartsGenotype, GenotypeEntry } from '../shared/spaces/darts';
+import { SpdSpaceSchema, type SpdSpaceConfig } from '../shared/spaces/spd';
+import type { DartsGenotype } from '../shared/spaces/darts';
+import { parseSpdGenotype } from '../shared/strategies/retrain-spd';
 import { CliError } from './cli-config';
 import { initBackend } from './nas/engine/backend';
 import { Rng, hashSeed } from './nas/engine/rng';
@@ -42,23 +43,6 @@ export async function spdCliDataReference(nameOrPath: string): Promise<SpdDataRe
   return { kind: 'spd', name: basename(nameOrPath) || nameOrPath, packedDir: dir };
 }
 
-/** Checks one cell's entries against the SPD op lists: reduced ops on a reduction cell's input edges only. */
-function checkCell(entries: unknown, type: 'normal' | 'reduce'): GenotypeEntry[] {
-  if (!Array.isArray(entries) || entries.length !== 4) throw new CliError(`--arch: the ${type} cell must list 4 [op, input] pairs (2 per node); got ${JSON.stringify(entries)}.`);
-  return entries.map((e, k) => {
-    const [op, source] = Array.isArray(e) ? e : [];
-    const maxInput = 1 + Math.floor(k / 2);
-    if (typeof op !== 'string' || !Number.isInteger(source) || source < 0 || source > maxInput) {
-      throw new CliError(`--arch: ${type} entry ${k} must be [op, input] with input 0..${maxInput}; got ${JSON.stringify(e)}.`);
-    }
-    const allowed: readonly string[] = type === 'reduce' && source < 2 ? SPD_REDUCED_OPS : SPD_NORMAL_OPS;
-    if (!allowed.includes(op) || op.startsWith('none')) {
-      throw new CliError(`--arch: ${type} entry ${k} (${op} from input ${source}) must be one of ${allowed.filter((o) => !o.startsWith('none')).join(', ')}.`);
-    }
-    return [op, source] as GenotypeEntry;
-  });
-}
-
 /**
  * The architecture to retrain: a genotype as JSON ({ normal, reduce }), or a file holding one or the JSON
  * line of `nas-studio search --space spd --json` (its genotype, and its space settings when none are given).
@@ -73,7 +57,12 @@ export function parseSpdArchitecture(arch: string): { genotype: DartsGenotype; s
     throw new CliError(`--arch: for the spd space give the genotype as JSON ({"normal": [["Skip_normal", 0], …], "reduce": […]}) or a file holding it (e.g. the JSON line of nas-studio search --space spd --json).`);
   }
   const g = (json.genotype ?? json) as Record<string, unknown>;
-  const genotype: DartsGenotype = { normal: checkCell(g.normal, 'normal'), normalConcat: [2, 3], reduce: checkCell(g.reduce, 'reduce'), reduceConcat: [2, 3] };
+  let genotype: DartsGenotype;
+  try {
+    genotype = parseSpdGenotype(g);
+  } catch (e) {
+    throw new CliError(`--arch: ${(e as Error).message}`);
+  }
   const config = json.config as { space?: Partial<SpdSpaceConfig> } | undefined;
   return { genotype, ...(config?.space?.name === 'spd' ? { space: config.space } : {}) };
 }

@@ -20,6 +20,7 @@ import type { SearchControl } from './strategies/darts';
 import { createStrategy, type SearchOutcome } from './strategies/registry';
 import { resolveSpdDataReference, type SpdDataReference } from './data/spd-sets';
 import { runSpdSearchJob } from './strategies/spdnas-job';
+import { runSpdRetrainJob } from './estimation/spdnet-retrain-job';
 
 // One search job, end to end: data → space → strategy → estimation. The trainer process and the CLI both
 // run jobs through here; a job is fully described by its config plus a data reference (ARCHITECTURE §7).
@@ -117,7 +118,8 @@ export async function runSearchJob(job: SearchJob, emit: (e: TrainerEvent) => vo
   if (!job.data) throw new Error('This search needs a dataset: choose one, or make it a dry run on the NAS-Bench-201 table.');
   const data = job.data;
   if (data.kind === 'spd') {
-    return runSpdSearchJob({ ...job, data, checkpointPath: (epoch, step, globalStep) => checkpointFile(job.runDir, epoch, step, globalStep) }, emit, control);
+    const spdJob = { ...job, data, checkpointPath: (epoch: number, step: number, globalStep: number) => checkpointFile(job.runDir, epoch, step, globalStep) };
+    return STRATEGY_DESCRIPTORS[config.strategy.name].family === 'evaluation' ? runSpdRetrainJob(spdJob, emit, control) : runSpdSearchJob(spdJob, emit, control);
   }
   if (config.space.name === 'spd') throw new Error(`The SPD space searches SPD matrices, but '${data.name}' is an image dataset. Choose an SPD dataset: spd-synthetic, or an imported folder of SPD matrices.`);
   // Data first: a bad file fails at once, before any backend start-up work or message.

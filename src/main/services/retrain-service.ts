@@ -35,7 +35,8 @@ export function retrainConfig(parent: RunDetail, overrides: RetrainOverrides = {
     seed: overrides.seed ?? p.seed,
     backend: p.backend,
     recompute: p.recompute,
-    space: { ...p.space, ...overrides.space, ops: [] },
+    // A stand-alone network has every op; the SPD space has no op subset to clear.
+    space: { ...p.space, ...overrides.space, ...('ops' in p.space ? { ops: [] } : {}) },
     strategy: { name: 'retrain', architecture, ...overrides.strategy },
   };
   const r = SearchConfigSchema.safeParse(input);

@@ -20,7 +20,23 @@ export interface SpdNet {
   readonly manifolds: ReadonlyMap<string, Manifold>;
   forward(ctx: ForwardContext, x: tf.Tensor4D): tf.Tensor2D;
   countParams(): number;
+  /**
+   * Multiply-adds of the matrix products for one input matrix: every BiMap WᵀXW (n_in²·n_out + n_in·n_out² per
+   * channel pair) and the classifier. The eigendecompositions (iterative Jacobi sweeps) are not counted.
+   */
+  countMacs(): number;
   dispose(): void;
+}
+
+function matrixProductMacs(store: ParamStore, manifolds: ReadonlyMap<string, Manifold>, head: tf.Variable): number {
+  let macs = head.size;
+  for (const [name, v] of store.trainable) {
+    if (manifolds.get(name) !== 'stiefel') continue;
+    // A BiMap weight is [c_out, c_in, n_in, n_out].
+    const [cout, cin, nIn, nOut] = v.shape;
+    macs += cout * cin * (nIn * nIn * nOut + nIn * nOut * nOut);
+  }
+  return macs;
 }
 
 /** The reference SPDNet for RADAR maps 20 → 16 → 8: each BiMap to about 4/5 and then 2/5 of the input size. */
@@ -40,6 +56,7 @@ function classifier(store: ParamStore, features: number, classes: number, body: 
       return tf.add(tf.matMul(flat, head.kernel), head.bias) as tf.Tensor2D;
     },
     countParams: () => [...store.trainable.values()].reduce((a, v) => a + v.size, 0),
+    countMacs: () => matrixProductMacs(store, manifolds, head.kernel),
     dispose: () => store.dispose(),
   };
 }
