@@ -27,7 +27,7 @@ const bundle = path.join(root, 'out', 'bench', 'spd-engine.mjs');
 const STEPS = Number(process.env.BENCH_STEPS ?? 10);
 const SEARCH_STEPS = Number(process.env.BENCH_SEARCH_STEPS ?? 5);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const SIZES = (process.env.BENCH_SIZES ?? '20,93').split(',').map(Number);
+const SIZES = (process.env.BENCH_SIZES ?? '20,93').split(',').filter(Boolean).map(Number);
 const ORDERS = (process.env.BENCH_ORDERS ?? '1,2').split(',').map(Number);
 const COUNT = 30;
 const round = (x, d = 2) => (x === null || x === undefined ? null : Math.round(x * 10 ** d) / 10 ** d);

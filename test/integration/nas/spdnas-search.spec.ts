@@ -51,17 +51,21 @@ const never: SearchControl = { interrupt: () => null };
 
 describe('SPDNetNAS on the synthetic SPD set', () => {
   it('reaches a validation accuracy well above chance on a small budget, with a genotype of SPD ops and health metrics', async () => {
+    // 360 matrices (180 for the weights, 180 for α and the validation accuracy), 12×12 after the stem, 6 epochs
+    // of 6 steps: about a minute here. The search is bit-deterministic for a seed (seeded init, split and
+    // batches; the wasm backend's math on one thread), so this seed always ends at the same accuracy: 0.839
+    // (151/180), and with seed 2 at 0.861. Chance is 1/3; a search that stopped learning ends near it.
     const config = parseSearchConfig({
       dataset: 'spd-synthetic',
       batchSize: 30,
       seed: 1,
       space: { name: 'spd', matrixSize: 12 },
-      strategy: { name: 'spdnas', epochs: 3, wLr: 0.05 },
+      strategy: { name: 'spdnas', epochs: 6, wLr: 0.2 },
     });
-    const { search, events } = searchFor(config, 240, 'small');
+    const { search, events } = searchFor(config, 360, 'small');
     const outcome = await search.run(never);
     expect(outcome.status).toBe('completed');
-    expect(outcome.valAccuracy).toBeGreaterThan(0.45); // chance is 1/3 (this budget reached 0.52)
+    expect(outcome.valAccuracy).toBeGreaterThan(0.7);
     const genotype = SPACE_ARCHITECTURES.spd.fromWeights(config.space as never, outcome.weights, outcome.ops).genotype as { normal: [string, number][]; reduce: [string, number][] };
     for (const [op] of genotype.normal) expect(SPD_NORMAL_OPS).toContain(op);
     for (const [op] of genotype.reduce) expect([...SPD_REDUCED_OPS, ...SPD_NORMAL_OPS]).toContain(op);
@@ -74,9 +78,9 @@ describe('SPDNetNAS on the synthetic SPD set', () => {
       expect(h.karcher_residual).toBeGreaterThanOrEqual(0);
     }
     const snapshots = events.filter((e) => e.type === 'snapshot' && e.kind === 'alpha');
-    expect(snapshots).toHaveLength(3);
+    expect(snapshots).toHaveLength(6);
     search.dispose();
-  });
+  }, 300_000);
 
   it.each([1, 2] as const)('resumes exactly from a mid-epoch checkpoint (order %i)', async (order) => {
     const config = parseSearchConfig({
