@@ -97,7 +97,8 @@ export const RetrainOverridesSchema = z
     batchSize: z.number().int().min(2).max(1024).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     trainLimit: z.number().int().min(0).optional(),
-    space: z.object({ channels: z.number().int().min(2).max(256).optional(), cells: z.number().int().min(1).max(30).optional() }).strict().optional(),
+    // Each space checks its own bounds (SPD channels start at 1) when the config is parsed.
+    space: z.object({ channels: z.number().int().min(1).max(256).optional(), cells: z.number().int().min(1).max(30).optional() }).strict().optional(),
     strategy: z
       .object({
         network: z.enum(['architecture', 'spdnet']).optional(),

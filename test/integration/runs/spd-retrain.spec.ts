@@ -50,6 +50,8 @@ describe('runs.retrain of an SPD search', () => {
     expect(cell.genotype).toEqual(search.genotype);
     expect(base.genotype).toBeNull();
     expect(base.arch).toMatch(/^SPDNet 20→16→8$/);
+    expect(base.name).toBe(`SPDNet baseline for #${searchId} (spd search)`);
+    expect(cell.name).toBe(`Retrain of #${searchId} (spd search)`);
     // SPDNet on 20×20 matrices, 3 classes: BiMaps 20×16 and 16×8, classifier 64 × 3 + 3.
     expect(base.evaluation.params).toBe(20 * 16 + 16 * 8 + 64 * 3 + 3);
     expect(cell.evaluation.params).not.toBe(base.evaluation.params);
