@@ -2,7 +2,7 @@
 
 eig:  torch.linalg.eigh with autograd on the same batch of SPD matrices as the app (float64, as the app's
       Jacobi, and float32): forward = eigh + U log(L) Uᵀ, backward = autograd's eigh gradient.
-step: one SPDNetNAS search step (first order) of the app's default SPD space, written after
+step: one SPDNetNAS search step (cfg "order": 1 or 2, as darts-second-order.ts) of the app's default SPD space, written after
       src/main/nas/spaces/spd*.ts and strategies/spdnas.ts: stem BiMap → BN, a reduction then a normal cell
       (5 edges, 6 ops each, mixed op = weighted Karcher mean over sparsemax(α), nodes = unweighted Karcher
       means, concat), LogEig → linear head. Spectral functions are one autograd Function with the
@@ -149,7 +149,7 @@ def sparsemax(z):
 class SpdNet:
     def __init__(self, n, classes, channels=1, cells=2, karcher_steps=1, reeig_eps=1e-4):
         self.weights = []  # (tensor, manifold)
-        self.steps, self.eps, self.training = karcher_steps, reeig_eps, True
+        self.steps, self.eps, self.training, self.update_running = karcher_steps, reeig_eps, True, True
         c = channels
         self.stem = self.chain(self.bimap(1, c, n, n), self.bn(n))
         self.cells = []
@@ -181,10 +181,11 @@ class SpdNet:
             if self.training:
                 mean = karcher(x.reshape(b * c, n, n), torch.full((b * c,), 1 / (b * c)), self.steps)
                 centre = spec(mean, "invsqrt")
-                with torch.no_grad():  # running mean ← geodesic(R, G, 0.1), in float64 (spd-layers.ts geodesic64)
-                    r = state["running"]
-                    root, inv = Spectral.apply(r, pow_fn(0.5)), Spectral.apply(r, pow_fn(-0.5))
-                    state["running"] = root @ Spectral.apply(inv @ mean.double() @ inv, pow_fn(0.1)) @ root
+                if self.update_running:  # running mean ← geodesic(R, G, 0.1) in float64 (spd-layers.ts geodesic64)
+                    with torch.no_grad():
+                        r = state["running"]
+                        root, inv = Spectral.apply(r, pow_fn(0.5)), Spectral.apply(r, pow_fn(-0.5))
+                        state["running"] = root @ Spectral.apply(inv @ mean.double() @ inv, pow_fn(0.1)) @ root
             else:
                 centre = spec(state["running"].float(), "invsqrt")
             return sandwich(spec(bias, "sqrt"), sandwich(centre, x))
@@ -299,6 +300,37 @@ def step_bench():
     momentum = {id(w): torch.zeros_like(w) for w, m in net.weights if m == "euclidean"}
     lr, clip = 0.025, 5.0
 
+    order = cfg.get("order", 1)
+
+    def grad_or_none(loss, xs):
+        return torch.autograd.grad(loss, xs, allow_unused=True)
+
+    def unrolled(ws, alphas, tx, ty, vx, vy):
+        """darts-second-order.ts: w' = w − ξ(∇L_train + μm + λw), finite-difference Hessian term, ξ = lr."""
+        net.update_running = False
+        original = [w.detach().clone() for w in ws]
+        g = grad_or_none(F.cross_entropy(net.forward(tx), ty), ws)
+        with torch.no_grad():
+            for w, gw in zip(ws, g):
+                m = momentum.get(id(w))
+                w.sub_(lr * ((0.9 * m if m is not None else 0) + (gw if gw is not None else 0) + 3e-4 * w))
+        vg = grad_or_none(F.cross_entropy(net.forward(vx), vy), ws + alphas)
+        vec = [v if v is not None else torch.zeros_like(w) for v, w in zip(vg[: len(ws)], ws)]
+        eps = 0.01 / max(float(torch.sqrt(sum((v.double() ** 2).sum() for v in vec))), 1e-12)
+
+        def perturbed(sign):
+            with torch.no_grad():
+                for w, o, v in zip(ws, original, vec):
+                    w.copy_(o + sign * eps * v)
+            return torch.autograd.grad(F.cross_entropy(net.forward(tx), ty), alphas)
+
+        plus, minus = perturbed(1), perturbed(-1)
+        with torch.no_grad():
+            for w, o in zip(ws, original):
+                w.copy_(o)
+        net.update_running = True
+        return [a - lr * (p - m) / (2 * eps) for a, p, m in zip(vg[len(ws):], plus, minus)]
+
     def batch_of(part):
         idx = part[torch.randint(len(part), (batch,))]
         return x[idx], y[idx]
@@ -307,16 +339,21 @@ def step_bench():
         tx, ty = batch_of(parts[0])
         vx, vy = batch_of(parts[1])
         alphas = list(net.alphas.values())
-        ga = torch.autograd.grad(F.cross_entropy(net.forward(vx), vy), alphas)
+        ws = [w for w, _ in net.weights]
+        if order == 1:
+            ga = torch.autograd.grad(F.cross_entropy(net.forward(vx), vy), alphas)
+        else:
+            ga = unrolled(ws, alphas, tx, ty, vx, vy)
         for a, g in zip(alphas, ga):
             a.grad = g
         adam.step()
-        ws = [w for w, _ in net.weights]
-        grads = torch.autograd.grad(F.cross_entropy(net.forward(tx), ty), ws)
-        norm = torch.sqrt(sum((g.double() ** 2).sum() for g in grads))
+        grads = grad_or_none(F.cross_entropy(net.forward(tx), ty), ws)
+        norm = torch.sqrt(sum((g.double() ** 2).sum() for g in grads if g is not None))
         scale = min(1.0, clip / float(norm))
         with torch.no_grad():
             for (w, manifold), g in zip(net.weights, grads):
+                if g is None:  # an op sparsemax gave weight 0 is not run: no gradient, no step (as the app)
+                    continue
                 g = g * scale
                 if manifold == "stiefel":
                     stiefel_step(w, g, lr)
