@@ -114,7 +114,7 @@ export async function main(argv: string[]): Promise<number> {
     .description('Run a search and print the architecture it finds.')
     .addOption(new Option('--space <space>', 'search space').choices(SPACES).default('nb201'))
     .addOption(new Option('--strategy <strategy>', 'search strategy').choices(STRATEGIES).default('darts'))
-    .addOption(new Option('--order <n>', 'α gradient order of the one-shot strategies (1 = first, 2 = second); default 1, spdnas 2 as its paper (1 is ~1.8× faster there)').choices(['1', '2']))
+    .addOption(new Option('--order <n>', 'α gradient order of the one-shot strategies (1 = first, 2 = second); default 1, spdnas 2 as its paper (1 takes about half the time there)').choices(['1', '2']))
     .requiredOption('--dataset <pathOrName>', "'fashion-mnist' (Debian's package), 'demo' (built in), 'spd-synthetic' (built-in SPD matrices, for --space spd), or a folder of IDX files")
     .option('--epochs <n>', 'darts: search epochs (default 50); mdenas: most epochs (200); random, evolution: supernet epochs (50)', int('--epochs', 1))
     .option('--batch <n>', 'batch size (default 64)', int('--batch', 2))
