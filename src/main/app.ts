@@ -140,6 +140,8 @@ export function createApp(o: AppOptions): NasApp {
     'datasets.available': () => datasets.available(),
     'datasets.samples': ({ id, perClass }) => datasets.samples(id, perClass),
     'datasets.images': ({ id, split, indices }) => datasets.images(id, split, indices),
+    'datasets.importSpd': (args) => datasets.importSpd(args),
+    'datasets.spdSamples': ({ id, perClass }) => datasets.spdSamples(id, perClass),
     'datasets.delete': ({ id }) => (datasets.delete(id), ok),
     'benchmarks.info': () => benchmarks.info(),
     'benchmarks.import': ({ path }) => benchmarks.importTable(path),

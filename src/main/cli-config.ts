@@ -75,6 +75,8 @@ export function buildConfig(opts: Record<string, unknown>, common: Record<string
     nodes: opts.nodes,
     widthMult: opts.widthMult,
     blocks: opts.blocks,
+    matrixSize: opts.matrixSize,
+    karcherSteps: opts.karcherSteps,
     ops: opts.ops ? String(opts.ops).split(',').map((o) => o.trim()).filter(Boolean) : undefined,
     // --no-allow-none sets false; the flag's implicit true is the space default anyway.
     allowNone: opts.allowNone === false ? false : undefined,

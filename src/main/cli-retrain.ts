@@ -12,6 +12,7 @@ import { progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
 import { APP_VERSION } from './version';
+import { spdRetrain } from './cli-spd-retrain';
 
 // `nas-studio retrain …`: train one architecture from scratch as a stand-alone network, test it, measure it
 // and export it. With --json the last stdout line is one JSON object naming testAccuracy (0–1), params,
@@ -43,6 +44,8 @@ function retrainConfig(opts: Record<string, unknown>): SearchConfig {
 }
 
 async function retrain(opts: Record<string, unknown>): Promise<void> {
+  // SPD networks train on their own path (cli-spd-retrain.ts): no image pipeline, export or history.
+  if (opts.space === 'spd') return spdRetrain(opts);
   const config = retrainConfig(opts);
   if (config.space.name === 'nb201' && config.strategy.name === 'retrain' && canonicalNb201Key(config.strategy.architecture) === NB201_ZERO_KEY) {
     process.stderr.write('warning: nothing in this cell reaches its output (every path goes through none): the retrain can only reach chance accuracy.\n');
@@ -134,6 +137,7 @@ export function addRetrainCommand(program: Command): Command {
     .option('--no-augment', 'no pad-crop/flip augmentation (keeps the native image size)')
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .option('--export <dir>', 'export the trained model (TF.js layers format) into this folder')
+    .option('--baseline <name>', "spd: also train this hand-designed baseline on the same data ('spdnet') and print one table")
     .option('--json', 'end with one JSON line: testAccuracy, params, flops, latencyMs, exportDir, …');
   addHistoryFlags(command);
   return command.action(async (opts) => retrain(opts));

@@ -13,6 +13,7 @@ import { CliHistoryRecorder, addHistoryFlags } from './cli-history';
 import { SearchHistory, progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
+import { spdCliDataReference } from './cli-spd-retrain';
 import { APP_VERSION } from './version';
 import type { InstanasResult } from '../shared/instanas';
 
@@ -53,7 +54,8 @@ async function search(opts: Record<string, unknown>): Promise<void> {
   }
   if (opts.strategy === 'instanas' && opts.batch === undefined) opts.batch = INSTANAS_CLI_BATCH;
   const config = buildConfig(opts);
-  const data = resolveDataReference(config.dataset);
+  // An SPD folder of class sub-folders is read, checked and packed first (cli-spd-retrain.ts).
+  const data = config.space.name === 'spd' ? await spdCliDataReference(config.dataset) : resolveDataReference(config.dataset);
   const ownRunDir = opts.runDir === undefined;
   const runDir = (opts.runDir as string | undefined) ?? mkdtempSync(join(tmpdir(), 'nas-studio-cli-'));
   let interrupted: 'stop' | null = null;
@@ -148,8 +150,6 @@ export async function main(argv: string[]): Promise<number> {
     .description('Run a search and print the architecture it finds.')
     .addOption(new Option('--space <space>', 'search space').choices(SPACES).default('nb201'))
     .addOption(new Option('--strategy <strategy>', 'search strategy').choices(STRATEGIES).default('darts'))
-    .addOption(new Option('--order <n>', 'α gradient order of the one-shot strategies (1 = first, 2 = second)').choices(['1', '2']))
-    .requiredOption('--dataset <pathOrName>', "'fashion-mnist' (Debian's package), 'demo' (built in), or a folder of IDX files")
     .option('--epochs <n>', 'darts: search epochs (default 50); mdenas: most epochs (200); random, evolution: supernet epochs (50); instanas: search epochs (500)', int('--epochs', 1))
     .option('--pretrain-epochs <n>', 'instanas: one-shot pretraining epochs of the meta-graph (default 164)', int('--pretrain-epochs', 1))
     .option('--width-mult <w>', 'mobilenet space: width multiplier (default 1)', real('--width-mult'))
@@ -157,10 +157,14 @@ export async function main(argv: string[]): Promise<number> {
     .addOption(new Option('--latency-window <mode>', 'instanas: the reward’s latency window shrinks (dynamic) or stays [min, all ops] (static)').choices(['dynamic', 'static']))
     .option('--pos-reward <r>', 'instanas: reward of a correct prediction at the window’s middle (default 30)', real('--pos-reward'))
     .option('--neg-reward <r>', 'instanas: reward of a wrong prediction (default 0)', real('--neg-reward'))
+    .addOption(new Option('--order <n>', 'α gradient order of the one-shot strategies (1 = first, 2 = second); default 1, spdnas 2 as its paper (1 takes about half the time there)').choices(['1', '2']))
+    .requiredOption('--dataset <pathOrName>', "'fashion-mnist' (Debian's package), 'demo' (built in), 'spd-synthetic' (built-in SPD matrices, for --space spd), or a folder of IDX files")
     .option('--batch <n>', `batch size (default 64; instanas: ${INSTANAS_CLI_BATCH})`, int('--batch', 2))
     .option('--channels <n>', 'initial channels C (default 16)', int('--channels', 2))
     .option('--cells <n>', 'cells per stage (nb201, default 5) or total cells L (darts, default 8)', int('--cells', 1))
     .option('--nodes <n>', 'intermediate nodes per cell (darts space, default 4)', int('--nodes', 2))
+    .option('--matrix-size <n>', 'spd space: matrix size after the stem BiMap (default 0 = the input size)', int('--matrix-size', 0))
+    .option('--karcher-steps <n>', 'spd space: Karcher-flow steps of every Fréchet mean (default 1)', int('--karcher-steps', 1))
     .option('--ops <list>', 'comma-separated candidate ops (default: all of the space)')
     .option('--no-allow-none', "nb201: never pick 'none' for an edge when discretising")
     .option('--train-limit <n>', `use only N class-balanced training images (0 = all; instanas: ${INSTANAS_CLI_TRAIN_LIMIT} unless given)`, int('--train-limit', 0))

@@ -3,13 +3,16 @@ import type { Redis } from 'ioredis';
 import type { PushEvent } from '../../shared/api';
 import { isDryRun, type SearchConfig } from '../../shared/config';
 import { DISPATCH_PROTOCOL_VERSION, type WorkerInfo } from '../../shared/dispatch';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DataReference } from '../nas/job';
+import type { SpdDataReference } from '../nas/data/spd-sets';
 import { ConflictError } from '../app-errors';
 import type { Store } from '../store/store';
 import type { CoordinatorFiles } from './files';
 import { ingestEntries } from './ingest';
 import { listWorkers } from './liveness';
-import { controlKey, jobId, queueFor, streamKey, type ControlCommand, type DispatchJobData, type FileRef } from './protocol';
+import { controlKey, jobId, queueFor, streamKey, type ControlCommand, type DispatchJobData, type FileRef, type SpdPayload } from './protocol';
 import { connectRedis, type RedisTarget } from './redis';
 
 // The coordinator side of dispatch (issue 13): puts each attempt of a run on BullMQ, reads every run's event
@@ -110,9 +113,14 @@ export class DispatchCoordinator {
     let data: DispatchJobData['data'] = null;
     if (!isDryRun(config)) {
       const ref = this.o.resolveDataset(config).ref;
+      if (ref.kind === 'spd') return this.jobData(runId, attempt, config, await this.spdPayload(ref), checkpoint);
       const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([ref.trainImages, ref.trainLabels, ref.testImages, ref.testLabels].map((p) => (p ? this.publish(p) : undefined)));
       data = { name: ref.name, trainImages: trainImages!, trainLabels: trainLabels!, ...(testImages && testLabels ? { testImages, testLabels } : {}) };
     }
+    return this.jobData(runId, attempt, config, data, checkpoint);
+  }
+
+  private async jobData(runId: number, attempt: number, config: SearchConfig, data: DispatchJobData['data'], checkpoint: { path: string; epoch: number | null } | null | undefined): Promise<DispatchJobData> {
     const table = this.o.benchmarkTable?.() ?? null;
     return {
       protocol: DISPATCH_PROTOCOL_VERSION,
@@ -124,6 +132,14 @@ export class DispatchCoordinator {
       benchmarkTable: table ? await this.publish(table) : null,
       resumeFrom: checkpoint ? { ...(await this.publish(checkpoint.path)), epoch: checkpoint.epoch } : null,
     };
+  }
+
+  private async spdPayload(ref: SpdDataReference): Promise<SpdPayload> {
+    if (ref.builtin || !ref.packedDir) return { kind: 'spd', name: ref.name, builtin: ref.builtin };
+    const dir = ref.packedDir;
+    const files: Record<string, FileRef> = {};
+    for (const name of readdirSync(dir).sort()) files[name] = await this.publish(join(dir, name));
+    return { kind: 'spd', name: ref.name, files };
   }
 
   /** Hashes a dataset file once per session (a data set does not change under its path). */

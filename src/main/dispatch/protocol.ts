@@ -32,6 +32,24 @@ export interface FileRef {
   size: number;
 }
 
+export interface ImagePayload {
+  kind?: 'images';
+  name: string;
+  trainImages: FileRef;
+  trainLabels: FileRef;
+  testImages?: FileRef;
+  testLabels?: FileRef;
+}
+
+/** An SPD matrix set: a built-in one is generated on the worker; an imported one travels as its packed files. */
+export interface SpdPayload {
+  kind: 'spd';
+  name: string;
+  builtin?: string;
+  /** File name in the packed folder → its content. */
+  files?: Record<string, FileRef>;
+}
+
 export interface DispatchJobData {
   protocol: number;
   appVersion: string;
@@ -39,7 +57,7 @@ export interface DispatchJobData {
   attempt: number;
   config: SearchConfig;
   /** The training set by content; null for a dry run. */
-  data: { name: string; trainImages: FileRef; trainLabels: FileRef; testImages?: FileRef; testLabels?: FileRef } | null;
+  data: ImagePayload | SpdPayload | null;
   benchmarkTable: FileRef | null;
   /** The checkpoint to resume from (uploaded by an earlier attempt or written by a local run). */
   resumeFrom: (FileRef & { epoch: number | null }) | null;

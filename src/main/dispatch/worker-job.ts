@@ -1,11 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { TrainerEvent } from '../../shared/events';
 import type { DataReference } from '../nas/job';
 import type { ExecutionBackend, JobExit, JobHandle } from '../runs/execution-backend';
 import type { WorkerFiles } from './files';
-import { controlKey, encodeEntry, streamKey, type ControlCommand, type DispatchJobData, type FileRef, type StreamEntry } from './protocol';
+import { controlKey, encodeEntry, streamKey, type ControlCommand, type DispatchJobData, type FileRef, type SpdPayload, type StreamEntry } from './protocol';
 
 // One dispatch of a run on a worker: fetch its files by sha256, train it in the same trainer process the app
 // uses locally, and put every event on the run's stream with the attempt and a sequence number. The control
@@ -89,9 +90,24 @@ export class WorkerJob {
   }
 
   private async fetchData(d: NonNullable<DispatchJobData['data']>): Promise<DataReference> {
+    if (d.kind === 'spd') return this.fetchSpd(d);
     const get = (ref: FileRef | undefined) => (ref ? this.o.files.fetch(ref) : Promise.resolve(undefined));
     const [trainImages, trainLabels, testImages, testLabels] = await Promise.all([get(d.trainImages), get(d.trainLabels), get(d.testImages), get(d.testLabels)]);
     return { name: d.name, trainImages: trainImages!, trainLabels: trainLabels!, ...(testImages && testLabels ? { testImages, testLabels } : {}) };
+  }
+
+  /** An imported SPD set's packed files, put back under their names in a folder named by their contents. */
+  private async fetchSpd(d: SpdPayload): Promise<DataReference> {
+    if (!d.files) return { kind: 'spd', name: d.name, builtin: d.builtin };
+    const names = Object.keys(d.files).sort();
+    const id = createHash('sha256').update(names.map((n) => `${n}:${d.files![n]!.sha256}`).join('\n')).digest('hex').slice(0, 32);
+    const dir = join(this.o.workDir, 'spd-sets', id);
+    mkdirSync(dir, { recursive: true });
+    for (const name of names) {
+      const target = join(dir, name);
+      if (!existsSync(target)) copyFileSync(await this.o.files.fetch(d.files[name]!), target);
+    }
+    return { kind: 'spd', name: d.name, packedDir: dir };
   }
 
   private onEvent(event: TrainerEvent): void {

@@ -21,11 +21,18 @@ import { runInstanasJob } from './strategies/instanas-job';
 import { spaceImplementation } from './spaces/registry';
 import type { SearchControl } from './strategies/darts';
 import { createStrategy, type SearchOutcome } from './strategies/registry';
+import { resolveSpdDataReference, type SpdDataReference } from './data/spd-sets';
+import { runSpdSearchJob } from './strategies/spdnas-job';
+import { runSpdRetrainJob } from './estimation/spdnet-retrain-job';
 
 // One search job, end to end: data → space → strategy → estimation. The trainer process and the CLI both
 // run jobs through here; a job is fully described by its config plus a data reference (ARCHITECTURE §7).
 
-export interface DataReference {
+/** A dataset for a job: image files (IDX), or an SPD matrix set (data/spd-sets.ts). */
+export type DataReference = ImageDataReference | SpdDataReference;
+
+export interface ImageDataReference {
+  kind?: 'images';
   trainImages: string;
   trainLabels: string;
   /** The test split (a retrain measures on it); absent = looked for beside the training files. */
@@ -56,6 +63,8 @@ export const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
 
 /** CLI convenience: a known name ('fashion-mnist', 'demo') or a folder of MNIST-family IDX files. */
 export function resolveDataReference(nameOrPath: string): DataReference {
+  const spd = resolveSpdDataReference(nameOrPath);
+  if (spd) return spd;
   const key = nameOrPath.toLowerCase();
   if (key === 'fashion-mnist') {
     if (!existsSync(DEBIAN_FASHION_MNIST)) {
@@ -64,7 +73,7 @@ export function resolveDataReference(nameOrPath: string): DataReference {
     return { ...idxPairRef(DEBIAN_FASHION_MNIST), name: 'Fashion-MNIST' };
   }
   if (key === 'demo') return { ...idxPairRef(defaultDemoDatasetDir()), name: 'Fashion-MNIST demo' };
-  if (!existsSync(nameOrPath)) throw new Error(`Dataset '${nameOrPath}' not found: pass fashion-mnist, demo, or a folder of IDX files.`);
+  if (!existsSync(nameOrPath)) throw new Error(`Dataset '${nameOrPath}' not found: pass fashion-mnist, demo, spd-synthetic, or a folder of IDX files.`);
   if (!statSync(nameOrPath).isDirectory()) throw new Error(`Dataset '${nameOrPath}' is a file: pass the folder that holds the IDX files.`);
   const name = basename(nameOrPath) || nameOrPath;
   return { ...idxPairRef(nameOrPath), name: /fashion/i.test(name) ? 'Fashion-MNIST' : name };
@@ -76,7 +85,7 @@ function idxPairRef(dir: string) {
   return { trainImages: train.images, trainLabels: train.labels, ...(test ? { testImages: test.images, testLabels: test.labels } : {}) };
 }
 
-export function loadTrainingSet(data: DataReference, config: SearchConfig): ImageSet {
+export function loadTrainingSet(data: ImageDataReference, config: SearchConfig): ImageSet {
   const set = loadIdxPair(data.trainImages, data.trainLabels);
   return config.trainLimit > 0 && config.trainLimit < set.count ? balancedSubset(set, config.trainLimit, config.seed) : set;
 }
@@ -139,6 +148,11 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   if (isDryRun(config)) return runDryRunJob(job, emit, control);
   if (!job.data) throw new Error('This search needs a dataset: choose one, or make it a dry run on the NAS-Bench-201 table.');
   const data = job.data;
+  if (data.kind === 'spd') {
+    const spdJob = { ...job, data, checkpointPath: (epoch: number, step: number, globalStep: number) => checkpointFile(job.runDir, epoch, step, globalStep) };
+    return STRATEGY_DESCRIPTORS[config.strategy.name].family === 'evaluation' ? runSpdRetrainJob(spdJob, emit, control) : runSpdSearchJob(spdJob, emit, control);
+  }
+  if (config.space.name === 'spd') throw new Error(`The SPD space searches SPD matrices, but '${data.name}' is an image dataset. Choose an SPD dataset: spd-synthetic, or an imported folder of SPD matrices.`);
   // Data first: a bad file fails at once, before any backend start-up work or message.
   const train = loadTrainingSet(data, config);
   const tooFew = trainingSetProblem(0, train.classes, train.count);

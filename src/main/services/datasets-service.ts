@@ -13,6 +13,11 @@ import type { DataReference } from '../nas/job';
 import type { Store } from '../store/store';
 import { readIdxImages, type DatasetImages } from './dataset-images';
 import { checksumFiles, inspectSet, removeStaleImports, stageImport, type DatasetFiles, type SetFacts } from './dataset-import';
+import { builtinSpdSet, readSpdImport, spdLocation, spdSamples, stageSpdSet } from './spd-dataset-import';
+import type { SpdMatrixSet } from '../nas/data/spd-import-set';
+import type { BuiltinDataset, SpdDatasetInfo } from '../../shared/api';
+import { BUILTIN_SPD_SETS } from '../nas/data/spd-sets';
+import { SPD_SYNTHETIC_NAME } from '../nas/data/spd-synthetic';
 
 // Datasets the app remembers. Imported files are checked, copied by role and validated in full
 // (dataset-import.ts) before they join the list, so a run never depends on a file the user later moves.
@@ -44,6 +49,7 @@ export class DatasetsService {
     return [
       { which: 'demo', label: 'Fashion-MNIST demo (3,000 + 500 images, built in)', present: existsSync(defaultDemoDatasetDir()) },
       { which: 'fashion-mnist', label: `Fashion-MNIST (Debian package, ${DEBIAN_FASHION_MNIST})`, present: existsSync(DEBIAN_FASHION_MNIST) },
+      { which: 'spd-synthetic', label: `SPD synthetic (${BUILTIN_SPD_SETS[SPD_SYNTHETIC_NAME].label}, generated)`, present: true },
     ];
   }
 
@@ -53,7 +59,8 @@ export class DatasetsService {
     return next;
   }
 
-  importBuiltin(which: 'demo' | 'fashion-mnist'): Promise<ImportOutcome> {
+  importBuiltin(which: BuiltinDataset): Promise<ImportOutcome> {
+    if (which === 'spd-synthetic') return this.serial(() => this.registerSpd(...builtinSpdSet(which)));
     const name = which === 'demo' ? 'Fashion-MNIST demo' : 'Fashion-MNIST';
     return this.serial(async () => {
       const existing = this.store.datasets.findByName(name);
@@ -105,6 +112,39 @@ export class DatasetsService {
     }
   }
 
+  /** Imports a folder of SPD data (nas/data/spd-import.ts): every matrix checked, the set packed into the data folder. */
+  importSpd(args: { name: string; folder: string; source: 'matrices' | 'sequences' }): Promise<ImportOutcome> {
+    return this.serial(async () => {
+      const { set, info } = await readSpdImport(args.folder, args.source, args.name);
+      return this.registerSpd(set, info);
+    });
+  }
+
+  private async registerSpd(set: SpdMatrixSet, info: SpdDatasetInfo): Promise<ImportOutcome> {
+    const staged = await stageSpdSet(set, info, this.datasetsDir);
+    try {
+      const same = this.store.datasets.findByChecksum(staged.checksum);
+      if (same) return { ...same, alreadyImported: true };
+      if (this.store.datasets.findByName(set.name)) throw new ConflictError(`name: a dataset named '${set.name}' already exists with other data; choose another name.`);
+      const location = await staged.commit(join(this.datasetsDir, `${Date.now()}-${set.name.replace(/[^a-z0-9_-]+/gi, '_')}`));
+      try {
+        return { ...this.store.datasets.add(staged.input(location)), alreadyImported: false };
+      } catch (e) {
+        await rm(location.dir, { recursive: true, force: true });
+        throw e;
+      }
+    } finally {
+      await staged.discard();
+    }
+  }
+
+  /** A few matrices per class of an SPD set, with their eigenvalues. */
+  spdSamples(id: number, perClass: number): Promise<ResultOf<'datasets.spdSamples'>> {
+    const d = this.require(id);
+    if (d.kind !== 'spd') throw new UserError(`Dataset ${id} ('${d.name}') holds images, not SPD matrices; use datasets.samples.`);
+    return spdSamples(d, perClass);
+  }
+
   private register(name: string, loc: Location, facts: SetFacts, checksum: string): Dataset {
     return this.store.datasets.add({ name, format: 'idx', location: JSON.stringify(loc), ...facts, checksum });
   }
@@ -112,6 +152,11 @@ export class DatasetsService {
   delete(id: number): void {
     const d = this.require(id);
     this.store.datasets.delete(id);
+    if (d.kind === 'spd') {
+      const dir = spdLocation(d).dir;
+      if (dir.startsWith(join(this.dataDir, 'datasets'))) rmSync(dir, { recursive: true, force: true });
+      return;
+    }
     const loc = JSON.parse(d.location) as Location;
     // Only remove copies the app made; never a system dataset.
     if (loc.trainImages.startsWith(join(this.dataDir, 'datasets'))) rmSync(join(loc.trainImages, '..'), { recursive: true, force: true });
@@ -120,6 +165,7 @@ export class DatasetsService {
   /** A few training images per class, read without blocking (the files may be Fashion-MNIST's 47 MB). */
   async samples(id: number, perClass: number): Promise<ResultOf<'datasets.samples'>> {
     const dataset = this.require(id);
+    if (dataset.kind === 'spd') throw new UserError(`Dataset ${id} ('${dataset.name}') holds SPD matrices, not images; use datasets.spdSamples.`);
     const loc = JSON.parse(dataset.location) as Location;
     const images = await scanIdxFile(loc.trainImages, { keepData: true });
     const labels = await scanIdxFile(loc.trainLabels, { keepData: true });
@@ -165,6 +211,7 @@ export class DatasetsService {
     if (!d) throw new NotFoundError(`Dataset ${config.dataset} is not in the dataset list (never imported, or deleted since). Import it on the Datasets page and start the run again.`);
     const tooFew = trainingSetProblem(config.trainLimit, d.classes, d.trainCount);
     if (tooFew) throw new UserError(`trainLimit: ${tooFew}`);
+    if (d.kind === 'spd') return { ref: { kind: 'spd', name: d.name, packedDir: spdLocation(d).dir }, id: d.id, name: d.name };
     const loc = JSON.parse(d.location) as Location;
     // The test split goes with it when the dataset has one: a retrain measures on it.
     const test = loc.testImages && loc.testLabels ? { testImages: loc.testImages, testLabels: loc.testLabels } : {};

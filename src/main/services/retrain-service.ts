@@ -27,7 +27,8 @@ export function retrainConfig(parent: RunDetail, overrides: RetrainOverrides = {
   const dataset = overrides.dataset ?? p.dataset;
   if (!dataset) throw new UserError(`Run ${parent.id} is a dry run on the table and used no dataset: choose the dataset to retrain on.`);
   const input = {
-    name: overrides.name ?? `Retrain of #${parent.id} (${parent.name})`.slice(0, 200),
+    // The SPDNet baseline is not the search's architecture: its name says so, beside the cell's retrain.
+    name: (overrides.name ?? (overrides.strategy?.network === 'spdnet' ? `SPDNet baseline for #${parent.id} (${parent.name})` : `Retrain of #${parent.id} (${parent.name})`)).slice(0, 200),
     dataset,
     trainLimit: overrides.trainLimit ?? 0,
     augment: p.augment,
@@ -35,7 +36,8 @@ export function retrainConfig(parent: RunDetail, overrides: RetrainOverrides = {
     seed: overrides.seed ?? p.seed,
     backend: p.backend,
     recompute: p.recompute,
-    space: { ...p.space, ...overrides.space, ops: [] },
+    // A stand-alone network has every op; the SPD space has no op subset to clear.
+    space: { ...p.space, ...overrides.space, ...('ops' in p.space ? { ops: [] } : {}) },
     strategy: { name: 'retrain', architecture, ...overrides.strategy },
   };
   const r = SearchConfigSchema.safeParse(input);

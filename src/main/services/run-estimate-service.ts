@@ -64,7 +64,7 @@ export class RunEstimateService {
         backend: fallbackBackend,
         why: '',
         problem: {
-          message: `No measured estimate for the ${config.space.name} space yet: the pre-flight sizes and times cell supernets (NAS-Bench-201, DARTS).`,
+          message: `No measured estimate for the ${config.space.name} space yet: the pre-flight sizes and times the image cell supernets (NAS-Bench-201, DARTS).`,
           hint: 'If memory runs out, the run stops with advice and can resume from its last checkpoint with a smaller batch.',
         },
       };

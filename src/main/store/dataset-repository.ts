@@ -1,9 +1,10 @@
 import type Database from 'better-sqlite3';
-import type { Dataset } from '../../shared/api';
+import type { Dataset, SpdDatasetInfo } from '../../shared/api';
 import { classNamesFor } from '../../shared/dataset-classes';
 import type { SqliteDatabase } from './open-database';
 
-export type DatasetInput = Omit<Dataset, 'id' | 'createdAt' | 'classNames'> & { createdAt?: number };
+/** `kind` defaults to images; `spd` is given for SPD sets only. */
+export type DatasetInput = Omit<Dataset, 'id' | 'createdAt' | 'classNames' | 'kind'> & { createdAt?: number; kind?: Dataset['kind'] };
 
 interface DatasetRow {
   id: number;
@@ -17,6 +18,8 @@ interface DatasetRow {
   class_counts: string;
   checksum: string;
   created_at: number;
+  kind: Dataset['kind'];
+  spd: string | null;
 }
 
 /** Imported datasets. Deleting one keeps the runs that used it (their dataset name is stored on the run). */
@@ -31,9 +34,9 @@ export class DatasetRepository {
   constructor(db: SqliteDatabase) {
     this.insertStmt = db.prepare(`
       INSERT INTO datasets (name, format, location, shape, classes, train_count, test_count, class_counts,
-                            checksum, created_at)
+                            checksum, created_at, kind, spd)
       VALUES (@name, @format, @location, @shape, @classes, @trainCount, @testCount, @classCounts, @checksum,
-              @createdAt)`);
+              @createdAt, @kind, @spd)`);
     this.getStmt = db.prepare('SELECT * FROM datasets WHERE id = ?');
     this.byNameStmt = db.prepare('SELECT * FROM datasets WHERE name = ? ORDER BY id DESC LIMIT 1');
     this.byChecksumStmt = db.prepare('SELECT * FROM datasets WHERE checksum = ? ORDER BY id LIMIT 1');
@@ -43,13 +46,16 @@ export class DatasetRepository {
 
   add(input: DatasetInput): Dataset {
     const createdAt = input.createdAt ?? Date.now();
+    const kind = input.kind ?? 'images';
     const info = this.insertStmt.run({
       ...input,
       shape: JSON.stringify(input.shape),
       classCounts: JSON.stringify(input.classCounts),
       createdAt,
+      kind,
+      spd: input.spd ? JSON.stringify(input.spd) : null,
     });
-    return withClassNames({ ...input, id: Number(info.lastInsertRowid), createdAt });
+    return withClassNames({ ...input, kind, id: Number(info.lastInsertRowid), createdAt });
   }
 
   get(id: number): Dataset | null {
@@ -78,9 +84,9 @@ export class DatasetRepository {
   }
 }
 
-/** Class names are known data of some sets (shared/dataset-classes.ts), not stored per row. */
+/** Class names are known data of some sets (shared/dataset-classes.ts), or an SPD set's class folders. */
 function withClassNames(d: Dataset): Dataset {
-  const names = classNamesFor(d);
+  const names = d.spd?.classNames ?? classNamesFor(d);
   return names ? { ...d, classNames: names } : d;
 }
 
@@ -97,5 +103,7 @@ function toDataset(row: DatasetRow): Dataset {
     classCounts: JSON.parse(row.class_counts) as number[],
     checksum: row.checksum,
     createdAt: row.created_at,
+    kind: row.kind,
+    ...(row.spd ? { spd: JSON.parse(row.spd) as SpdDatasetInfo } : {}),
   });
 }

@@ -15,7 +15,7 @@ const JS_HEAP_BYTES = 4096 * 2 ** 20;
 export async function measureMemoryFacts(job: SearchJob, failedBackend: string): Promise<MemoryFacts | null> {
   try {
     const limitBytes = failedBackend === 'wasm' ? WASM_HEAP_BYTES : failedBackend === 'tensorflow' ? os.totalmem() : JS_HEAP_BYTES;
-    if (!job.data) return null; // a dry run trains nothing
+    if (!job.data || job.data.kind === 'spd') return null; // a dry run trains nothing; the memory model is for image supernets
     await tf.setBackend('cpu');
     const train = loadTrainingSet(job.data, { ...job.config, trainLimit: 4 * 100 });
     const inputShape: [number, number, number] = job.config.augment ? [32, 32, train.channels] : [train.height, train.width, train.channels];

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DARTS_OPS } from './darts';
 import { NB201_OPS } from './nb201';
 import { MOBILENET_OPS, MobilenetSpaceSchema } from './mobilenet';
+import { SPD_NORMAL_OPS, SPD_REDUCED_OPS, SpdSpaceSchema } from './spd';
 
 // Search-space descriptors: each space's options (with its own defaults) and what the wizard says about it.
 // A new space adds a descriptor here, a builder in main/nas/spaces/ and a cell-graph adapter in the renderer.
@@ -74,15 +75,22 @@ export const SPACE_DESCRIPTORS = {
     cellTypes: ['blocks'],
     ops: MOBILENET_OPS,
   },
+  spd: {
+    name: 'spd',
+    label: 'SPD manifold (SPDNetNAS)',
+    summary: 'Cells over SPD matrices: 2 nodes, 5 edges, 6 normal and 6 reduction ops (BiMap, ReEig, LogEig pooling, Riemannian BN) mixed by Fréchet means.',
+    cellTypes: ['normal', 'reduce'],
+    ops: [...SPD_NORMAL_OPS, ...SPD_REDUCED_OPS],
+  },
 } as const satisfies Record<string, SpaceDescriptor>;
 
-export const SpaceConfigSchema = z.discriminatedUnion('name', [Nb201SpaceSchema, DartsSpaceSchema, MobilenetSpaceSchema]);
+export const SpaceConfigSchema = z.discriminatedUnion('name', [Nb201SpaceSchema, DartsSpaceSchema, MobilenetSpaceSchema, SpdSpaceSchema]);
 export type SpaceConfig = z.output<typeof SpaceConfigSchema>;
 export type SpaceName = SpaceConfig['name'];
 export const SPACES = Object.keys(SPACE_DESCRIPTORS) as SpaceName[];
 
-/** A space of cells with C channels and N cells (the pre-flight sizes these by extrapolating from small builds). */
-export type CellSpaceConfig = Extract<SpaceConfig, { channels: number; cells: number }>;
+/** An image space of cells with C channels and N cells: the pre-flight sizes these by extrapolating from small builds. */
+export type CellSpaceConfig = Extract<SpaceConfig, { name: 'nb201' | 'darts' }>;
 export function isCellSpace(space: SpaceConfig): space is CellSpaceConfig {
-  return 'channels' in space && 'cells' in space;
+  return space.name === 'nb201' || space.name === 'darts';
 }

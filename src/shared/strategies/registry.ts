@@ -7,6 +7,7 @@ import { RandomStrategySchema, random } from './random';
 import { RetrainStrategySchema, retrain } from './retrain';
 import { SgasStrategySchema, sgas } from './sgas';
 import { SgasEsStrategySchema, sgasEs } from './sgas-es';
+import { SpdnasStrategySchema, spdnas } from './spdnas';
 import { candidateRankingFields, weightTrainingFields } from './one-shot-options';
 import type { StrategyDescriptor } from './types';
 
@@ -22,6 +23,7 @@ export const STRATEGY_DESCRIPTORS = {
   evolution,
   instanas,
   retrain,
+  spdnas,
 } as const satisfies Record<string, StrategyDescriptor>;
 
 export const StrategyConfigSchema = z.discriminatedUnion('name', [
@@ -33,6 +35,7 @@ export const StrategyConfigSchema = z.discriminatedUnion('name', [
   EvolutionStrategySchema,
   InstanasStrategySchema,
   RetrainStrategySchema,
+  SpdnasStrategySchema,
 ]);
 export type StrategyConfig = z.output<typeof StrategyConfigSchema>;
 export type StrategyName = StrategyConfig['name'];
@@ -49,6 +52,7 @@ export const STRATEGY_OPTION_SCHEMAS: Record<StrategyName, z.ZodType> = {
   evolution: EvolutionStrategySchema,
   instanas: InstanasStrategySchema,
   retrain: RetrainStrategySchema,
+  spdnas: SpdnasStrategySchema,
 };
 
 /** Strategies that can dry-run on the NAS-Bench-201 table. */

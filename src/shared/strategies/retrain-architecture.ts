@@ -1,11 +1,17 @@
 import { DARTS_OPS, type DartsGenotype, type GenotypeEntry } from '../spaces/darts';
 import { parseNb201Arch, type Nb201Genotype } from '../spaces/nb201';
+import { isSpdGenotypeObject, parseSpdGenotype } from './retrain-spd';
 
 // The architecture a retrain trains, as the user pastes it: a NAS-Bench-201 arch string, a DARTS genotype as
 // JSON (the app's own {normal, normalConcat, reduce, reduceConcat}), or the Python repr the DARTS papers'
 // genotypes.py files print (Genotype(normal=[('sep_conv_3x3', 0), …], normal_concat=range(2, 6), …)).
 
-export type ParsedArchitecture = { space: 'nb201'; ops: Nb201Genotype } | { space: 'darts'; genotype: DartsGenotype; nodes: number };
+export type ParsedArchitecture =
+  | { space: 'nb201'; ops: Nb201Genotype }
+  | { space: 'darts'; genotype: DartsGenotype; nodes: number }
+  | { space: 'spd'; genotype: DartsGenotype };
+
+const SPACE_LABELS: Record<string, string> = { nb201: 'NAS-Bench-201', darts: 'DARTS', spd: 'SPD' };
 
 const DARTS_RETRAIN_OPS = DARTS_OPS.filter((op) => op !== 'none');
 
@@ -20,6 +26,8 @@ export function parseArchitecture(text: string): ParsedArchitecture {
     } catch (e) {
       throw new Error(`The DARTS genotype is not valid JSON (${(e as Error).message}).`);
     }
+    // An SPDNetNAS cell is DARTS-shaped; its op names tell it apart.
+    if (isSpdGenotypeObject(raw)) return { space: 'spd', genotype: parseSpdGenotype(raw) };
     return dartsFromObject(raw);
   }
   if (/^Genotype\s*\(/.test(t)) return dartsFromObject(fromPythonRepr(t));
@@ -37,8 +45,9 @@ export function architectureProblem(space: { name: string; nodes?: number }, tex
     return (e as Error).message;
   }
   if (parsed.space !== space.name) {
-    const what = parsed.space === 'nb201' ? 'a NAS-Bench-201 arch string' : 'a DARTS genotype';
-    return `The architecture is ${what}, but the run's space is ${space.name === 'nb201' ? 'NAS-Bench-201' : 'DARTS'}: choose the ${parsed.space === 'nb201' ? 'NAS-Bench-201' : 'DARTS'} space.`;
+    const label = (s: string) => SPACE_LABELS[s] ?? s;
+    const what = parsed.space === 'nb201' ? 'a NAS-Bench-201 arch string' : `a${parsed.space === 'spd' ? 'n SPD' : ' DARTS'} genotype`;
+    return `The architecture is ${what}, but the run's space is ${label(space.name)}: choose the ${label(parsed.space)} space.`;
   }
   if (parsed.space === 'darts' && space.nodes !== undefined && parsed.nodes !== space.nodes) {
     return `The DARTS genotype has ${parsed.nodes} intermediate nodes per cell, the space ${space.nodes}: set the space's nodes to ${parsed.nodes}.`;

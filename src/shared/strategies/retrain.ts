@@ -7,7 +7,10 @@ import type { StrategyDescriptor } from './types';
 // §4.4) SGD 0.025 cosine to 0, momentum 0.9, weight decay 3e-4, clip 5, auxiliary head 0.4, drop-path 0.2,
 // cutout 16; NAS-Bench-201 (its benchmark training) SGD 0.1, weight decay 5e-4, no cutout. Learning rate,
 // weight decay and cutout left empty (null) take the space's value (retrainRecipe). The space config sets the
-// network's size (channels, cells); the batch size is the common field.
+// network's size (channels, cells); the batch size is the common field. SPD space (ALGORITHMS §7.3): the cell's
+// network, or the SPDNet baseline (`network`), trains with Riemannian SGD at the constant rate `lr` (empty:
+// 0.025) and the batch size; the image recipe's momentum, weight decay, clip, auxiliary head, drop-path and
+// cutout do not apply to SPD networks.
 
 export { architectureProblem, parseArchitecture, type ParsedArchitecture } from './retrain-architecture';
 
@@ -29,6 +32,10 @@ export const RetrainStrategySchema = z
         }
       })
       .describe('The architecture to train: a NAS-Bench-201 arch string (|op~0|+|…|) or a DARTS genotype as JSON {normal, reduce}.'),
+    network: z
+      .enum(['architecture', 'spdnet'])
+      .default('architecture')
+      .describe('SPD space: train the architecture (the search’s cell), or the hand-designed SPDNet baseline (BiMap–ReEig) on the same data, for one table.'),
     epochs: z.number().int().min(1).max(5000).default(600).describe('Training epochs (the recipe trains 600; set the budget you can afford).'),
     lr: z.number().positive().max(10).nullable().default(null).describe('Initial SGD learning rate, cosine-annealed to the final one (empty: the space’s recipe, 0.025 for DARTS, 0.1 for NAS-Bench-201).'),
     lrMin: z.number().min(0).default(0).describe('Final learning rate of the cosine schedule.'),
@@ -44,6 +51,9 @@ export const RetrainStrategySchema = z
   .strict()
   .superRefine((c, ctx) => {
     if (c.lr !== null && c.lrMin > c.lr) ctx.addIssue({ code: 'custom', path: ['lrMin'], message: 'must not exceed the learning rate' });
+    if (c.network === 'spdnet' && c.architecture !== '' && parseSpace(c.architecture) !== 'spd') {
+      ctx.addIssue({ code: 'custom', path: ['network'], message: 'the SPDNet baseline reads SPD matrices: retrain an SPD search, or train the architecture' });
+    }
   });
 
 export const retrain: StrategyDescriptor = {
@@ -51,7 +61,7 @@ export const retrain: StrategyDescriptor = {
   label: 'Retrain',
   summary: 'Train one architecture from scratch as a stand-alone network and measure test accuracy, parameters, FLOPs and latency.',
   paper: 'Liu, Simonyan & Yang, DARTS: Differentiable Architecture Search (ICLR 2019), evaluation recipe; Dong & Yang, NAS-Bench-201 (ICLR 2020), macro network',
-  spaces: ['nb201', 'darts'],
+  spaces: ['nb201', 'darts', 'spd'],
   family: 'evaluation',
   snapshotKinds: ['genotype'],
   eventKinds: ['metrics'],
@@ -60,6 +70,14 @@ export const retrain: StrategyDescriptor = {
     return problem ? { field: 'architecture', message: problem } : null;
   },
 };
+
+function parseSpace(text: string): string | null {
+  try {
+    return parseArchitecture(text).space;
+  } catch {
+    return null;
+  }
+}
 
 /** The recipe values a retrain trains with: the options, with unset ones taken from the space's recipe. */
 export function retrainRecipe(space: string, o: { lr?: number | null; weightDecay?: number | null; cutout?: 'recipe' | 'on' | 'off' }): { lr: number; weightDecay: number; cutout: boolean } {
@@ -79,9 +97,11 @@ export const RetrainOverridesSchema = z
     batchSize: z.number().int().min(2).max(1024).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     trainLimit: z.number().int().min(0).optional(),
-    space: z.object({ channels: z.number().int().min(2).max(256).optional(), cells: z.number().int().min(1).max(30).optional() }).strict().optional(),
+    // Each space checks its own bounds (SPD channels start at 1) when the config is parsed.
+    space: z.object({ channels: z.number().int().min(1).max(256).optional(), cells: z.number().int().min(1).max(30).optional() }).strict().optional(),
     strategy: z
       .object({
+        network: z.enum(['architecture', 'spdnet']).optional(),
         epochs: z.number().int().min(1).max(5000).optional(),
         lr: z.number().positive().max(10).optional(),
         lrMin: z.number().min(0).optional(),

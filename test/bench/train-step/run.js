@@ -21,7 +21,7 @@ const root = path.resolve(here, '../../..');
 const bundle = path.join(root, 'out', 'bench', 'train-step-engine.mjs');
 const STEPS = Number(process.env.BENCH_STEPS ?? 20); // the issue asks for at least 20 measured steps
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const PY = '/usr/bin/python3';
+export const PY = '/usr/bin/python3';
 
 /** The two benchmark supernets, exactly as the app builds them (torch_bench.py mirrors these). */
 export const MODELS = {
@@ -35,6 +35,7 @@ export async function buildBundle() {
   await build({ configFile: path.join(here, 'vite.config.ts'), logLevel: 'warn' });
 }
 
+/** Also used by test/bench/spd/run.js. */
 export function median(a) {
   const s = [...a].sort((x, y) => x - y);
   const m = s.length >> 1;
@@ -96,6 +97,7 @@ function runChild(cfg) {
   return { error: (err.slice(0, 3).join(' | ') || `exit ${r.status} ${r.signal ?? ''}`).slice(0, 600) };
 }
 
+/** PyTorch for /usr/bin/python3: Debian's python3-torch, installed with apt when missing. Null when ready, else why not. */
 export function ensureTorch() {
   try {
     execFileSync(PY, ['-c', 'import torch'], { stdio: 'ignore' });

@@ -31,7 +31,7 @@ describe('DatasetRepository', () => {
 
   it('stores a dataset and reads it back in the Dataset shape', () => {
     const added = store.datasets.add(input);
-    expect(added).toEqual({ ...input, id: added.id, classNames: [...FASHION_MNIST_CLASS_NAMES] });
+    expect(added).toEqual({ ...input, kind: 'images', id: added.id, classNames: [...FASHION_MNIST_CLASS_NAMES] });
     const read = store.datasets.get(added.id)!;
     expect(DatasetSchema.parse(read)).toEqual(read);
     expect(read).toEqual(added);

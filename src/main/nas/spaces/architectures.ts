@@ -3,6 +3,7 @@ import type { Nb201Score } from '../../../shared/events';
 import { deriveDartsCell, deriveNb201Ops } from '../../../shared/genotype';
 import { dartsEdges, type DartsGenotype, type GenotypeEntry } from '../../../shared/spaces/darts';
 import { NB201_EDGES, formatNb201Arch, type Nb201Genotype } from '../../../shared/spaces/nb201';
+import { spdArchitecture } from './spd-architecture';
 import { Nb201Table, toNb201Score } from '../estimation/nb201-table';
 import { mobilenetArchitecture } from './mobilenet-architecture';
 
@@ -106,7 +107,12 @@ const darts: SpaceArchitecture<Extract<SpaceConfig, { name: 'darts' }>> = {
   scoreCell: () => null,
 };
 
-export const SPACE_ARCHITECTURES: { [N in SpaceName]: SpaceArchitecture<Extract<SpaceConfig, { name: N }>> } = { nb201, darts, mobilenet: mobilenetArchitecture };
+export const SPACE_ARCHITECTURES: { [N in SpaceName]: SpaceArchitecture<Extract<SpaceConfig, { name: N }>> } = {
+  nb201,
+  darts,
+  mobilenet: mobilenetArchitecture,
+  spd: spdArchitecture,
+};
 
 /** The architecture side of `space.name`, typed for the caller's config. */
 export function spaceArchitecture(space: SpaceConfig): SpaceArchitecture {

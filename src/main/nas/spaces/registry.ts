@@ -5,6 +5,7 @@ import { SPACE_ARCHITECTURES, type SpaceArchitecture } from './architectures';
 import { buildDartsSupernet } from './darts';
 import { buildNb201Supernet } from './nb201';
 import { buildMobilenetMetaGraph } from './mobilenet';
+import { buildSpdSupernet } from './spd';
 
 // Each search space by name: how to build its supernet, plus its architectures (architectures.ts: cell shape,
 // read-off and scoring).
@@ -27,6 +28,7 @@ export const SPACE_IMPLEMENTATIONS: { [N in SpaceName]: SpaceImplementation<Extr
       buildDartsSupernet({ channels: space.channels, layers: space.cells, steps: space.nodes, inputShape, classes, ops: space.ops }, rng),
   },
   mobilenet: { ...SPACE_ARCHITECTURES.mobilenet, build: buildMobilenetMetaGraph },
+  spd: { ...SPACE_ARCHITECTURES.spd, build: (space, inputShape, classes, rng) => buildSpdSupernet(space, inputShape, classes, rng) },
 };
 
 /** The implementation of `space.name`, typed for the caller's config. */

@@ -11,6 +11,7 @@ import { MdenasSearch } from './mdenas';
 import { RandomSearch } from './random';
 import { SgasSearch } from './sgas';
 import { retrainStrategy } from '../estimation/retrain-strategy';
+import { spdnasNeedsSpdData } from './spdnas-refusal';
 
 // Every strategy implementation by name (ARCHITECTURE §8). The job runner, the CLI and the trainer build
 // strategies only through `createStrategy`; adding one is a file here plus one line in STRATEGY_FACTORIES.
@@ -60,6 +61,8 @@ const STRATEGY_FACTORIES: { [N in StrategyName]: Factory<N> } = {
   instanas: (ctx) => instanasStrategy(ctx),
   // The job runs a retrain without a supernet (estimation/retrain-job.ts); this entry serves other callers.
   retrain: (ctx) => retrainStrategy(ctx),
+  // The job runs SPD searches through spdnas-job.ts (matrices, not images); here only image data can arrive.
+  spdnas: (ctx) => spdnasNeedsSpdData(ctx),
 };
 
 function instanasStrategy(ctx: StrategyContext<StrategyConfigOf<'instanas'>>): SearchStrategy {

@@ -6,6 +6,7 @@ import { sql as dryRuns } from './005_dry_runs';
 import { sql as history } from './006_history';
 import { sql as resultDetails } from './007_result_details';
 import { sql as dispatch } from './008_dispatch';
+import { sql as spdDatasets } from './009_spd_datasets';
 
 export interface Migration {
   /** The `user_version` the database has once this migration is applied. */
@@ -29,6 +30,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 6, name: 'history', sql: history },
   { version: 7, name: 'result_details', sql: resultDetails },
   { version: 8, name: 'dispatch', sql: dispatch },
+  { version: 9, name: 'spd_datasets', sql: spdDatasets },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,6 +6,7 @@ import { useNotifyStore } from './notify';
 
 export type BuiltinDataset = ResultOf<'datasets.available'>[number];
 export type DatasetSample = ResultOf<'datasets.samples'>[number];
+export type SpdSample = ResultOf<'datasets.spdSamples'>[number];
 
 export const useDatasetsStore = defineStore('datasets', () => {
   const list = ref<Dataset[]>([]);
@@ -15,6 +16,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   /** Which import is in flight ('demo', 'fashion-mnist', 'idx'), for button spinners. */
   const importing = ref<string | null>(null);
   const samples = ref<Record<number, DatasetSample[]>>({});
+  /** An SPD set's sample matrices with their eigenvalues, by dataset id. */
+  const spdSamples = ref<Record<number, SpdSample[]>>({});
 
   async function load(): Promise<void> {
     loading.value = true;
@@ -68,6 +71,16 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
+  /** Throws, so the form can show the message (which names the file and the problem) next to its fields. */
+  async function importSpd(args: ArgsOf<'datasets.importSpd'>): Promise<Dataset> {
+    importing.value = 'spd';
+    try {
+      return settle(await api().invoke('datasets.importSpd', args));
+    } finally {
+      importing.value = null;
+    }
+  }
+
   async function remove(id: number): Promise<boolean> {
     try {
       await api().invoke('datasets.delete', { id });
@@ -81,6 +94,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   async function loadSamples(id: number, perClass = 3): Promise<void> {
+    if (list.value.find((d) => d.id === id)?.kind === 'spd') return loadSpdSamples(id);
     if (samples.value[id]) return;
     try {
       samples.value[id] = await api().invoke('datasets.samples', { id, perClass });
@@ -89,5 +103,14 @@ export const useDatasetsStore = defineStore('datasets', () => {
     }
   }
 
-  return { list, available, loaded, loading, importing, samples, load, importBuiltin, importIdx, remove, loadSamples };
+  async function loadSpdSamples(id: number): Promise<void> {
+    if (spdSamples.value[id]) return;
+    try {
+      spdSamples.value[id] = await api().invoke('datasets.spdSamples', { id, perClass: 2 });
+    } catch (err) {
+      useNotifyStore().error(err, 'Cannot load sample matrices');
+    }
+  }
+
+  return { list, available, loaded, loading, importing, samples, spdSamples, load, importBuiltin, importIdx, importSpd, remove, loadSamples };
 });

@@ -8,6 +8,7 @@ import { randomRenderer } from './random';
 import { evolutionRenderer } from './evolution';
 import { retrainRenderer } from './retrain';
 import { instanasRenderer } from './instanas';
+import { spdnasRenderer } from './spdnas';
 import type { PlannedEpochs, RendererStrategy } from './types';
 
 // Every strategy's renderer side by name (the third registry of ARCHITECTURE §8, next to the shared
@@ -21,6 +22,7 @@ export const RENDERER_STRATEGIES: Record<StrategyName, RendererStrategy> = {
   evolution: evolutionRenderer,
   retrain: retrainRenderer,
   instanas: instanasRenderer,
+  spdnas: spdnasRenderer,
 };
 
 export function rendererStrategy(name: string): RendererStrategy | null {

@@ -35,7 +35,7 @@ function mdenasOptions(extra: Record<string, unknown> = {}): StrategyConfigOf<'m
 function samplingSpace(name: 'nb201' | 'darts'): SamplingSpace {
   const space = spaceConfig(name);
   const cellTypes = name === 'nb201' ? ['cell'] : ['normal', 'reduce'];
-  if (space.name === 'mobilenet') throw new Error('MdeNAS samples cells of the nb201 and darts spaces only.');
+  if (space.name !== 'nb201' && space.name !== 'darts') throw new Error('MdeNAS samples cells of the nb201 and darts spaces only.');
   return { topology: spaceImplementation(space).topology(space), ops: space.ops.length ? space.ops : allOps(name), cellTypes };
 }
 
