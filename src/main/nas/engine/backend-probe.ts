@@ -59,11 +59,12 @@ function nativeInstallState(): { present: string[]; problems: string[] } {
 
 /** Why native TensorFlow did not load, in plain words: not installed, no library, or a CUDA version mismatch. */
 export function nativeReason(error: string): string {
+  // The install state first: the engine's own "not installed" message mentions CUDA in its advice.
+  const { present, problems } = nativeInstallState();
+  if (present.length === 0) return `Native TensorFlow is not installed: ${problems.join('; ')}.`;
   if (/libcud|cuda|cudnn/i.test(error)) {
     return `@tensorflow/tfjs-node-gpu did not load: it needs exactly CUDA 11.2 and cuDNN 8.1, and this machine's CUDA libraries do not match (${error}).`;
   }
-  const { present, problems } = nativeInstallState();
-  if (present.length === 0) return `Native TensorFlow is not installed: ${problems.join('; ')}.`;
   return `Native TensorFlow (${present.join(', ')}) failed to load: ${error}`;
 }
 
