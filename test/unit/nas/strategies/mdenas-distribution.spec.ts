@@ -35,7 +35,7 @@ function mdenasOptions(extra: Record<string, unknown> = {}): StrategyConfigOf<'m
 function samplingSpace(name: 'nb201' | 'darts'): SamplingSpace {
   const space = spaceConfig(name);
   const cellTypes = name === 'nb201' ? ['cell'] : ['normal', 'reduce'];
-  return { topology: spaceImplementation(space).topology(space), ops: space.ops.length ? space.ops : allOps(name), cellTypes };
+  return { topology: spaceImplementation(space).topology(space), ops: 'ops' in space && space.ops.length ? space.ops : allOps(name), cellTypes };
 }
 
 function allOps(name: 'nb201' | 'darts'): string[] {
