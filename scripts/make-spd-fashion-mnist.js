@@ -125,10 +125,16 @@ function writeSplit(out, split, images, labels, perClass, sequences) {
   });
 }
 
-const o = parseArgs(process.argv.slice(2));
-for (const [split, prefix, perClass] of [['train', 'train', o.train], ['test', 't10k', o.test]]) {
-  const images = readIdx(join(o.source, `${prefix}-images-idx3-ubyte.gz`), 0x803);
-  const labels = readIdx(join(o.source, `${prefix}-labels-idx1-ubyte.gz`), 0x801);
-  writeSplit(o.out, split, images, labels, perClass, o.sequences);
+// A wrong argument or a missing file is a message and exit code 1, not a stack trace.
+try {
+  const o = parseArgs(process.argv.slice(2));
+  for (const [split, prefix, perClass] of [['train', 'train', o.train], ['test', 't10k', o.test]]) {
+    const images = readIdx(join(o.source, `${prefix}-images-idx3-ubyte.gz`), 0x803);
+    const labels = readIdx(join(o.source, `${prefix}-labels-idx1-ubyte.gz`), 0x801);
+    writeSplit(o.out, split, images, labels, perClass, o.sequences);
+  }
+  process.stdout.write(`${o.out}: ${CLASS_NAMES.length} classes, ${o.train} training and ${o.test} test ${o.sequences ? 'feature sequences (10 × 784 .csv)' : 'region covariance matrices (10 × 10, float64 .npy)'} per class\n`);
+} catch (e) {
+  process.stderr.write(`make-spd-fashion-mnist: ${e.message}\n`);
+  process.exit(1);
 }
-process.stdout.write(`${o.out}: ${CLASS_NAMES.length} classes, ${o.train} training and ${o.test} test ${o.sequences ? 'feature sequences (10 × 784 .csv)' : 'region covariance matrices (10 × 10, float64 .npy)'} per class\n`);

@@ -66,6 +66,11 @@ export const retrain: StrategyDescriptor = {
   snapshotKinds: ['genotype'],
   eventKinds: ['metrics'],
   optionsProblem: (options, space) => {
+    // The SPDNet baseline is hand-designed: it needs SPD data, not an architecture (one may name the search).
+    if (options.network === 'spdnet') {
+      if (space.name !== 'spd') return { field: 'network', message: 'the SPDNet baseline trains on SPD matrices: choose the SPD space, or train the architecture' };
+      if (String(options.architecture ?? '') === '') return null;
+    }
     const problem = architectureProblem(space, String(options.architecture ?? ''));
     return problem ? { field: 'architecture', message: problem } : null;
   },

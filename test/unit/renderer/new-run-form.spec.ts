@@ -28,6 +28,18 @@ describe('New-run form', () => {
     expect(c.strategy.name).toBe('darts');
   });
 
+  it('retrains the SPDNet baseline in the SPD space with no architecture; the cell still needs one', () => {
+    const f = filled();
+    f.chooseSpace('spd');
+    f.chooseStrategy('retrain');
+    f.strategy.network = 'spdnet';
+    f.strategy.architecture = '';
+    expect(f.errors.value).toEqual({});
+    expect(SearchConfigSchema.parse(f.candidate.value).strategy).toMatchObject({ name: 'retrain', network: 'spdnet', architecture: '' });
+    f.strategy.network = 'architecture';
+    expect(f.errors.value['strategy.architecture']).toMatch(/architecture/i);
+  });
+
   it('reports a strategy option by its path, with the bound in words', () => {
     const f = filled();
     f.chooseStrategy('sgas-es');

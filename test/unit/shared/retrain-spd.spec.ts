@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseSearchConfig } from '../../../src/shared/config';
 import { architectureProblem, parseArchitecture, RetrainStrategySchema } from '../../../src/shared/strategies/retrain';
 
 // The retrain's architecture text for the SPD space: an SPDNetNAS genotype (SPD op names) parses as an SPD
@@ -36,5 +37,13 @@ describe('SPD architectures in a retrain', () => {
     const r = RetrainStrategySchema.safeParse({ name: 'retrain', architecture: JSON.stringify(DARTS), network: 'spdnet' });
     expect(r.success).toBe(false);
     expect(r.error?.issues[0]).toMatchObject({ path: ['network'], message: expect.stringMatching(/SPDNet baseline reads SPD matrices/) });
+  });
+
+  it('trains the SPDNet baseline from the New-run form without an architecture, in the SPD space only', () => {
+    const config = (space: string, strategy: Record<string, unknown>) => () => parseSearchConfig({ dataset: 'spd-synthetic', space: { name: space }, strategy: { name: 'retrain', ...strategy } });
+    expect(config('spd', { network: 'spdnet' })().strategy).toMatchObject({ network: 'spdnet', architecture: '' });
+    // The cell still needs its genotype; the baseline refuses image spaces, naming the space to choose.
+    expect(config('spd', { network: 'architecture' })).toThrow(/architecture/i);
+    expect(config('darts', { network: 'spdnet' })).toThrow(/SPDNet baseline trains on SPD matrices: choose the SPD space/);
   });
 });

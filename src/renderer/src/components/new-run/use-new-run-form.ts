@@ -48,8 +48,9 @@ export const strategiesFor = (space: SpaceName): StrategyName[] =>
   (Object.keys(STRATEGY_DESCRIPTORS) as StrategyName[]).filter((s) => (STRATEGY_DESCRIPTORS[s].spaces as readonly string[]).includes(space));
 
 /** Empty inputs become NaN so the schema says "Enter a number." instead of silently using the default. */
-function clean(values: Values): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === '' ? Number.NaN : v]));
+function clean(values: Values, defaults: Values = {}): Record<string, unknown> {
+  // An emptied number field is invalid (NaN); an emptied text field (a default of '') stays the empty text.
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [k, v === '' && typeof defaults[k] !== 'string' ? Number.NaN : v]));
 }
 
 function setPath(obj: Record<string, unknown>, path: string, value: unknown): void {
@@ -133,7 +134,7 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
     if (typeof common.name === 'string' && common.name.trim()) c.name = common.name.trim();
     else delete c.name;
     c.space = clean(space);
-    c.strategy = clean(strategy);
+    c.strategy = clean(strategy, strategyDefaults(strategy.name as StrategyName));
     return c;
   });
   const parsed = computed(() => SearchConfigSchema.safeParse(candidate.value));

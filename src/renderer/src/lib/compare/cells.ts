@@ -5,6 +5,7 @@ import { NB201_EDGES, parseNb201Arch } from '../../../../shared/spaces/nb201';
 import { canonicalNb201Key } from '../../../../shared/nb201-canonical';
 import { dartsGraph, graphFromAlpha, nb201Graph, NONE_OP, type CellGraphModel } from '../genotype';
 import type { GenotypeEntry } from '../../../../shared/spaces/darts';
+import { SPD_STEPS, deriveSpdCell, type SpdCellType } from '../../../../shared/spaces/spd';
 
 /** One operation edge of a cell (`none` edges and a DARTS cell's concat edges left out). */
 export interface ArchEdge {
@@ -35,11 +36,33 @@ function isGenotypeEntries(x: unknown): x is GenotypeEntry[] {
   return Array.isArray(x) && x.every((e) => Array.isArray(e) && typeof e[0] === 'string' && typeof e[1] === 'number');
 }
 
+/**
+ * An SPDNetNAS run's cell: its genotype (a search's result, or the cell a retrain trained), else its latest
+ * sparsemax(α) snapshot derived by the SPD rule (each edge picks from its own op list, so a reduction cell's
+ * inner edge names normal ops). A network without this cell type (one cell only, or the SPDNet baseline) has none.
+ */
+function spdCellOf(run: ComparedRun, cellType: string): CellArch | null {
+  if (cellType !== 'normal' && cellType !== 'reduce') return null;
+  const g = run.detail.genotype as Record<string, unknown> | null;
+  if (g && isGenotypeEntries(g[cellType])) return g[cellType].length ? toArch(dartsGraph(g[cellType], SPD_STEPS), 'result') : null;
+  const weights = run.architecture?.cells[cellType];
+  if (!weights?.length) return null;
+  return toArch(dartsGraph(deriveSpdCell(weights, cellType as SpdCellType), SPD_STEPS), 'snapshot');
+}
+
+/** Why a run shows no cell where that is not just "not yet": a hand-designed baseline has none. */
+export function noCellText(run: ComparedRun): string {
+  const d = run.detail;
+  if (d.config.space.name === 'spd' && d.arch && !d.genotype) return `${d.arch}: hand-designed, no searched cell`;
+  return 'No cell';
+}
+
 /** The run's cell of one type: its final result where it has one, else its latest weight snapshot discretised. */
 export function cellOf(run: ComparedRun, cellType: string): CellArch | null {
   const d = run.detail;
   const space = d.config.space;
   try {
+    if (space.name === 'spd') return spdCellOf(run, cellType);
     if (space.name === 'nb201' && d.arch) return toArch(nb201Graph(parseNb201Arch(d.arch)), 'result');
     const g = d.genotype as Record<string, unknown> | null;
     if (space.name === 'darts' && g && isGenotypeEntries(g[cellType])) return toArch(dartsGraph(g[cellType], space.nodes), 'result');

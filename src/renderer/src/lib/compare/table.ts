@@ -21,7 +21,8 @@ export interface CompareRow {
 type Getter = (r: ComparedRun) => Cell | undefined;
 interface RowSpec {
   key: string;
-  label: string;
+  /** A function where the wording depends on the compared runs (the unit of a cost). */
+  label: string | ((runs: readonly ComparedRun[]) => string);
   group: CompareRow['group'];
   get: Getter;
   better?: 'higher' | 'lower';
@@ -31,6 +32,12 @@ interface RowSpec {
 /** Read a field H4's history work adds (evaluation, groupId, accuracy) without assuming it is there yet. */
 const extra = (r: ComparedRun, k: string): unknown => (r.detail as unknown as Record<string, unknown>)[k];
 const evaluation = (r: ComparedRun) => (extra(r, 'evaluation') ?? null) as Record<string, number | string | null> | null;
+
+/** What one forward pass reads: an SPD network classifies one matrix, every other space one image. */
+function inputUnit(runs: readonly ComparedRun[]): string {
+  const spd = runs.filter((r) => r.detail.config.space.name === 'spd').length;
+  return spd === runs.length ? 'matrix' : spd === 0 ? 'image' : 'image or matrix';
+}
 
 const RESULT_ROWS: RowSpec[] = [
   { key: 'status', label: 'Status', group: 'run', get: (r) => r.detail.status },
@@ -59,7 +66,7 @@ const RESULT_ROWS: RowSpec[] = [
   { key: 'nb201.percentile', label: 'NB201 percentile', group: 'nb201', get: (r) => r.detail.nb201?.percentile, better: 'higher' },
   { key: 'evaluation.testAccuracy', label: 'Retrain test accuracy', group: 'retrain', get: (r) => evaluation(r)?.testAccuracy as number, better: 'higher', percent: true },
   { key: 'evaluation.params', label: 'Parameters', group: 'retrain', get: (r) => evaluation(r)?.params as number, better: 'lower' },
-  { key: 'evaluation.flops', label: 'FLOPs (MACs per image)', group: 'retrain', get: (r) => evaluation(r)?.flops as number, better: 'lower' },
+  { key: 'evaluation.flops', label: (runs) => `FLOPs (MACs per ${inputUnit(runs)})`, group: 'retrain', get: (r) => evaluation(r)?.flops as number, better: 'lower' },
   { key: 'evaluation.latencyMs', label: 'Latency (ms)', group: 'retrain', get: (r) => evaluation(r)?.latencyMs as number, better: 'lower' },
 ];
 
@@ -78,7 +85,8 @@ export function compareRows(runs: readonly ComparedRun[]): CompareRow[] {
   const rows: CompareRow[] = [];
   const push = (spec: Omit<RowSpec, 'get'>, values: Cell[]) => {
     if (values.every((v) => v === null)) return; // e.g. NB201 columns for DARTS-space runs
-    rows.push({ ...spec, values, identical: values.every((v) => v === values[0]) });
+    const label = typeof spec.label === 'function' ? spec.label(runs) : spec.label;
+    rows.push({ key: spec.key, label, group: spec.group, better: spec.better, percent: spec.percent, values, identical: values.every((v) => v === values[0]) });
   };
   for (const spec of RESULT_ROWS) push(spec, runs.map((r) => spec.get(r) ?? null));
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.last)))].sort();

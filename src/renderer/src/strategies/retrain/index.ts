@@ -6,7 +6,8 @@ import type { RendererStrategy } from '../types';
 // shows its cell with the SPD op names (SPDNetNAS's cell panel); the SPDNet baseline has no cell to draw.
 export const retrainRenderer: RendererStrategy = {
   optionsForm: defineAsyncComponent(() => import('./RetrainOptionsForm.vue')),
-  primaryOptions: ['architecture', 'epochs', 'lr', 'auxiliary', 'dropPath', 'cutout'],
+  // network: SPD space only (the form hides it elsewhere); the image recipe's fields: image spaces only.
+  primaryOptions: ['architecture', 'network', 'epochs', 'lr', 'auxiliary', 'dropPath', 'cutout'],
   plannedEpochs: (o) => ({ epochs: Number(o.epochs) || 0, upperBound: false }),
   runPanels: [
     { id: 'evaluation', wide: true, component: defineAsyncComponent(() => import('./EvaluationPanel.vue')) },
