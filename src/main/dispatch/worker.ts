@@ -24,6 +24,9 @@ export interface DispatchTimings {
   controlPollMs: number;
 }
 
+/** How long leaving the lab waits for Redis before it goes anyway. */
+const CLOSE_WAIT_MS = 5000;
+
 export const DEFAULT_TIMINGS: DispatchTimings = { lockMs: 30_000, stalledCheckMs: 15_000, heartbeatMs: 5_000, controlPollMs: 1_000 };
 
 export interface DispatchWorkerOptions {
@@ -37,6 +40,9 @@ export interface DispatchWorkerOptions {
   workDir: string;
   appVersion: string;
   capabilities?: Partial<WorkerCapabilities>;
+  /** Its download cache (pruned to `cacheBytes` after each job); without it the cache is left alone. */
+  cacheDir?: string;
+  cacheBytes?: number;
   timings?: Partial<DispatchTimings>;
   log?: (line: string) => void;
 }
@@ -50,6 +56,7 @@ export class DispatchWorker {
   private readonly capabilities: WorkerCapabilities;
   private readonly t: DispatchTimings;
   private busy: number | null = null;
+  private job: WorkerJob | null = null;
   private problem: string | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
@@ -63,7 +70,14 @@ export class DispatchWorker {
 
   async start(): Promise<void> {
     await this.sendBeat();
-    this.heartbeat = setInterval(() => void this.sendBeat().catch(() => undefined), this.t.heartbeatMs);
+    this.heartbeat = setInterval(
+      () =>
+        void this.sendBeat().then(
+          () => (this.lastError = null), // Redis answers again: the next outage is news
+          () => undefined,
+        ),
+      this.t.heartbeatMs,
+    );
     for (const queue of [workerQueue(this.o.name), SHARED_QUEUE]) {
       const connection = connectRedis(this.o.redis);
       this.queueConnections.push(connection);
@@ -77,7 +91,7 @@ export class DispatchWorker {
         maxStalledCount: 0,
         removeOnFail: { age: 7 * 24 * 3600 },
       });
-      worker.on('error', (e) => this.o.log?.(`Queue connection: ${e.message}`));
+      worker.on('error', (e) => this.logOnce(`Queue connection: ${e.message}`));
       this.workers.push(worker);
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
@@ -103,20 +117,32 @@ export class DispatchWorker {
     void this.sendBeat();
     this.o.log?.(`Run ${data.runId}, attempt ${data.attempt}: training.`);
     try {
-      const exit = await new WorkerJob(data, {
+      this.job = new WorkerJob(data, {
         redis: this.redis,
         worker: this.o.name,
         files: this.o.files,
         backend: this.backend,
         workDir: this.o.workDir,
         controlPollMs: this.t.controlPollMs,
-      }).run();
+        cacheDir: this.o.cacheDir ?? null,
+        cacheBytes: this.o.cacheBytes,
+      });
+      const exit = await this.job.run();
       this.o.log?.(`Run ${data.runId}, attempt ${data.attempt}: ${exit.status}.`);
       return exit.status;
     } finally {
+      this.job = null;
       this.busy = null;
       void this.sendBeat().catch(() => undefined);
     }
+  }
+
+  /** An outage repeats the same error every reconnect (each second): say it once until something else happens. */
+  private lastError: string | null = null;
+  private logOnce(line: string): void {
+    if (line === this.lastError) return;
+    this.lastError = line;
+    this.o.log?.(line);
   }
 
   private sendBeat(): Promise<void> {
@@ -124,11 +150,23 @@ export class DispatchWorker {
     return beat(this.redis, this.o.name, { state, capabilities: this.capabilities, runId: this.busy, problem: this.problem }, this.t.heartbeatMs * 3);
   }
 
-  /** Stops taking jobs; a running job is left to its lock (the coordinator moves it) unless `wait`. */
+  /**
+   * Stops taking jobs; a running job's trainer is stopped and the job left to its lock (the coordinator moves
+   * the run), unless `wait`. Without `wait` it takes at most CLOSE_WAIT_MS: with Redis gone, neither BullMQ's
+   * close nor the goodbye ever gets an answer, and one Ctrl+C must still end the worker.
+   */
   async close(wait = false): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await Promise.all(this.workers.map((w) => w.close(!wait).catch(() => undefined)));
-    await leave(this.redis, this.o.name).catch(() => undefined);
+    if (!wait) this.job?.abandon();
+    const polite = (async () => {
+      await Promise.all(this.workers.map((w) => w.close(!wait).catch(() => undefined)));
+      await leave(this.redis, this.o.name).catch(() => undefined);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT_MS)));
+    const result = wait ? await polite : await Promise.race([polite, late]);
+    clearTimeout(timer);
+    if (result === 'late') this.o.log?.(`Redis did not answer within ${CLOSE_WAIT_MS / 1000} s; leaving without saying goodbye (the coordinator lists this worker offline once its key expires).`);
     this.redis.disconnect();
     for (const c of this.queueConnections) c.disconnect();
   }
