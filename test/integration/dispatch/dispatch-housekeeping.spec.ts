@@ -4,7 +4,7 @@
  * that dies is noticed by the coordinator alone (no other worker of that queue would), so a cancel there ends;
  * a worker leaves within seconds of SIGTERM when Redis is gone.
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
