@@ -37,6 +37,8 @@ export interface DispatchCoordinatorOptions {
 }
 
 const READ_COUNT = 1000;
+/** How long close() waits for Redis. */
+const CLOSE_WAIT_MS = 5000;
 const FINISHED: ReadonlySet<string> = new Set(['completed', 'cancelled', 'failed']);
 
 export class DispatchCoordinator {
@@ -146,6 +148,8 @@ export class DispatchCoordinator {
       const connection = connectRedis(this.o.redis);
       this.queueConnections.push(connection);
       this.queues.set(name, (q = new Queue(name, { connection })));
+      // Unheard, BullMQ prints each reconnect error with its stack (one a second while Redis is down).
+      q.on('error', (e) => this.logOnce(`Dispatch queue: ${e.message}`));
     }
     return q;
   }
@@ -205,6 +209,7 @@ export class DispatchCoordinator {
     for (;;) {
       const cursor = this.o.store.dispatch.cursor(runId);
       const entries = (await this.redis.xrange(streamKey(runId), `(${cursor}`, '+', 'COUNT', READ_COUNT)) as [string, string[]][];
+      this.lastError = null; // Redis answers: the next outage is news
       if (entries.length === 0) return;
       const result = ingestEntries(this.o.store, this.o.files, runId, entries);
       for (const event of result.events) this.emit({ type: 'run.event', runId, event });
@@ -276,15 +281,29 @@ export class DispatchCoordinator {
     if (run) this.emit({ type: 'run.updated', run });
   }
 
+  private lastError: string | null = null;
+  private logOnce(line: string): void {
+    if (line === this.lastError) return;
+    this.lastError = line;
+    this.o.log?.(line);
+  }
+
   private emit(e: PushEvent): void {
     for (const l of this.listeners) l(e);
   }
 
+  /** Stops following the streams; with Redis gone it waits CLOSE_WAIT_MS at most (its calls never return). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    const polite = (async () => {
+      await this.ticking;
+      await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT_MS)));
+    if ((await Promise.race([polite, late])) === 'late') this.o.log?.(`Redis did not answer within ${CLOSE_WAIT_MS / 1000} s; the coordinator stops without it.`);
+    clearTimeout(timer);
     for (const c of this.queueConnections) c.disconnect();
     this.redis.disconnect();
   }
