@@ -8,7 +8,7 @@ import { ConflictError } from '../app-errors';
 import type { Store } from '../store/store';
 import type { CoordinatorFiles } from './files';
 import { ingestEntries } from './ingest';
-import { listWorkers } from './liveness';
+import { listWorkers, markRevoked } from './liveness';
 import { controlKey, jobId, queueFor, streamKey, type ControlCommand, type DispatchJobData, type FileRef } from './protocol';
 import { connectRedis, type RedisTarget } from './redis';
 
@@ -182,6 +182,11 @@ export class DispatchCoordinator {
 
   async workers(): Promise<WorkerInfo[]> {
     return listWorkers(this.redis);
+  }
+
+  /** Lists these workers as revoked (the caller switched their Redis user off). */
+  async markRevoked(names: string[]): Promise<void> {
+    await markRevoked(this.redis, names);
   }
 
   private schedule(): void {

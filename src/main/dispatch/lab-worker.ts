@@ -93,6 +93,7 @@ export async function startLabWorker(o: LabWorkerOptions): Promise<LabWorkerSess
     trainerScript: o.trainerScript,
     workDir: join(base, 'runs'),
     cacheDir: join(base, 'cache'),
+    redisUser: redis.username ?? null,
     appVersion: o.appVersion,
     timings: o.timings,
     log: o.log,

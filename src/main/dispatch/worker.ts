@@ -40,6 +40,8 @@ export interface DispatchWorkerOptions {
   workDir: string;
   appVersion: string;
   capabilities?: Partial<WorkerCapabilities>;
+  /** The Redis user it logs in as (shown to the coordinator, which can revoke it). */
+  redisUser?: string | null;
   /** Its download cache (pruned to `cacheBytes` after each job); without it the cache is left alone. */
   cacheDir?: string;
   cacheBytes?: number;
@@ -140,6 +142,9 @@ export class DispatchWorker {
   /** An outage repeats the same error every reconnect (each second): say it once until something else happens. */
   private lastError: string | null = null;
   private logOnce(line: string): void {
+    if (/WRONGPASS|user is disabled|NOPERM/.test(line)) {
+      line = "Redis refuses this worker's credentials: the lab's coordinator revoked it (or its user was removed). Stop it (Ctrl+C) and join again with a new join code.";
+    }
     if (line === this.lastError) return;
     this.lastError = line;
     this.o.log?.(line);
@@ -147,7 +152,7 @@ export class DispatchWorker {
 
   private sendBeat(): Promise<void> {
     const state = this.busy !== null ? 'busy' : this.problem ? 'refused' : 'idle';
-    return beat(this.redis, this.o.name, { state, capabilities: this.capabilities, runId: this.busy, problem: this.problem }, this.t.heartbeatMs * 3);
+    return beat(this.redis, this.o.name, { state, capabilities: this.capabilities, runId: this.busy, problem: this.problem, user: this.o.redisUser ?? null }, this.t.heartbeatMs * 3);
   }
 
   /**

@@ -39,6 +39,7 @@ export const WORKER_STATE_TEXT: Record<WorkerInfo['state'], string> = {
   busy: 'training',
   offline: 'offline',
   refused: 'refused',
+  revoked: 'revoked',
 };
 
 /** The New-run form's "where" choice and the runs list: 'local' and 'any' in words, a worker by its name. */
