@@ -55,6 +55,13 @@ export function ranOnText(run: { where?: string | null; ranOn?: string | null })
   return whereText(run.where);
 }
 
+/** The outcome cell of a run's open attempt: a worker trains it, or it waits for one (all busy, or the named
+ * worker died and the run waits for it to come back). */
+export function openAttemptText(status: string, where: string | null | undefined): string {
+  if (status !== 'queued') return 'training';
+  return `waiting for ${where === 'any' ? 'a free worker' : whereText(where)}`;
+}
+
 /** Why the New-run form cannot send a run elsewhere; null when it can. */
 export function whereUnavailableReason(role: 'standalone' | 'coordinator' | 'worker' | null): string | null {
   if (role === 'coordinator') return null;
