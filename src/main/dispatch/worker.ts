@@ -171,7 +171,7 @@ export class DispatchWorker {
     const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT_MS)));
     const result = wait ? await polite : await Promise.race([polite, late]);
     clearTimeout(timer);
-    if (result === 'late') this.o.log?.(`Redis did not answer within ${CLOSE_WAIT_MS / 1000} s; leaving without saying goodbye (the coordinator lists this worker offline once its key expires).`);
+    if (result === 'late') this.o.log?.(`Could not tell Redis within ${CLOSE_WAIT_MS / 1000} s that this worker leaves; leaving anyway (the coordinator lists it offline once its key expires).`);
     this.redis.disconnect();
     for (const c of this.queueConnections) c.disconnect();
   }

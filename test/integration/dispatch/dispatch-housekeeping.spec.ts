@@ -73,6 +73,6 @@ describe.skipIf(redisServerPath() === null)('dispatch housekeeping', () => {
     w3.proc.kill('SIGTERM');
     await exited;
     expect(Date.now() - asked).toBeLessThan(10_000);
-    expect(w3.output()).toMatch(/Redis did not answer within 5 s; leaving without saying goodbye/);
+    expect(w3.output()).toMatch(/Could not tell Redis within 5 s that this worker leaves; leaving anyway/);
   }, 60_000);
 });
