@@ -37,6 +37,8 @@ export class WorkerJob {
   /** A newer attempt took over: send nothing more. */
   private fenced = false;
   private killTimer: NodeJS.Timeout | null = null;
+  /** The worker left the lab mid-job (abandon()). */
+  abandoned = false;
 
   constructor(
     private readonly job: DispatchJobData,
@@ -54,6 +56,7 @@ export class WorkerJob {
 
   /** Leaving the lab: the trainer stops now; the coordinator moves the run once the job's lock expires. */
   abandon(): void {
+    this.abandoned = true;
     this.fenced = true;
     this.handle?.kill();
   }

@@ -129,7 +129,10 @@ export class DispatchWorker {
         cacheDir: this.o.cacheDir ?? null,
         cacheBytes: this.o.cacheBytes,
       });
-      const exit = await this.job.run();
+      const work = this.job;
+      const exit = await work.run();
+      // Failing the job (not completing it) tells the coordinator at once to dispatch the next attempt.
+      if (work.abandoned) throw new Error(`worker ${this.o.name} left the lab while training it`);
       this.o.log?.(`Run ${data.runId}, attempt ${data.attempt}: ${exit.status}.`);
       return exit.status;
     } finally {
@@ -156,15 +159,16 @@ export class DispatchWorker {
   }
 
   /**
-   * Stops taking jobs; a running job's trainer is stopped and the job left to its lock (the coordinator moves
-   * the run), unless `wait`. Without `wait` it takes at most CLOSE_WAIT_MS: with Redis gone, neither BullMQ's
+   * Stops taking jobs; a running job's trainer is stopped and the job failed (the coordinator moves the run
+   * at once), unless `wait`. Without `wait` it takes at most CLOSE_WAIT_MS: with Redis gone, neither BullMQ's
    * close nor the goodbye ever gets an answer, and one Ctrl+C must still end the worker.
    */
   async close(wait = false): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (!wait) this.job?.abandon();
     const polite = (async () => {
-      await Promise.all(this.workers.map((w) => w.close(!wait).catch(() => undefined)));
+      // Not forced: the abandoned job ends within moments and is recorded as failed before the queues close.
+      await Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
       await leave(this.redis, this.o.name).catch(() => undefined);
     })();
     let timer: NodeJS.Timeout | undefined;

@@ -12,7 +12,7 @@ import type { DispatchCoordinator } from '../../../src/main/dispatch/coordinator
 import { controlKey, streamKey } from '../../../src/main/dispatch/protocol';
 import type { Store } from '../../../src/main/store/store';
 import { makeTempDir, requireBuild, waitFor } from '../../support/nas-server';
-import { TEST_TIMINGS, createRun, openLab, openStore, redisServerPath, tinyConfig, waitRun, type Lab } from './harness';
+import { TEST_TIMINGS, createRun, openLab, openStore, redisServerPath, tinyConfig, waitRun, type ChildHandle, type Lab } from './harness';
 
 describe.skipIf(redisServerPath() === null)('dispatch housekeeping', () => {
   const tmp = makeTempDir('nas-dispatch-tidy-');
@@ -20,6 +20,7 @@ describe.skipIf(redisServerPath() === null)('dispatch housekeeping', () => {
   let store: Store;
   let coordinator: DispatchCoordinator;
   let redis: Redis;
+  let w1: ChildHandle;
 
   beforeAll(async () => {
     requireBuild();
@@ -39,7 +40,7 @@ describe.skipIf(redisServerPath() === null)('dispatch housekeeping', () => {
   });
 
   it("a finished run's keys expire in Redis; the worker keeps its data set but no work folder", async () => {
-    await lab.startWorker('w1');
+    w1 = await lab.startWorker('w1');
     const id = createRun(store, 'w1', tinyConfig({ epochs: 1 }));
     await coordinator.submit(id);
     await waitRun(store, id, 'completed');
@@ -64,6 +65,24 @@ describe.skipIf(redisServerPath() === null)('dispatch housekeeping', () => {
     await waitRun(store, id, 'cancelled', TEST_TIMINGS.lockMs + 10_000);
     expect(store.dispatch.attempts(id)).toMatchObject([{ attempt: 1, worker: 'w2', outcome: 'cancelled' }]);
   }, 120_000);
+
+  it('a worker that leaves mid-run (one SIGTERM) stops its trainer and its run moves on at once, not after the lock', async () => {
+    // w1 (from the first test) is the only worker alive: it takes the run.
+    const id = createRun(store, 'any', tinyConfig({ epochs: 10 }));
+    await coordinator.submit(id);
+    await waitFor(() => store.runs.summary(id)?.status === 'running' && store.metrics.count(id) > 0, `run ${id} to train`, { timeoutMs: 60_000 });
+    expect(store.dispatch.ranOn(id)).toBe('w1');
+    const exited = new Promise((r) => w1.proc.once('exit', r));
+    const asked = Date.now();
+    w1.proc.kill('SIGTERM');
+    await exited;
+    await waitFor(() => store.dispatch.current(id)?.attempt === 2 || null, 'attempt 2', { timeoutMs: 15_000 });
+    expect(Date.now() - asked, 'moved before the lock would have expired').toBeLessThan(TEST_TIMINGS.lockMs + 2000);
+    expect(store.logs.list(id).some((l) => /^Attempt 1 lost: worker w1 left the lab while training it\. The run continues as attempt 2/.test(l.message))).toBe(true);
+    await lab.startWorker('w4');
+    await waitRun(store, id, 'completed', 120_000);
+    expect(store.dispatch.ranOn(id)).toBe('w4');
+  }, 180_000);
 
   it('a worker leaves within seconds of one SIGTERM when Redis is gone', async () => {
     const w3 = await lab.startWorker('w3');
