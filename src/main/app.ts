@@ -153,6 +153,7 @@ export function createApp(o: AppOptions): NasApp {
     'dispatch.startCoordinator': ({ redis }) => dispatch.startCoordinator({ redis }),
     'dispatch.stop': () => dispatch.stop(),
     'dispatch.join': ({ code, name }) => dispatch.join({ code, name }),
+    'dispatch.revokeWorker': ({ name }) => dispatch.revokeWorker(name),
     'workers.list': () => dispatch.workers(),
   };
 

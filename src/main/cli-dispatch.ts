@@ -77,15 +77,16 @@ async function serve(opts: ServeOpts): Promise<void> {
       const status = await running.app.dispatch.startCoordinator({ redis: opts.redis });
       process.stdout.write(`Coordinating the lab: Redis ${status.redis}${opts.redis ? '' : ' (started here)'}\n`);
       if (status.problem) process.stdout.write(`Note: ${status.problem}\n`);
-      if (status.joinCode && process.stdout.isTTY) {
-        // Shown on the terminal that asked for it: it is the next worker's password.
-        process.stdout.write(`Join code for the next worker (a secret: whoever has it can take runs):\n  ${status.joinCode}\nOn the worker: nas-studio worker --join <code>   (or NAS_STUDIO_JOIN_CODE=<code> nas-studio worker)\n`);
-      } else if (status.joinCode) {
-        // Output that goes to a file or a service log must not carry it: it goes to an owner-only file instead.
-        const file = join(dataDir, 'redis', 'join-code');
-        writeFileSync(file, `${status.joinCode}\n`, { mode: OWNER_ONLY_FILE });
-        restrictToOwner(file, OWNER_ONLY_FILE);
-        process.stdout.write(`Join code for the next worker written to ${file} (readable by you only). On the worker: NAS_STUDIO_JOIN_CODE=$(cat join-code) nas-studio worker\n`);
+      if (status.joinCode) {
+        showJoinCode(status.joinCode, dataDir);
+        // Each code is one worker's Redis user: once a worker joined with it, the next one gets a fresh code.
+        let shown = status.joinCode;
+        const timer = setInterval(() => {
+          void running.app.dispatch.status().then((s) => {
+            if (s.joinCode && s.joinCode !== shown) showJoinCode((shown = s.joinCode), dataDir, true);
+          }, () => undefined);
+        }, 3000);
+        timer.unref();
       } else {
         process.stdout.write(`Workers join with: nas-studio worker --redis ${status.redis} --name NAME (credentials in the URL or NAS_STUDIO_REDIS_USER / NAS_STUDIO_REDIS_PASSWORD)\n`);
       }
@@ -98,6 +99,20 @@ async function serve(opts: ServeOpts): Promise<void> {
   const active = running.app.runs.activeRunId();
   process.stdout.write(active === null ? 'Shutting down…\n' : `Pausing run ${active} at the end of its current step (Ctrl+C again to stop at once)…\n`);
   await running.close();
+}
+
+/** The next worker's join code: on the terminal that asked for it, else (a service log, a redirect) in an owner-only file. */
+function showJoinCode(code: string, dataDir: string, replaced = false): void {
+  const after = replaced ? 'A worker joined with the last code. ' : '';
+  if (process.stdout.isTTY) {
+    // It is the next worker's password: shown where it was asked for, never in a log.
+    process.stdout.write(`${after}Join code for the next worker (a secret: whoever has it can take runs):\n  ${code}\nOn the worker: NAS_STUDIO_JOIN_CODE=<code> nas-studio worker --name NAME   (or --join <code>)\n`);
+    return;
+  }
+  const file = join(dataDir, 'redis', 'join-code');
+  writeFileSync(file, `${code}\n`, { mode: OWNER_ONLY_FILE });
+  restrictToOwner(file, OWNER_ONLY_FILE);
+  process.stdout.write(`${after}Join code for the next worker written to ${file} (readable by you only). Copy it to the worker and run: NAS_STUDIO_JOIN_CODE=$(cat join-code) nas-studio worker --name NAME\n`);
 }
 
 interface WorkerOpts {

@@ -449,6 +449,9 @@ export const channels = {
     args: z.object({ code: z.string().trim().min(1).max(4000), name: z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._-]+$/, 'a worker name: letters, digits, dot, dash, underscore') }).strict(),
     result: DispatchStatusSchema,
   },
+  /** Revokes a worker of the lab this app coordinates: its Redis user is switched off, so it stops at once and
+   * its join code stops working; its run moves to another worker. */
+  'dispatch.revokeWorker': { args: z.object({ name: z.string().trim().min(1).max(64) }).strict(), result: DispatchStatusSchema },
   /** The coordinator's workers with their state, capabilities, current run and last sign of life. */
   'workers.list': { args: none, result: z.array(WorkerInfoSchema) },
 } as const;

@@ -25,7 +25,7 @@ export const WorkerCapabilitiesSchema = z.object({
 });
 export type WorkerCapabilities = z.infer<typeof WorkerCapabilitiesSchema>;
 
-export const WorkerStateSchema = z.enum(['idle', 'busy', 'offline', 'refused']);
+export const WorkerStateSchema = z.enum(['idle', 'busy', 'offline', 'refused', 'revoked']);
 export const WorkerInfoSchema = z.object({
   name: z.string(),
   state: WorkerStateSchema,
@@ -35,6 +35,8 @@ export const WorkerInfoSchema = z.object({
   lastSeen: z.string(),
   /** Why the worker is refused (e.g. another app version), in words; null otherwise. */
   problem: z.string().nullable(),
+  /** The Redis user it logs in as (its join code's); what "revoke" switches off. */
+  user: z.string().nullable().optional(),
 });
 export type WorkerInfo = z.infer<typeof WorkerInfoSchema>;
 

@@ -248,6 +248,16 @@ describe.skipIf(!REDIS)('e2e: the app starts its own Redis and hands out join co
     await page.goto(`${base}#/new?clone=${id}`);
     await expect.poll(() => page.locator(tid('new-run-where')).inputValue(), { timeout: 15_000 }).toBe('w3');
 
+    // Revoke on the Workers page: a second click confirms; w3 is listed revoked and can no longer reach Redis.
+    await page.click(tid('nav-workers'));
+    const revoke = page.locator(`${tid('worker-row-w3')} ${tid('worker-revoke')}`);
+    await revoke.click();
+    await expect(revoke.textContent()).resolves.toContain('Click again to revoke');
+    expect((await s.call('workers.list')).find((w: { name: string }) => w.name === 'w3')?.state).not.toBe('revoked');
+    await revoke.click();
+    await page.locator(`${tid('worker-row-w3')}[data-state="revoked"]`).waitFor({ timeout: 15_000 });
+    await shot('dispatch-10-worker-revoked');
+
     // Stop coordinating: the page and the form go back to this machine only.
     await page.click(tid('nav-settings'));
     await page.click(tid('settings-coordinator-stop'));

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PushEvent } from '../../shared/api';
 import { isDryRun, type SearchConfig } from '../../shared/config';
@@ -11,7 +11,7 @@ import { ConflictError } from '../app-errors';
 import type { Store } from '../store/store';
 import type { CoordinatorFiles } from './files';
 import { ingestEntries } from './ingest';
-import { listWorkers } from './liveness';
+import { listWorkers, markRevoked } from './liveness';
 import { controlKey, jobId, queueFor, streamKey, type ControlCommand, type DispatchJobData, type FileRef, type SpdPayload } from './protocol';
 import { connectRedis, type RedisTarget } from './redis';
 
@@ -34,10 +34,15 @@ export interface DispatchCoordinatorOptions {
   lostCheckMs?: number;
   /** Attempts before a run that keeps losing its worker fails. */
   maxAttempts?: number;
+  /** How long a finished run's stream and control hash stay in Redis (ms; default a day). */
+  finishedTtlMs?: number;
   log?: (line: string) => void;
 }
 
 const READ_COUNT = 1000;
+/** How long close() waits for Redis. */
+const CLOSE_WAIT_MS = 5000;
+const FINISHED: ReadonlySet<string> = new Set(['completed', 'cancelled', 'failed']);
 
 export class DispatchCoordinator {
   private readonly redis: Redis;
@@ -98,6 +103,8 @@ export class DispatchCoordinator {
     if (!run) return;
     const where = this.o.store.dispatch.where(runId) ?? 'any';
     const data = await this.payload(runId, attempt, run.config);
+    // A resumed run's keys may be counting down from its earlier end: they must outlive this attempt.
+    await this.redis.multi().persist(streamKey(runId)).persist(controlKey(runId)).exec();
     const known = Number(await this.redis.hget(controlKey(runId), 'attempt'));
     if (!(known >= attempt)) await this.redis.hset(controlKey(runId), { attempt: String(attempt), command: 'run' });
     await this.queue(where).add('run', data, {
@@ -157,6 +164,8 @@ export class DispatchCoordinator {
       const connection = connectRedis(this.o.redis);
       this.queueConnections.push(connection);
       this.queues.set(name, (q = new Queue(name, { connection })));
+      // Unheard, BullMQ prints each reconnect error with its stack (one a second while Redis is down).
+      q.on('error', (e) => this.logOnce(`Dispatch queue: ${e.message}`));
     }
     return q;
   }
@@ -180,6 +189,7 @@ export class DispatchCoordinator {
       this.o.store.runs.setStatus(runId, 'cancelled');
     });
     this.publishSummary(runId);
+    await this.expire(runId);
   }
 
   private async command(runId: number, command: ControlCommand): Promise<void> {
@@ -188,6 +198,11 @@ export class DispatchCoordinator {
 
   async workers(): Promise<WorkerInfo[]> {
     return listWorkers(this.redis);
+  }
+
+  /** Lists these workers as revoked (the caller switched their Redis user off). */
+  async markRevoked(names: string[]): Promise<void> {
+    await markRevoked(this.redis, names);
   }
 
   private schedule(): void {
@@ -215,10 +230,12 @@ export class DispatchCoordinator {
     for (;;) {
       const cursor = this.o.store.dispatch.cursor(runId);
       const entries = (await this.redis.xrange(streamKey(runId), `(${cursor}`, '+', 'COUNT', READ_COUNT)) as [string, string[]][];
+      this.lastError = null; // Redis answers: the next outage is news
       if (entries.length === 0) return;
       const result = ingestEntries(this.o.store, this.o.files, runId, entries);
       for (const event of result.events) this.emit({ type: 'run.event', runId, event });
       if (result.events.length || result.status) this.publishSummary(runId);
+      if (result.status && FINISHED.has(result.status)) await this.expire(runId);
       if (entries.length < READ_COUNT) return;
     }
   }
@@ -226,8 +243,10 @@ export class DispatchCoordinator {
   private async checkLost(runId: number): Promise<void> {
     const current = this.o.store.dispatch.current(runId);
     if (!current || current.outcome !== null || this.dispatching.has(runId)) return;
-    const job = await this.queue(this.o.store.dispatch.where(runId) ?? 'any').getJob(jobId(runId, current.attempt));
-    const state = job ? await job.getState() : 'unknown';
+    const queue = this.queue(this.o.store.dispatch.where(runId) ?? 'any');
+    const job = await queue.getJob(jobId(runId, current.attempt));
+    let state = job ? await job.getState() : 'unknown';
+    if (state === 'active' && (await this.lockLost(queue, job!))) state = 'failed';
     if (state !== 'failed' && state !== 'unknown' && state !== 'completed') return;
     if (state === 'completed') return; // its 'done' is on the stream: read on the next pass
     // Its worker died or was cut off (lock lost: BullMQ failed the stalled job), or the job vanished.
@@ -248,6 +267,26 @@ export class DispatchCoordinator {
     }
   }
 
+  /**
+   * An active job whose lock expired: its worker died or was cut off. BullMQ notices that only in a worker
+   * of the same queue, and a named worker's queue has no other worker: without this a run sent to a worker
+   * that died (or cancelled there) would stay 'running' until that worker came back.
+   */
+  private async lockLost(queue: Queue, job: Job): Promise<boolean> {
+    if (await this.redis.exists(`${queue.toKey(job.id!)}:lock`)) return false;
+    return (await job.getState()) === 'active'; // not just finished between the two looks
+  }
+
+  /**
+   * A finished run's stream and control hash expire: SQLite holds all of it (the cursor is past its last
+   * entry), and a restart reads only active runs. They stay a while for a zombie worker, which reads its
+   * fence there when it reconnects, and for a look at what was sent.
+   */
+  private async expire(runId: number): Promise<void> {
+    const ttl = this.o.finishedTtlMs ?? 24 * 3600_000;
+    await this.redis.multi().pexpire(streamKey(runId), ttl).pexpire(controlKey(runId), ttl).exec();
+  }
+
   private finishWithout(runId: number, attempt: number, outcome: 'cancelled' | 'lost', status: 'cancelled' | 'failed', message: string): void {
     this.o.store.transaction(() => {
       this.o.store.dispatch.end(runId, attempt, outcome, message);
@@ -255,6 +294,7 @@ export class DispatchCoordinator {
       this.o.store.ingest(runId, [{ type: 'log', level: status === 'failed' ? 'error' : 'info', message }]);
     });
     this.publishSummary(runId);
+    void this.expire(runId).catch(() => undefined);
   }
 
   private publishSummary(runId: number): void {
@@ -262,15 +302,29 @@ export class DispatchCoordinator {
     if (run) this.emit({ type: 'run.updated', run });
   }
 
+  private lastError: string | null = null;
+  private logOnce(line: string): void {
+    if (line === this.lastError) return;
+    this.lastError = line;
+    this.o.log?.(line);
+  }
+
   private emit(e: PushEvent): void {
     for (const l of this.listeners) l(e);
   }
 
+  /** Stops following the streams; with Redis gone it waits CLOSE_WAIT_MS at most (its calls never return). */
   async close(): Promise<void> {
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
-    await this.ticking;
-    await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    const polite = (async () => {
+      await this.ticking;
+      await Promise.all([...this.queues.values()].map((q) => q.close().catch(() => undefined)));
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT_MS)));
+    if ((await Promise.race([polite, late])) === 'late') this.o.log?.(`Redis did not answer within ${CLOSE_WAIT_MS / 1000} s; the coordinator stops without it.`);
+    clearTimeout(timer);
     for (const c of this.queueConnections) c.disconnect();
     this.redis.disconnect();
   }

@@ -15,6 +15,7 @@ import { ManagedRedis } from './redis-server';
 import { lanAddress } from './redis-server-config';
 import { connectRedis, describeRedis, evictionWarning, parseRedisUrl, redisTarget, type RedisConnection } from './redis-server-connection';
 import { TlsSetupError, ensureLabTls, type LabTls } from './redis-server-tls';
+import { NotFoundError, UserError } from '../app-errors';
 
 // "Let other machines help" and `nas-studio serve --coordinator`: Redis (started here, or the lab's own by
 // URL), the file server workers fetch datasets from and upload checkpoints to, the dispatch coordinator that
@@ -134,6 +135,7 @@ export async function startLabCoordinator(o: LabCoordinatorOptions): Promise<Lab
         return dispatcher.workers();
       },
       problem: () => (problems.length ? problems.join(' ') : null),
+      revokeWorker: managed ? (name: string) => revokeWorker(managed!, dispatcher, name) : undefined,
       async stop() {
         for (const step of [...cleanup].reverse()) await Promise.resolve(step()).catch(() => undefined);
       },
@@ -142,4 +144,18 @@ export async function startLabCoordinator(o: LabCoordinatorOptions): Promise<Lab
     for (const step of [...cleanup].reverse()) await Promise.resolve(step()).catch(() => undefined);
     throw e;
   }
+}
+
+/**
+ * Revokes a worker: its Redis user is switched off and its connections dropped (ManagedRedis), so it stops
+ * taking runs at once, its run moves on when the lock expires, and its join code and file token stop working.
+ * Every worker that joined with the same code shares the user, so all of them go: the answer names them.
+ */
+async function revokeWorker(managed: ManagedRedis, dispatcher: DispatchCoordinator, name: string): Promise<void> {
+  const workers = await dispatcher.workers();
+  const worker = workers.find((w) => w.name === name);
+  if (!worker) throw new NotFoundError(`There is no worker named ${name} in this lab.`, 'The Workers page lists the names.');
+  if (!worker.user) throw new UserError(`Worker ${name} does not say which Redis user it logs in as (an older version).`, 'Stop it on its machine instead.');
+  await managed.revokeWorker(worker.user);
+  await dispatcher.markRevoked(workers.filter((w) => w.user === worker.user).map((w) => w.name));
 }

@@ -92,6 +92,8 @@ export async function startLabWorker(o: LabWorkerOptions): Promise<LabWorkerSess
     files: new HttpWorkerFiles({ filesUrl: files!.url, token: files!.token, cacheDir: join(base, 'cache'), tls: files!.tls }),
     trainerScript: o.trainerScript,
     workDir: join(base, 'runs'),
+    cacheDir: join(base, 'cache'),
+    redisUser: redis.username ?? null,
     appVersion: o.appVersion,
     timings: o.timings,
     log: o.log,

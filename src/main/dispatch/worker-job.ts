@@ -6,6 +6,7 @@ import type { TrainerEvent } from '../../shared/events';
 import type { DataReference } from '../nas/job';
 import type { ExecutionBackend, JobExit, JobHandle } from '../runs/execution-backend';
 import type { WorkerFiles } from './files';
+import { pruneAfterJob } from './worker-cache';
 import { controlKey, encodeEntry, streamKey, type ControlCommand, type DispatchJobData, type FileRef, type SpdPayload, type StreamEntry } from './protocol';
 
 // One dispatch of a run on a worker: fetch its files by sha256, train it in the same trainer process the app
@@ -22,6 +23,9 @@ export interface WorkerJobOptions {
   backend: ExecutionBackend;
   workDir: string;
   controlPollMs: number;
+  /** The download cache to prune after the job (null: leave it), and its size. */
+  cacheDir?: string | null;
+  cacheBytes?: number;
 }
 
 export class WorkerJob {
@@ -34,6 +38,8 @@ export class WorkerJob {
   /** A newer attempt took over: send nothing more. */
   private fenced = false;
   private killTimer: NodeJS.Timeout | null = null;
+  /** The worker left the lab mid-job (abandon()). */
+  abandoned = false;
 
   constructor(
     private readonly job: DispatchJobData,
@@ -42,6 +48,36 @@ export class WorkerJob {
 
   /** Runs the job to its end; resolves once its last event is on the stream (or the attempt was fenced). */
   async run(): Promise<JobExit> {
+    try {
+      return await this.attempt();
+    } finally {
+      this.prune();
+    }
+  }
+
+  /** Leaving the lab: the trainer stops now; the coordinator moves the run once the job's lock expires. */
+  abandon(): void {
+    this.abandoned = true;
+    this.fenced = true;
+    this.handle?.kill();
+  }
+
+  private get runDir(): string {
+    return join(this.o.workDir, 'runs', `${this.job.runId}-attempt-${this.job.attempt}`);
+  }
+
+  private prune(): void {
+    const { data, benchmarkTable, resumeFrom } = this.job;
+    const dataFiles = !data ? [] : data.kind === 'spd' ? Object.values(data.files ?? {}) : [data.trainImages, data.trainLabels, data.testImages, data.testLabels];
+    const reused = [...dataFiles, benchmarkTable ?? undefined].filter((f) => f !== undefined).map((f) => f.sha256);
+    try {
+      pruneAfterJob(this.o.cacheDir ?? null, { runDir: this.runDir, reused, once: resumeFrom ? [resumeFrom.sha256] : [] }, this.o.cacheBytes);
+    } catch (e) {
+      console.error(`Run ${this.job.runId}: could not tidy the worker's folders: ${(e as Error).message}`);
+    }
+  }
+
+  private async attempt(): Promise<JobExit> {
     if (await this.superseded()) return { status: 'stopped', error: 'A newer attempt of this run exists.' };
     this.push({ kind: 'started', worker: this.o.worker });
     const poll = setInterval(() => void this.pollControl(), this.o.controlPollMs);
@@ -69,7 +105,7 @@ export class WorkerJob {
       return { status: 'failed', error: `Worker ${this.o.worker} could not fetch the run's files: ${(e as Error).message}`, hint: 'Check that the worker reaches the coordinator, then resume the run.' };
     }
     if (this.stopRequested || this.fenced) return { status: 'stopped' };
-    const runDir = join(this.o.workDir, 'runs', `${job.runId}-attempt-${job.attempt}`);
+    const runDir = this.runDir;
     mkdirSync(runDir, { recursive: true });
     return new Promise<JobExit>((resolve) => {
       try {

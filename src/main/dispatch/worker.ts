@@ -24,6 +24,9 @@ export interface DispatchTimings {
   controlPollMs: number;
 }
 
+/** How long leaving the lab waits for Redis before it goes anyway. */
+const CLOSE_WAIT_MS = 5000;
+
 export const DEFAULT_TIMINGS: DispatchTimings = { lockMs: 30_000, stalledCheckMs: 15_000, heartbeatMs: 5_000, controlPollMs: 1_000 };
 
 export interface DispatchWorkerOptions {
@@ -37,6 +40,11 @@ export interface DispatchWorkerOptions {
   workDir: string;
   appVersion: string;
   capabilities?: Partial<WorkerCapabilities>;
+  /** The Redis user it logs in as (shown to the coordinator, which can revoke it). */
+  redisUser?: string | null;
+  /** Its download cache (pruned to `cacheBytes` after each job); without it the cache is left alone. */
+  cacheDir?: string;
+  cacheBytes?: number;
   timings?: Partial<DispatchTimings>;
   log?: (line: string) => void;
 }
@@ -50,6 +58,7 @@ export class DispatchWorker {
   private readonly capabilities: WorkerCapabilities;
   private readonly t: DispatchTimings;
   private busy: number | null = null;
+  private job: WorkerJob | null = null;
   private problem: string | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
 
@@ -63,7 +72,14 @@ export class DispatchWorker {
 
   async start(): Promise<void> {
     await this.sendBeat();
-    this.heartbeat = setInterval(() => void this.sendBeat().catch(() => undefined), this.t.heartbeatMs);
+    this.heartbeat = setInterval(
+      () =>
+        void this.sendBeat().then(
+          () => (this.lastError = null), // Redis answers again: the next outage is news
+          () => undefined,
+        ),
+      this.t.heartbeatMs,
+    );
     for (const queue of [workerQueue(this.o.name), SHARED_QUEUE]) {
       const connection = connectRedis(this.o.redis);
       this.queueConnections.push(connection);
@@ -77,7 +93,7 @@ export class DispatchWorker {
         maxStalledCount: 0,
         removeOnFail: { age: 7 * 24 * 3600 },
       });
-      worker.on('error', (e) => this.o.log?.(`Queue connection: ${e.message}`));
+      worker.on('error', (e) => this.logOnce(`Queue connection: ${e.message}`));
       this.workers.push(worker);
     }
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
@@ -103,32 +119,63 @@ export class DispatchWorker {
     void this.sendBeat();
     this.o.log?.(`Run ${data.runId}, attempt ${data.attempt}: training.`);
     try {
-      const exit = await new WorkerJob(data, {
+      this.job = new WorkerJob(data, {
         redis: this.redis,
         worker: this.o.name,
         files: this.o.files,
         backend: this.backend,
         workDir: this.o.workDir,
         controlPollMs: this.t.controlPollMs,
-      }).run();
+        cacheDir: this.o.cacheDir ?? null,
+        cacheBytes: this.o.cacheBytes,
+      });
+      const work = this.job;
+      const exit = await work.run();
+      // Failing the job (not completing it) tells the coordinator at once to dispatch the next attempt.
+      if (work.abandoned) throw new Error(`worker ${this.o.name} left the lab while training it`);
       this.o.log?.(`Run ${data.runId}, attempt ${data.attempt}: ${exit.status}.`);
       return exit.status;
     } finally {
+      this.job = null;
       this.busy = null;
       void this.sendBeat().catch(() => undefined);
     }
   }
 
-  private sendBeat(): Promise<void> {
-    const state = this.busy !== null ? 'busy' : this.problem ? 'refused' : 'idle';
-    return beat(this.redis, this.o.name, { state, capabilities: this.capabilities, runId: this.busy, problem: this.problem }, this.t.heartbeatMs * 3);
+  /** An outage repeats the same error every reconnect (each second): say it once until something else happens. */
+  private lastError: string | null = null;
+  private logOnce(line: string): void {
+    if (/WRONGPASS|user is disabled|NOPERM/.test(line)) {
+      line = "Redis refuses this worker's credentials: the lab's coordinator revoked it (or its user was removed). Stop it (Ctrl+C) and join again with a new join code.";
+    }
+    if (line === this.lastError) return;
+    this.lastError = line;
+    this.o.log?.(line);
   }
 
-  /** Stops taking jobs; a running job is left to its lock (the coordinator moves it) unless `wait`. */
+  private sendBeat(): Promise<void> {
+    const state = this.busy !== null ? 'busy' : this.problem ? 'refused' : 'idle';
+    return beat(this.redis, this.o.name, { state, capabilities: this.capabilities, runId: this.busy, problem: this.problem, user: this.o.redisUser ?? null }, this.t.heartbeatMs * 3);
+  }
+
+  /**
+   * Stops taking jobs; a running job's trainer is stopped and the job failed (the coordinator moves the run
+   * at once), unless `wait`. Without `wait` it takes at most CLOSE_WAIT_MS: with Redis gone, neither BullMQ's
+   * close nor the goodbye ever gets an answer, and one Ctrl+C must still end the worker.
+   */
   async close(wait = false): Promise<void> {
     if (this.heartbeat) clearInterval(this.heartbeat);
-    await Promise.all(this.workers.map((w) => w.close(!wait).catch(() => undefined)));
-    await leave(this.redis, this.o.name).catch(() => undefined);
+    if (!wait) this.job?.abandon();
+    const polite = (async () => {
+      // Not forced: the abandoned job ends within moments and is recorded as failed before the queues close.
+      await Promise.all(this.workers.map((w) => w.close().catch(() => undefined)));
+      await leave(this.redis, this.o.name).catch(() => undefined);
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), CLOSE_WAIT_MS)));
+    const result = wait ? await polite : await Promise.race([polite, late]);
+    clearTimeout(timer);
+    if (result === 'late') this.o.log?.(`Could not tell Redis within ${CLOSE_WAIT_MS / 1000} s that this worker leaves; leaving anyway (the coordinator lists it offline once its key expires).`);
     this.redis.disconnect();
     for (const c of this.queueConnections) c.disconnect();
   }

@@ -18,6 +18,11 @@ export interface CoordinatorSession {
   /** What is wrong right now (Redis unreachable…), in words; null when all is well. */
   problem(): string | null;
   stop(): Promise<void>;
+  /**
+   * Switches the worker's Redis user off and drops its connections: it stops at once (its run moves to another
+   * worker) and its join code no longer works. Absent where the lab's Redis is not NAS Studio's.
+   */
+  revokeWorker?(name: string): Promise<void>;
   /** Where runs sent to the lab go (the run manager hands them over) and the live events their streams bring. */
   readonly dispatcher?: RemoteRuns & { onPush(listener: (e: PushEvent) => void): () => void };
 }
@@ -72,6 +77,19 @@ export class DispatchService {
   async workers(): Promise<WorkerInfo[]> {
     const c = this.coordinator;
     return c ? c.workers() : [];
+  }
+
+  async revokeWorker(name: string): Promise<DispatchStatus> {
+    const c = this.coordinator;
+    if (!c) throw new UserError('This app coordinates no lab, so it has no worker to revoke.', 'Revoke workers on the coordinator of their lab.');
+    if (!c.revokeWorker) {
+      throw new UserError(
+        `The lab's Redis at ${c.redis} is not run by NAS Studio, so it cannot switch a worker's user off.`,
+        "Switch the worker's Redis user off on that server (ACL SETUSER <user> off) and stop the worker.",
+      );
+    }
+    await c.revokeWorker(name);
+    return this.status();
   }
 
   async startCoordinator(o: { redis?: string }): Promise<DispatchStatus> {

@@ -176,6 +176,10 @@ describe.skipIf(!haveRedis)('nas-studio serve --coordinator and worker from the 
     expect(listed.map((w) => w.name)).toContain('cli-w');
     const status = (await call('dispatch.status')) as { role: string; joinCode: string };
     expect(status.role).toBe('coordinator');
+    // The code is used: the file now holds the next worker's (another Redis user), and the output says so.
+    await waitFor(() => readFileSync(codeFile!, 'utf8').trim() !== code || null, 'a fresh join code in the file', { timeoutMs: 15_000 });
+    expect(readFileSync(codeFile!, 'utf8').trim()).toBe(status.joinCode);
+    expect(serve.output()).toMatch(/A worker joined with the last code\. Join code for the next worker written to /);
 
     await worker.stop();
     const redisPid = Number(readFileSync(join(coordDir, 'redis', 'redis.pid'), 'utf8'));

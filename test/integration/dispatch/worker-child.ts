@@ -19,6 +19,7 @@ const worker = new DispatchWorker({
   trainerScript: s.trainerScript,
   workDir: s.workDir,
   appVersion: s.appVersion,
+  cacheDir: `${s.workDir}/cache`,
   timings: s.timings,
   log: (line) => console.log(`[${s.name}] ${line}`),
 });

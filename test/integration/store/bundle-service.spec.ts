@@ -132,3 +132,27 @@ describe('BundleService', () => {
     expect(readdirSync(a.dir).filter((n) => n.startsWith('.bundle-export-'))).toEqual([]);
   });
 });
+
+describe('BundleService and the lab', () => {
+  test("a run trained on a worker keeps where it was sent, the worker it ran on and its attempts", async () => {
+    const a = history();
+    const b = history();
+    const id = a.store.runs.create(searchConfig({ name: 'on w1' }), { id: null, name: 'Fashion-MNIST' });
+    a.store.dispatch.setWhere(id, 'any');
+    a.store.dispatch.addAttempt(id, 1, null, null);
+    a.store.dispatch.claim(id, 1, 'w1');
+    a.store.dispatch.end(id, 1, 'lost', 'worker w1 stopped answering');
+    a.store.dispatch.addAttempt(id, 2, 3, 'worker w1 stopped answering');
+    a.store.dispatch.claim(id, 2, 'w2');
+    a.store.dispatch.end(id, 2, 'completed', null);
+    a.store.runs.setStatus(id, 'completed');
+    const out = join(a.dir, 'run.nasrun');
+    await a.bundles.exportRun(id, out);
+    const r = await b.bundles.importBundle(out);
+    const detail = b.store.runs.get(r.id)!;
+    expect({ where: detail.where, ranOn: detail.ranOn }).toEqual({ where: 'any', ranOn: 'w2' });
+    const strip = (xs: ReturnType<Store['dispatch']['attempts']>) => xs.map(({ attempt, worker, outcome, resumedFromEpoch, note }) => ({ attempt, worker, outcome, resumedFromEpoch, note }));
+    expect(strip(b.store.dispatch.attempts(r.id))).toEqual(strip(a.store.dispatch.attempts(id)));
+    expect(b.store.dispatch.activeRemote()).toEqual([]);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WhereSchema, type WorkerCapabilities } from '../../../src/shared/dispatch';
-import { capabilityLine, formatBytes, lastSeenText, ranOnText, whereText, whereUnavailableReason } from '../../../src/renderer/src/lib/workers';
+import { capabilityLine, formatBytes, lastSeenText, openAttemptText, ranOnText, whereText, whereUnavailableReason } from '../../../src/renderer/src/lib/workers';
 
 // The words the Workers page, the New-run form's "where" choice and the runs list use for the lab's machines.
 
@@ -51,5 +51,13 @@ describe('where a run trains', () => {
     expect(whereUnavailableReason('standalone')).toMatch(/Settings/);
     expect(whereUnavailableReason(null)).toMatch(/Let other machines help/);
     expect(whereUnavailableReason('worker')).toMatch(/coordinator/);
+  });
+});
+
+describe("a run's open attempt", () => {
+  it('trains, or waits for the worker it was sent to (a named one that died waits for it to come back)', () => {
+    expect(openAttemptText('running', 'w1')).toBe('training');
+    expect(openAttemptText('queued', 'w1')).toBe('waiting for w1');
+    expect(openAttemptText('queued', 'any')).toBe('waiting for a free worker');
   });
 });

@@ -39,6 +39,7 @@ export const WORKER_STATE_TEXT: Record<WorkerInfo['state'], string> = {
   busy: 'training',
   offline: 'offline',
   refused: 'refused',
+  revoked: 'revoked',
 };
 
 /** The New-run form's "where" choice and the runs list: 'local' and 'any' in words, a worker by its name. */
@@ -52,6 +53,13 @@ export function whereText(where: string | null | undefined): string {
 export function ranOnText(run: { where?: string | null; ranOn?: string | null }): string {
   if (run.ranOn) return run.ranOn === 'local' ? 'this machine' : run.ranOn;
   return whereText(run.where);
+}
+
+/** The outcome cell of a run's open attempt: a worker trains it, or it waits for one (all busy, or the named
+ * worker died and the run waits for it to come back). */
+export function openAttemptText(status: string, where: string | null | undefined): string {
+  if (status !== 'queued') return 'training';
+  return `waiting for ${where === 'any' ? 'a free worker' : whereText(where)}`;
 }
 
 /** Why the New-run form cannot send a run elsewhere; null when it can. */

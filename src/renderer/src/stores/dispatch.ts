@@ -63,6 +63,7 @@ export const useDispatchStore = defineStore('dispatch', () => {
     act('start', () => api().invoke('dispatch.startCoordinator', redis ? { redis } : {}), 'Cannot let other machines help');
   const stop = () => act('stop', () => api().invoke('dispatch.stop', {}), 'Cannot stop');
   const join = (code: string, name: string) => act('join', () => api().invoke('dispatch.join', { code, name }), 'Cannot join the lab');
+  const revokeWorker = (name: string) => act(`revoke:${name}`, () => api().invoke('dispatch.revokeWorker', { name }), `Cannot revoke ${name}`);
 
-  return { status, loaded, busy, isCoordinator, workers, refresh, watch, startCoordinator, stop, join };
+  return { status, loaded, busy, isCoordinator, workers, refresh, watch, startCoordinator, stop, join, revokeWorker };
 });
