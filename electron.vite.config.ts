@@ -23,8 +23,8 @@ export default defineConfig({
           server: resolve(__dirname, 'src/main/server.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
           trainer: resolve(__dirname, 'src/main/trainer/trainer.ts'),
-          // worker threads of data-parallel training (engine/parallel), started by the trainer
-          'parallel-replica': resolve(__dirname, 'src/main/nas/engine/parallel/replica-worker.ts'),
+          // worker threads of data-parallel training (nas/parallel), started by the trainer
+          'parallel-replica': resolve(__dirname, 'src/main/nas/parallel/replica-worker.ts'),
         },
       },
     },

@@ -9,8 +9,9 @@
 //   BENCH_RECOMPUTE: comma list of off | on | auto (auto = the engine's shouldRecompute heuristic)
 //   BENCH_NO_TORCH=1 skips PyTorch; BENCH_NO_BUILD=1 reuses the bundle.
 //   BENCH_THREADS=N: the data-parallel variant's thread count (default: all cores; 1 skips it). It trains the
-//   same step on N worker threads (engine/parallel, synchronised BN, the app's out/main/parallel-replica.js,
+//   same step on N worker threads (nas/parallel, synchronised BN, the app's out/main/parallel-replica.js,
 //   so `npm run build` must have run) and reports threads, threaded_ms and its ratios to PyTorch.
+//   BENCH_BN=per-worker times the per-worker-BN option instead (no BN exchange; different gradients).
 //
 // Each tfjs run is its own child process, so a wasm abort (heap exhausted) is reported, not fatal.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -53,7 +54,7 @@ async function threadedChild({ kind, batch, recompute, threads }) {
     net: { space: 'nb201', options: MODELS[kind] },
     seed: 1,
     backend: process.env.BENCH_BACKEND === 'cpu' ? 'cpu' : 'wasm',
-    bn: 'sync',
+    bn: process.env.BENCH_BN === 'per-worker' ? 'per-worker' : 'sync',
     recompute: recompute === 'auto' ? 'auto' : recompute === 'on',
     groups: [{ name: 'all', variables: 'all', optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, weightDecay: 0 } }],
   };
@@ -79,6 +80,7 @@ async function threadedChild({ kind, batch, recompute, threads }) {
     return {
       device: trainer.device,
       threaded_ms: median(times),
+      threaded_bn: spec.bn,
       threaded_wasm_heap_mb: mem.map((m) => (m.wasmHeapBytes ? Math.round(m.wasmHeapBytes / 2 ** 20) : null)),
       threaded_tensor_leak_per_step: (mem.reduce((a, m) => a + m.numTensors, 0) - tensors0) / (WARMUP + STEPS - 1),
     };

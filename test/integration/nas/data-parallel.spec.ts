@@ -1,9 +1,10 @@
 /**
- * Data-parallel training on worker threads (src/main/nas/engine/parallel): real worker_threads, each with its
+ * Data-parallel training on worker threads (src/main/nas/parallel, primitives in src/main/nas/engine/parallel): real worker_threads, each with its
  * own wasm backend and replica, exchanging BN statistics and gradients through a SharedArrayBuffer.
  * - synced-BN gradients on an odd batch split 5 / 4 equal the single-thread full-batch gradients (NB201 and
  *   DARTS, with and without recompute); the per-worker-BN difference is printed, not asserted away;
  * - replicas stay bit-identical over many steps, and the same seed + thread count gives the same bits twice;
+ *   their state loads into a trainer with another thread count unchanged (checkpoint hand-over);
  * - no tensor leaks in the workers.
  * Needs the built worker entry: run `npm run build` first.
  */
@@ -12,8 +13,8 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../../src/main/nas/engine/tf';
 import { initBackend } from '../../../src/main/nas/engine/backend';
-import { DataParallelTrainer, type FullBatch } from '../../../src/main/nas/engine/parallel/data-parallel';
-import { buildReplicaNet, stableVariables, type ReplicaSpec, type SupernetSpec } from '../../../src/main/nas/engine/parallel/replica';
+import { DataParallelTrainer, type FullBatch } from '../../../src/main/nas/parallel/data-parallel';
+import { buildReplicaNet, stableVariables, type ReplicaSpec, type SupernetSpec } from '../../../src/main/nas/parallel/replica';
 import { lossAndGrads, disposeGrads } from '../../../src/main/nas/strategies/one-shot';
 import { randomArray, relErr, sameBits } from '../../unit/nas/fixtures';
 
@@ -124,7 +125,7 @@ describe('replicas over many steps', () => {
       }
       const checksum = await t.verifyReplicas();
       const tensors = (await t.memory()).map((m) => m.numTensors);
-      return { checksum, losses, tensorsAfterFirst, tensors, initial: t.initialChecksum };
+      return { checksum, losses, tensorsAfterFirst, tensors, initial: t.initialChecksum, state: await t.state() };
     } finally {
       await t.close();
     }
@@ -138,5 +139,14 @@ describe('replicas over many steps', () => {
     expect(b.checksum).toBe(a.checksum);
     expect(b.losses).toEqual(a.losses);
     expect(a.tensors).toEqual(a.tensorsAfterFirst);
+    // The state moves to another thread count whole: 3 replicas loaded with it hold exactly the same.
+    const three = await DataParallelTrainer.start(spec(NETS.darts), { threads: 3, workerScript: SCRIPT });
+    try {
+      expect(await three.load(a.state)).toBe(a.checksum);
+      expect((await three.train('weights', batch(300), 0.025)).count).toBe(B);
+      await three.verifyReplicas();
+    } finally {
+      await three.close();
+    }
   });
 });

@@ -2,11 +2,11 @@
 // own tfjs engine and wasm backend (a worker has its own module instances, so its own wasm heap), loaded
 // exactly as the trainer loads it (initBackend). Requests are handled one at a time, in order.
 import { parentPort } from 'node:worker_threads';
-import * as tf from '../tf';
-import { initBackend } from '../backend';
+import * as tf from '../engine/tf';
+import { initBackend } from '../engine/backend';
 import type { ReplicaRequest, ReplicaResponse } from './protocol';
 import { Replica } from './replica';
-import { ReplicaAbortedError, SharedReducer } from './shared-reducer';
+import { ReplicaAbortedError, SharedReducer } from '../engine/parallel/shared-reducer';
 
 let replica: Replica | null = null;
 let reducer: SharedReducer | null = null;
@@ -33,6 +33,11 @@ async function handle(req: ReplicaRequest): Promise<unknown> {
       return need().gradients(req.group, req.shard);
     case 'checksum':
       return need().checksum();
+    case 'state':
+      return need().state();
+    case 'load':
+      need().load(req.state);
+      return null;
     case 'memory': {
       const backend = tf.backend() as unknown as { wasm?: { HEAPU8: Uint8Array } };
       return { numTensors: tf.memory().numTensors, wasmHeapBytes: backend.wasm ? backend.wasm.HEAPU8.length : null };

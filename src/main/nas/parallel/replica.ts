@@ -1,14 +1,14 @@
-import * as tf from '../tf';
-import { Rng } from '../rng';
-import type { Supernet } from '../supernet';
-import { Adam, Sgd, clipByGlobalNorm, type NamedGrads, type Optimizer } from '../optim';
-import { shouldRecompute } from '../recompute';
-import { buildNb201Supernet, type Nb201SupernetOptions } from '../../spaces/nb201';
-import { buildDartsSupernet, type DartsSupernetOptions } from '../../spaces/darts';
-import { disposeGrads, lossAndGrads } from '../../strategies/one-shot';
-import { tensorChecksum } from './checksum';
-import type { SharedReducer } from './shared-reducer';
-import { syncedBatchNorm } from './sync-bn';
+import * as tf from '../engine/tf';
+import { Rng } from '../engine/rng';
+import type { Supernet } from '../engine/supernet';
+import { Adam, Sgd, clipByGlobalNorm, type NamedGrads, type Optimizer } from '../engine/optim';
+import { shouldRecompute } from '../engine/recompute';
+import { buildNb201Supernet, type Nb201SupernetOptions } from '../spaces/nb201';
+import { buildDartsSupernet, type DartsSupernetOptions } from '../spaces/darts';
+import { disposeGrads, lossAndGrads } from '../strategies/one-shot';
+import { tensorChecksum } from '../engine/parallel/checksum';
+import type { SharedReducer } from '../engine/parallel/shared-reducer';
+import { syncedBatchNorm } from '../engine/parallel/sync-bn';
 
 // One replica of a data-parallel trainer (runs inside a worker thread, see replica-worker.ts): its own
 // supernet built from the shared seed, its own optimisers, and the collective steps that keep it identical
@@ -61,6 +61,12 @@ export interface ShardBatch {
   y: Int32Array;
   batch: number;
   threads: number;
+}
+
+/** A replica's whole training state; scalar optimiser state (Adam's t) per group. */
+export interface ReplicaState {
+  tensors: Record<string, Float32Array>;
+  optimizers: Record<string, Record<string, number>>;
 }
 
 interface Group {
@@ -139,9 +145,32 @@ export class Replica {
 
   /** Hash of every weight, α, BN buffer and optimiser state: equal on all replicas while they agree. */
   checksum(): string {
-    const state: Array<[string, tf.Tensor]> = [...this.vars.weights, ...this.vars.alphas, ...this.vars.buffers];
+    return tensorChecksum(this.stateEntries());
+  }
+
+  private stateEntries(): Array<[string, tf.Variable]> {
+    const state: Array<[string, tf.Variable]> = [...this.vars.weights, ...this.vars.alphas, ...this.vars.buffers];
     for (const [name, g] of this.groups) for (const [k, t] of g.optimizer.stateTensors()) state.push([`${name}/${k}`, t]);
-    return tensorChecksum(state);
+    return state;
+  }
+
+  /** Every weight, α, BN buffer and optimiser state by stable name: what a checkpoint needs from the replicas. */
+  state(): ReplicaState {
+    const tensors: Record<string, Float32Array> = {};
+    for (const [name, t] of this.stateEntries()) tensors[name] = (t.dataSync() as Float32Array).slice();
+    const optimizers: Record<string, Record<string, number>> = {};
+    for (const [name, g] of this.groups) optimizers[name] = g.optimizer.stateJson();
+    return { tensors, optimizers };
+  }
+
+  /** Loads a state taken from replicas with any thread count (or built from a single-thread checkpoint). */
+  load(state: ReplicaState): void {
+    for (const [name, v] of this.stateEntries()) {
+      const values = state.tensors[name];
+      if (!values || values.length !== v.size) throw new Error(`The training state has no values for '${name}' of size ${v.size}: it comes from a different network or settings.`);
+      tf.tidy(() => v.assign(tf.tensor(values, v.shape, 'float32')));
+    }
+    for (const [name, g] of this.groups) g.optimizer.loadStateJson(state.optimizers[name] ?? {});
   }
 
   dispose(): void {

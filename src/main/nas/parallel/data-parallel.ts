@@ -3,16 +3,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ReplicaReplies, ReplicaRequest, ReplicaResponse } from './protocol';
-import type { ReplicaSpec, ShardBatch } from './replica';
-import { abortReducer, createReducerBuffer } from './shared-reducer';
-import { shardBatch } from './shard';
+import type { ReplicaSpec, ReplicaState, ShardBatch } from './replica';
+import { abortReducer, createReducerBuffer } from '../engine/parallel/shared-reducer';
+import { shardBatch } from '../engine/parallel/shard';
 
 // Data-parallel training on N worker threads (shared/ENGINE.md: the wasm backend runs one thread per engine,
 // so N engines in N threads use N cores). Each worker holds a replica built from the same seed; a batch is
-// split into contiguous shards (shard.ts); the replicas exchange BN statistics and gradients among themselves
-// through one SharedArrayBuffer (shared-reducer.ts) and apply the same optimiser step, so they stay
-// bit-identical, which `verifyReplicas` checks. This thread only hands out shards and collects results.
-// threads = 1 is not routed here: the single-thread engine path stays the reference.
+// split into contiguous shards (engine/parallel/shard.ts); the replicas exchange BN statistics and gradients
+// among themselves through one SharedArrayBuffer (engine/parallel/shared-reducer.ts) and apply the same
+// optimiser step, so they stay bit-identical, which `verifyReplicas` checks. This thread only hands out
+// shards and collects results. threads = 1 is not routed here: the single-thread engine path stays the
+// reference.
 
 export interface FullBatch {
   /** NHWC images, row-major. */
@@ -154,6 +155,18 @@ export class DataParallelTrainer {
     const sums = await this.checksums();
     if (new Set(sums).size !== 1) throw new ReplicasDivergedError(sums);
     return sums[0]!;
+  }
+
+  /** The replicas' common training state (verified identical first), for a checkpoint. */
+  async state(): Promise<ReplicaState> {
+    await this.verifyReplicas();
+    return this.replicas[0]!.request({ type: 'state' });
+  }
+
+  /** Loads `state` (from any thread count) into every replica, then checks they agree. */
+  async load(state: ReplicaState): Promise<string> {
+    await all(this.replicas.map((r) => r.request({ type: 'load', state })));
+    return this.verifyReplicas();
   }
 
   async memory(): Promise<Array<ReplicaReplies['memory']>> {

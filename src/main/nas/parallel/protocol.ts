@@ -1,4 +1,4 @@
-import type { ReplicaSpec, ShardBatch } from './replica';
+import type { ReplicaSpec, ReplicaState, ShardBatch } from './replica';
 
 // Messages between the data-parallel coordinator (data-parallel.ts, in the trainer's thread) and its replica
 // workers (replica-worker.ts). Every request carries an id; the worker answers each in order.
@@ -9,6 +9,8 @@ export type ReplicaRequest =
   | { type: 'train'; group: string; shard: ShardBatch; lr: number }
   | { type: 'gradients'; group: string; shard: ShardBatch }
   | { type: 'checksum' }
+  | { type: 'state' }
+  | { type: 'load'; state: ReplicaState }
   | { type: 'memory' }
   | { type: 'dispose' };
 
@@ -18,6 +20,8 @@ export interface ReplicaReplies {
   train: { loss: number; correct: number; count: number };
   gradients: Record<string, Float32Array>;
   checksum: string;
+  state: ReplicaState;
+  load: null;
   memory: { numTensors: number; wasmHeapBytes: number | null };
   dispose: null;
 }
