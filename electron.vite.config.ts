@@ -8,9 +8,9 @@ const version = JSON.parse(readFileSync(resolve(__dirname, 'package.json'), 'utf
 // tfjs is bundled from its ESM entries (see scripts/tfjs-esm-aliases.ts); everything else stays external.
 const TFJS = ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-cpu', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-layers'];
 
-// One build, four Node entries: the Electron main process, the headless server, the CLI and the trainer
-// process (forked per run). Dependencies stay external so native addons and tfjs's .wasm files load from
-// node_modules.
+// One build, five Node entries: the Electron main process, the headless server, the CLI, the trainer
+// process (forked per run) and its data-parallel worker threads. Dependencies stay external so native
+// addons and tfjs's .wasm files load from node_modules.
 export default defineConfig({
   main: {
     resolve: { alias: tfjsEsmAliases },
@@ -23,6 +23,8 @@ export default defineConfig({
           server: resolve(__dirname, 'src/main/server.ts'),
           cli: resolve(__dirname, 'src/main/cli.ts'),
           trainer: resolve(__dirname, 'src/main/trainer/trainer.ts'),
+          // worker threads of data-parallel training (nas/parallel), started by the trainer
+          'parallel-replica': resolve(__dirname, 'src/main/nas/parallel/replica-worker.ts'),
         },
       },
     },

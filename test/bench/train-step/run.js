@@ -8,6 +8,10 @@
 //   BENCH_STEPS=20 BENCH_CONFIGS=small:64,big:64 BENCH_RECOMPUTE=off,on node test/bench/train-step/run.js
 //   BENCH_RECOMPUTE: comma list of off | on | auto (auto = the engine's shouldRecompute heuristic)
 //   BENCH_NO_TORCH=1 skips PyTorch; BENCH_NO_BUILD=1 reuses the bundle.
+//   BENCH_THREADS=N: the data-parallel variant's thread count (default: all cores; 1 skips it). It trains the
+//   same step on N worker threads (nas/parallel, synchronised BN, the app's out/main/parallel-replica.js,
+//   so `npm run build` must have run) and reports threads, threaded_ms and its ratios to PyTorch.
+//   BENCH_BN=per-worker times the per-worker-BN option instead (no BN exchange; different gradients).
 //
 // Each tfjs run is its own child process, so a wasm abort (heap exhausted) is reported, not fatal.
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -19,6 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
 const bundle = path.join(root, 'out', 'bench', 'train-step-engine.mjs');
+const replicaScript = path.join(root, 'out', 'main', 'parallel-replica.js');
 const STEPS = Number(process.env.BENCH_STEPS ?? 20); // the issue asks for at least 20 measured steps
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 export const PY = '/usr/bin/python3';
@@ -42,8 +47,52 @@ export function median(a) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** The same training step (all weights and α, Adam) on `threads` data-parallel worker threads, synced BN. */
+async function threadedChild({ kind, batch, recompute, threads }) {
+  const E = await import(pathToFileURL(bundle).href);
+  const spec = {
+    net: { space: 'nb201', options: MODELS[kind] },
+    seed: 1,
+    backend: process.env.BENCH_BACKEND === 'cpu' ? 'cpu' : 'wasm',
+    bn: process.env.BENCH_BN === 'per-worker' ? 'per-worker' : 'sync',
+    recompute: recompute === 'auto' ? 'auto' : recompute === 'on',
+    groups: [{ name: 'all', variables: 'all', optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, weightDecay: 0 } }],
+  };
+  // This thread only draws the batch (seeded: the same values as the single-thread run) and hands out shards.
+  await E.initBackend('cpu');
+  const trainer = await E.DataParallelTrainer.start(spec, { threads, workerScript: replicaScript });
+  try {
+    const [h, w, c] = MODELS[kind].inputShape;
+    const x = E.tf.tidy(() => E.tf.randomNormal([batch, h, w, c], 0, 1, 'float32', 7).dataSync());
+    const y = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
+    const times = [];
+    let tensors0 = 0;
+    for (let i = 0; i < WARMUP + STEPS; i++) {
+      const t0 = performance.now();
+      const { loss } = await trainer.train('all', { x, shape: [batch, h, w, c], y }, 1e-3);
+      const dt = performance.now() - t0;
+      if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${i}`);
+      if (i === 0) tensors0 = (await trainer.memory()).reduce((a, m) => a + m.numTensors, 0);
+      if (i >= WARMUP) times.push(dt);
+    }
+    await trainer.verifyReplicas();
+    const mem = await trainer.memory();
+    return {
+      device: trainer.device,
+      threaded_ms: median(times),
+      threaded_bn: spec.bn,
+      threaded_wasm_heap_mb: mem.map((m) => (m.wasmHeapBytes ? Math.round(m.wasmHeapBytes / 2 ** 20) : null)),
+      threaded_tensor_leak_per_step: (mem.reduce((a, m) => a + m.numTensors, 0) - tensors0) / (WARMUP + STEPS - 1),
+    };
+  } finally {
+    await trainer.close();
+  }
+}
+
 async function child(spec) {
-  const { kind, batch, recompute } = JSON.parse(spec);
+  const parsed = JSON.parse(spec);
+  if (parsed.threads > 1) return threadedChild(parsed);
+  const { kind, batch, recompute } = parsed;
   const E = await import(pathToFileURL(bundle).href);
   const { tf } = E;
   const info = await E.initBackend(process.env.BENCH_BACKEND ?? 'auto');
@@ -134,6 +183,7 @@ async function main() {
   const modes = (process.env.BENCH_RECOMPUTE ?? 'off,on').split(',');
   const torchErr = process.env.BENCH_NO_TORCH ? 'skipped' : ensureTorch();
   const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+  const threads = Number(process.env.BENCH_THREADS ?? cores);
   const result = { backend: null, device: null, steps: STEPS, warmup: WARMUP, cores, loadavg: os.loadavg().map((l) => +l.toFixed(2)), torch: null, configs: {} };
   for (const { kind, batch } of configs) {
     let torch = null;
@@ -146,7 +196,19 @@ async function main() {
     for (const mode of modes) {
       const name = `${kind}_b${batch}_recompute_${mode}`;
       const r = runChild({ kind, batch, recompute: mode });
-      const entry = { status: 'ok', recompute: null, tfjs_ms: null, torch_ms_same_threads: null, torch_ms_all_cores: null, ratio_same_threads: null, ratio_all_cores: null };
+      const entry = {
+        status: 'ok',
+        recompute: null,
+        tfjs_ms: null,
+        torch_ms_same_threads: null,
+        torch_ms_all_cores: null,
+        ratio_same_threads: null,
+        ratio_all_cores: null,
+        threads,
+        threaded_ms: null,
+        ratio_threaded_vs_torch_one_thread: null,
+        ratio_threaded_vs_torch_all_cores: null,
+      };
       if (r.error) entry.status = r.error;
       else {
         result.backend = r.backend;
@@ -156,6 +218,14 @@ async function main() {
         delete entry.backend;
         delete entry.device;
         delete entry.fallbackReason;
+      }
+      if (threads > 1) {
+        const t = runChild({ kind, batch, recompute: mode, threads });
+        if (t.error) entry.threaded_status = t.error;
+        else {
+          const { device, ...measured } = t;
+          Object.assign(entry, measured, { threaded_ms: Math.round(t.threaded_ms), threaded_device: device });
+        }
       }
       if (torch) {
         // wasm runs on one thread in Node; a native backend would use every core.
@@ -167,6 +237,10 @@ async function main() {
         if (entry.tfjs_ms) {
           entry.ratio_same_threads = +(entry.tfjs_ms / sameThreads.median_ms).toFixed(2);
           entry.ratio_all_cores = +(entry.tfjs_ms / torch.all.median_ms).toFixed(2);
+        }
+        if (entry.threaded_ms) {
+          entry.ratio_threaded_vs_torch_one_thread = +(entry.threaded_ms / torch.same.median_ms).toFixed(2);
+          entry.ratio_threaded_vs_torch_all_cores = +(entry.threaded_ms / torch.all.median_ms).toFixed(2);
         }
       } else entry.torch_status = torchErr;
       result.configs[name] = entry;

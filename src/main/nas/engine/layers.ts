@@ -9,7 +9,15 @@ export interface ForwardContext {
   training: boolean;
   /** [variable, new value] pairs; the caller assigns them after the step (kept outside the gradient scope). */
   bnUpdates: Array<[tf.Variable, tf.Tensor]> | null;
+  /**
+   * Training-mode BatchNorm replacing the local one: data-parallel training normalises with the statistics of
+   * the whole batch across replicas (parallel/sync-bn.ts). Absent: this batch's own statistics.
+   */
+  bnSync?: TrainingBatchNorm;
 }
+
+/** A training-mode BatchNorm (same contract as `batchNorm` with ctx.training: running updates into ctx.bnUpdates). */
+export type TrainingBatchNorm = (ctx: ForwardContext, x: tf.Tensor4D, bn: BnParams) => tf.Tensor4D;
 
 export const BN_EPS = 1e-5;
 export const BN_MOMENTUM = 0.1;
@@ -20,6 +28,7 @@ export function batchNorm(ctx: ForwardContext, x: tf.Tensor4D, bn: BnParams): tf
   if (!ctx.training) {
     return tf.batchNorm4d(x, r1(bn.runningMean)!, r1(bn.runningVar)!, bn.beta, bn.gamma, BN_EPS);
   }
+  if (ctx.bnSync) return ctx.bnSync(ctx, x, bn);
   // Not tf.moments: its internal same-dtype cast breaks tfjs's backward pass ("reading 'clone'").
   const mean = tf.mean(x, [0, 1, 2]);
   const variance = tf.mean(tf.square(tf.sub(x, mean)), [0, 1, 2]);

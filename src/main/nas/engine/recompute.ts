@@ -1,6 +1,6 @@
 import { archWeights } from './arch-weights';
 import * as tf from './tf';
-import { applyBnUpdates, type ForwardContext } from './layers';
+import { applyBnUpdates, type ForwardContext, type TrainingBatchNorm } from './layers';
 import type { ForwardSegment, Supernet } from './supernet';
 
 // Gradient checkpointing ("recompute") at the training-loop level (shared/ENGINE.md, kernels/README-perf.md).
@@ -30,6 +30,8 @@ export interface RecomputeOptions {
   updateBnStats?: boolean;
   /** Architecture weights by α key, instead of softmax(α) (then α gets no gradient, as with Supernet.forward). */
   weights?: ReadonlyMap<string, tf.Tensor2D>;
+  /** Synchronised BatchNorm (data-parallel); the recomputed forwards synchronise again, in the same order on every replica. */
+  bnSync?: TrainingBatchNorm;
 }
 
 /** Mean softmax cross-entropy and the number of correct predictions: the loss `one-shot.ts` uses. */
@@ -101,7 +103,7 @@ export function lossAndGradsRecompute(
   const weightVars = variables.filter((v) => !alphaIds.has(v.id));
 
   // ---- Pass 1: forward without a tape, keeping each segment's input state and the BN updates.
-  const fwdCtx: ForwardContext = { training: true, bnUpdates: options.updateBnStats === false ? null : [] };
+  const fwdCtx: ForwardContext = { training: true, bnUpdates: options.updateBnStats === false ? null : [], bnSync: options.bnSync };
   const inputs: tf.Tensor[][] = [];
   /** passthrough[k][i] = j when output i of segment k is input j itself, else -1. */
   const passthrough: number[][] = [];
@@ -130,7 +132,7 @@ export function lossAndGradsRecompute(
   }
 
   // ---- Pass 2: backward, segment by segment from the head, recomputing each forward from its saved input.
-  const recCtx: ForwardContext = { training: true, bnUpdates: null };
+  const recCtx: ForwardContext = { training: true, bnUpdates: null, bnSync: options.bnSync };
   const grads = new Map<number, tf.Tensor>(); // variable id → gradient
   const dW = new Map<number, tf.Tensor>(); // index in wKeys → dL/dW
   let dState: Array<tf.Tensor | null> = [];

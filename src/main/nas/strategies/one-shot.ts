@@ -1,5 +1,5 @@
 import * as tf from '../engine/tf';
-import { applyBnUpdates, type ForwardContext } from '../engine/layers';
+import { applyBnUpdates, type ForwardContext, type TrainingBatchNorm } from '../engine/layers';
 import type { Supernet } from '../engine/supernet';
 import { lossAndGradsRecompute } from '../engine/recompute';
 import type { Batch } from '../data/batcher';
@@ -50,10 +50,12 @@ export function lossAndGrads(
      * recompute segment by segment in the backward. Same results, one extra forward, a fraction of the memory.
      */
     recompute?: boolean;
+    /** Data-parallel training: BatchNorm over every replica's shard (engine/parallel/sync-bn.ts). */
+    bnSync?: TrainingBatchNorm;
   } = {},
 ): GradResult {
   if (options.recompute) return lossAndGradsRecompute(net, x, y, variables, crossEntropy, correctCount, options);
-  const ctx: ForwardContext = { training: true, bnUpdates: options.updateBnStats === false ? null : [] };
+  const ctx: ForwardContext = { training: true, bnUpdates: options.updateBnStats === false ? null : [], bnSync: options.bnSync };
   let logits: tf.Tensor2D | null = null;
   const { value, grads } = tf.variableGrads(() => {
     logits = tf.keep(net.forward(ctx, x, options.weights));
