@@ -36,6 +36,13 @@ export function classLabel(d: Dataset, label: number): string {
   return name ? `${label} · ${name}` : String(label);
 }
 
+/** Samples grouped by class label, classes in ascending order (the detail views show a row per class). */
+export function groupByLabel<T extends { label: number }>(samples: readonly T[]): [number, T[]][] {
+  const groups = new Map<number, T[]>();
+  for (const s of samples) groups.set(s.label, [...(groups.get(s.label) ?? []), s]);
+  return [...groups.entries()].sort((a, b) => a[0] - b[0]);
+}
+
 /**
  * Whether deleting the dataset removes files: the server deletes only the copies it made under
  * `<data folder>/datasets/`; a system set (Debian's Fashion-MNIST) is left where it is.
