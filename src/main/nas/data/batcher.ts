@@ -12,6 +12,7 @@
 // so padding becomes −mean/std, as in torchvision's RandomCrop(padding) + Normalize.
 import { Rng, hashSeed } from '../engine/rng';
 import { computeNormalization, imageSize, type ImageSet, type Normalization } from './image-set';
+import { EpochCursor, EpochOrder } from './epoch-order';
 
 export interface BatcherOptions {
   batchSize: number;
@@ -80,10 +81,8 @@ export class Batcher {
   /** Batches per epoch. */
   readonly stepsPerEpoch: number;
 
-  private _epoch = 0;
-  private _position = 0;
-  private permEpoch = -1;
-  private perm: Int32Array = new Int32Array(0);
+  private readonly order: EpochOrder;
+  private readonly cursor: EpochCursor;
   private readonly lut: Float32Array;
 
   constructor(set: ImageSet, options: BatcherOptions) {
@@ -124,30 +123,22 @@ export class Batcher {
     if (this.stepsPerEpoch === 0) {
       throw new Error(`Batcher: batch size ${batchSize} is larger than the ${set.count} images and dropLast is on, so an epoch has no batches.`);
     }
+    this.order = new EpochOrder(seed, set.count, this.shuffle);
+    this.cursor = new EpochCursor(this.stepsPerEpoch);
   }
 
   get epoch(): number {
-    return this._epoch;
+    return this.cursor.epoch;
   }
 
   /** Next batch number within the current epoch. */
   get position(): number {
-    return this._position;
+    return this.cursor.position;
   }
 
   /** The order in which epoch `epoch` visits the images. */
   permutation(epoch: number): Int32Array {
-    if (epoch === this.permEpoch) return this.perm;
-    let p: Int32Array;
-    if (this.shuffle) {
-      p = Rng.derive(this.seed, 0, epoch).permutation(this.set.count);
-    } else {
-      p = new Int32Array(this.set.count);
-      for (let i = 0; i < p.length; i++) p[i] = i;
-    }
-    this.permEpoch = epoch;
-    this.perm = p;
-    return p;
+    return this.order.permutation(epoch);
   }
 
   /** Batch `index` of epoch `epoch`, computed on its own (does not move the batcher). */
@@ -206,25 +197,18 @@ export class Batcher {
 
   /** The next batch; after the last batch of an epoch, moves on to the next epoch. */
   next(): Batch {
-    const batch = this.batchAt(this._epoch, this._position);
-    this._position++;
-    if (this._position >= this.stepsPerEpoch) {
-      this._position = 0;
-      this._epoch++;
-    }
-    return batch;
+    return this.batchAt(...this.cursor.advance());
   }
 
   /** The batch `next()` returned last (before any was drawn: the last batch of epoch 0). */
   lastBatch(): Batch {
-    if (this._position > 0) return this.batchAt(this._epoch, this._position - 1);
-    return this.batchAt(Math.max(this._epoch - 1, 0), this.stepsPerEpoch - 1);
+    return this.batchAt(...this.cursor.last());
   }
 
   /** The remaining batches of the current epoch (the batcher ends at the start of the next epoch). */
   *epochBatches(): Generator<Batch> {
-    const epoch = this._epoch;
-    while (this._epoch === epoch) yield this.next();
+    const epoch = this.cursor.epoch;
+    while (this.cursor.epoch === epoch) yield this.next();
   }
 
   /** Jump to a given epoch and batch (e.g. the start of epoch 5). */
@@ -233,19 +217,19 @@ export class Batcher {
     if (!Number.isInteger(position) || position < 0 || position >= this.stepsPerEpoch) {
       throw new Error(`Batcher: position ${position} is outside 0..${this.stepsPerEpoch - 1}.`);
     }
-    this._epoch = epoch;
-    this._position = position;
+    this.cursor.epoch = epoch;
+    this.cursor.position = position;
   }
 
   state(): BatcherState {
     return {
       version: 1,
       seed: this.seed,
-      epoch: this._epoch,
-      position: this._position,
+      epoch: this.cursor.epoch,
+      position: this.cursor.position,
       count: this.set.count,
       batchSize: this.batchSize,
-      rng: { permutation: Rng.derive(this.seed, 0, this._epoch).state(), augmentation: hashSeed(this.seed, 1, this._epoch) },
+      rng: { permutation: Rng.derive(this.seed, 0, this.cursor.epoch).state(), augmentation: hashSeed(this.seed, 1, this.cursor.epoch) },
     };
   }
 

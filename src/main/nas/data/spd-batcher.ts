@@ -1,9 +1,10 @@
-import { Rng } from '../engine/rng';
+import { EpochCursor, EpochOrder } from './epoch-order';
 import type { SpdSplit } from './spd-import-set';
 
-// Deterministic, resumable mini-batches of SPD matrices, on the same rule as the image Batcher (batcher.ts):
-// epoch e visits the matrices in the order Rng.derive(seed, 0, e).permutation, so (seed, epoch, position)
-// fixes every future batch and a resumed search sees exactly the batches an uninterrupted one would.
+// Deterministic, resumable mini-batches of SPD matrices, on the same rule as the image Batcher (both use
+// epoch-order.ts): epoch e visits the matrices in the order Rng.derive(seed, 0, e).permutation, so (seed,
+// epoch, position) fixes every future batch and a resumed search sees exactly the batches an uninterrupted
+// one would.
 // No augmentation and no normalisation: the matrices go in as they are.
 
 export interface SpdBatch {
@@ -24,10 +25,8 @@ export interface SpdBatcherState {
 
 export class SpdBatcher {
   readonly stepsPerEpoch: number;
-  private epoch = 0;
-  private position = 0;
-  private permEpoch = -1;
-  private perm: Int32Array = new Int32Array(0);
+  private readonly order: EpochOrder;
+  private readonly cursor: EpochCursor;
 
   constructor(
     readonly split: SpdSplit,
@@ -38,18 +37,12 @@ export class SpdBatcher {
   ) {
     if (split.count < 1) throw new Error('The SPD dataset holds no matrices.');
     this.stepsPerEpoch = Math.ceil(split.count / batchSize);
-  }
-
-  private permutation(epoch: number): Int32Array {
-    if (epoch !== this.permEpoch) {
-      this.perm = this.shuffle ? Rng.derive(this.seed, 0, epoch).permutation(this.split.count) : Int32Array.from({ length: this.split.count }, (_, i) => i);
-      this.permEpoch = epoch;
-    }
-    return this.perm;
+    this.order = new EpochOrder(seed, split.count, shuffle);
+    this.cursor = new EpochCursor(this.stepsPerEpoch);
   }
 
   batchAt(epoch: number, index: number): SpdBatch {
-    const perm = this.permutation(epoch);
+    const perm = this.order.permutation(epoch);
     const indices = perm.slice(index * this.batchSize, Math.min((index + 1) * this.batchSize, perm.length));
     const m = this.size * this.size;
     const x = new Float32Array(indices.length * m);
@@ -62,23 +55,16 @@ export class SpdBatcher {
   }
 
   next(): SpdBatch {
-    const batch = this.batchAt(this.epoch, this.position);
-    this.position++;
-    if (this.position >= this.stepsPerEpoch) {
-      this.position = 0;
-      this.epoch++;
-    }
-    return batch;
+    return this.batchAt(...this.cursor.advance());
   }
 
   /** The batch `next()` returned last (before any: the last batch of epoch 0). */
   lastBatch(): SpdBatch {
-    if (this.position > 0) return this.batchAt(this.epoch, this.position - 1);
-    return this.batchAt(Math.max(this.epoch - 1, 0), this.stepsPerEpoch - 1);
+    return this.batchAt(...this.cursor.last());
   }
 
   state(): SpdBatcherState {
-    return { version: 1, seed: this.seed, epoch: this.epoch, position: this.position, count: this.split.count, batchSize: this.batchSize };
+    return { version: 1, seed: this.seed, epoch: this.cursor.epoch, position: this.cursor.position, count: this.split.count, batchSize: this.batchSize };
   }
 
   restore(state: SpdBatcherState): void {
@@ -86,7 +72,7 @@ export class SpdBatcher {
     if (state.seed !== this.seed || state.count !== this.split.count || state.batchSize !== this.batchSize) {
       throw new Error(`Cannot resume the data order: the checkpoint is for ${state.count} matrices in batches of ${state.batchSize} (seed ${state.seed}), this search has ${this.split.count} in batches of ${this.batchSize} (seed ${this.seed}). Resume with the same dataset and settings.`);
     }
-    this.epoch = state.epoch;
-    this.position = state.position;
+    this.cursor.epoch = state.epoch;
+    this.cursor.position = state.position;
   }
 }
