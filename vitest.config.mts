@@ -12,6 +12,9 @@ export default defineConfig({
     hookTimeout: 180_000,
     // tfjs backends are process-global: one worker per file, files run in parallel up to the core count.
     pool: 'forks',
+    // threads = 'auto' follows the machine's load, which the suite's parallel files make vary from run to run;
+    // tests that compare runs need the same thread count each time (nas/parallel/threads.ts reads this).
+    env: { NAS_STUDIO_AUTO_THREADS: '1' },
     reporters: ['default', new PlainSummaryReporter()],
     // One copy of tfjs: its packages' CJS entries (loaded when externalised) register neither gradients nor
     // chained ops, and mixing them with the ESM files that do breaks the engine. Inline = ESM everywhere,

@@ -50,6 +50,16 @@ export const SearchConfigSchema = z
     backend: z.enum(BACKENDS).default('auto'),
     /** Gradient checkpointing: recompute activations in the backward pass to fit large supernets in memory. */
     recompute: z.enum(['auto', 'on', 'off']).default('auto'),
+    /**
+     * Training threads on the CPU backends (wasm, cpu): data-parallel replicas, one core each. 'auto' = the
+     * machine's idle cores, 1 when it is busy or the batch is too small (nas/parallel/threads.ts).
+     */
+    threads: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
+    /**
+     * BatchNorm across threads: 'sync' normalises over the whole batch (the single-thread result up to
+     * rounding); 'per-worker' normalises each thread's shard alone (faster, different gradients).
+     */
+    threadBn: z.enum(['sync', 'per-worker']).default('sync'),
     space: SpaceConfigSchema.prefault({ name: 'nb201' }),
     strategy: StrategyConfigSchema.prefault({ name: 'darts' }),
   })
@@ -116,7 +126,7 @@ export function upgradeStoredConfig(raw: unknown): unknown {
 }
 
 /** Fields a paused run may change before resuming: they do not alter what the search computes. */
-const RESUME_FREE_FIELDS = new Set(['name', 'backend', 'recompute']);
+const RESUME_FREE_FIELDS = new Set(['name', 'backend', 'recompute', 'threads']);
 
 /**
  * Why a checkpoint written under `saved` cannot continue a run configured as `current`: one line per
