@@ -66,7 +66,10 @@ async function threadedChild({ kind, batch, recompute, threads }) {
     const x = E.tf.tidy(() => E.tf.randomNormal([batch, h, w, c], 0, 1, 'float32', 7).dataSync());
     const y = Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10);
     const times = [];
+    const stepsMs = [];
+    const readyMs = performance.now();
     let tensors0 = 0;
+    let lastLoss = NaN;
     for (let i = 0; i < WARMUP + STEPS; i++) {
       const t0 = performance.now();
       const { loss } = await trainer.train('all', { x, shape: [batch, h, w, c], y }, 1e-3);
@@ -74,6 +77,8 @@ async function threadedChild({ kind, batch, recompute, threads }) {
       if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${i}`);
       if (i === 0) tensors0 = (await trainer.memory()).reduce((a, m) => a + m.numTensors, 0);
       if (i >= WARMUP) times.push(dt);
+      stepsMs.push(dt);
+      lastLoss = loss;
     }
     await trainer.verifyReplicas();
     const mem = await trainer.memory();
@@ -83,6 +88,7 @@ async function threadedChild({ kind, batch, recompute, threads }) {
       threaded_bn: spec.bn,
       threaded_wasm_heap_mb: mem.map((m) => (m.wasmHeapBytes ? Math.round(m.wasmHeapBytes / 2 ** 20) : null)),
       threaded_tensor_leak_per_step: (mem.reduce((a, m) => a + m.numTensors, 0) - tensors0) / (WARMUP + STEPS - 1),
+      ...runDetails(readyMs, stepsMs, lastLoss),
     };
   } finally {
     await trainer.close();
@@ -111,7 +117,10 @@ async function child(spec) {
     return loss;
   };
   const times = [];
+  const stepsMs = [];
+  const readyMs = performance.now(); // since process start: module load, wasm compile, backend and net set-up
   let tensors0 = 0;
+  let lastLoss = NaN;
   for (let i = 0; i < WARMUP + STEPS; i++) {
     const t0 = performance.now();
     const v = step();
@@ -119,6 +128,8 @@ async function child(spec) {
     if (!Number.isFinite(v)) throw new Error(`loss is ${v} at step ${i}`);
     if (i === 0) tensors0 = tf.memory().numTensors;
     if (i >= WARMUP) times.push(dt);
+    stepsMs.push(dt);
+    lastLoss = v;
   }
   const heap = info.backend === 'wasm' ? tf.backend().wasm.HEAPU8.length : null;
   return {
@@ -132,13 +143,22 @@ async function child(spec) {
     activation_estimate_mb: activationMb,
     wasm_heap_mb: heap ? Math.round(heap / 2 ** 20) : null,
     tensor_leak_per_step: (tf.memory().numTensors - tensors0) / (WARMUP + STEPS - 1),
+    ...runDetails(readyMs, stepsMs, lastLoss),
   };
 }
 
-function runChild(cfg) {
-  const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', JSON.stringify(cfg)], {
+/** Per-run details flags.js reads (start-up cost, every step, the last loss); main() leaves them out of its JSON. */
+function runDetails(readyMs, stepsMs, lastLoss) {
+  return { ready_ms: Math.round(readyMs), steps_ms: stepsMs.map((t) => Math.round(t)), final_loss: lastLoss };
+}
+const DETAILS = ['ready_ms', 'steps_ms', 'final_loss'];
+
+/** One measurement in a fresh Node process; `nodeFlags` are V8/Node flags for it (flags.js), `env` extra variables. */
+export function runChild(cfg, nodeFlags = [], env = {}) {
+  const r = spawnSync(process.execPath, [...nodeFlags, fileURLToPath(import.meta.url), '--child', JSON.stringify(cfg)], {
     encoding: 'utf8',
     maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, ...env },
   });
   const line = (r.stdout || '').split('\n').find((l) => l.startsWith('{"result"'));
   if (line) return JSON.parse(line).result;
@@ -209,6 +229,7 @@ async function main() {
         ratio_threaded_vs_torch_one_thread: null,
         ratio_threaded_vs_torch_all_cores: null,
       };
+      for (const k of DETAILS) delete r[k];
       if (r.error) entry.status = r.error;
       else {
         result.backend = r.backend;
@@ -221,6 +242,7 @@ async function main() {
       }
       if (threads > 1) {
         const t = runChild({ kind, batch, recompute: mode, threads });
+        for (const k of DETAILS) delete t[k];
         if (t.error) entry.threaded_status = t.error;
         else {
           const { device, ...measured } = t;

@@ -1,0 +1,147 @@
+// Runtime flags for the trainer process (issue 14, item 4): times the same training step as run.js (the app's
+// engine on wasm; single-thread and data-parallel on worker threads) under several sets of V8 flags, each run in
+// its own Node process started with those flags, and prints one JSON object with medians and spread.
+//
+//   npm run build && node test/bench/train-step/flags.js      (the threaded step needs out/main; the bundle is rebuilt)
+//   node test/bench/train-step/flags.js --quick     2 rounds, 3 measured steps: a few minutes
+//   FLAGS_CONFIGS=small:64,big:64 FLAGS_ROUNDS=5 FLAGS_STEPS=6 FLAGS_WARMUP=2 FLAGS_THREADS=2 FLAGS_SETS=default,no-liftoff
+//   FLAGS_THREADS=1 skips the threaded step; BENCH_NO_BUILD=1 reuses out/bench/train-step-engine.mjs.
+//
+// The machine is shared, so flag sets are interleaved: each round runs every set once (in an order rotated per
+// round), and each set is compared with the default run of the SAME round (paired ratio), which cancels most of
+// the load drift between rounds. A set is "faster"/"slower" only when every round agrees and the median paired
+// ratio is beyond ±NOISE; otherwise "within noise". Every set must reach the same final loss bits as the
+// default (flags change code generation, never the arithmetic): a difference is reported as `loss_differs`.
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildBundle, median, runChild } from './run.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const bundle = path.resolve(here, '../../../out/bench/train-step-engine.mjs');
+const quick = process.argv.includes('--quick');
+
+/** The trainer process's own heap setting (local-process-backend.ts) is in every set, so only the flag differs. */
+const BASE = ['--max-old-space-size=4096'];
+const FLAG_SETS = {
+  default: [],
+  // TurboFan for every wasm function up front instead of Liftoff first and tier-up of hot functions later.
+  'no-liftoff': ['--no-liftoff'],
+  // Liftoff, and tier-up of every function in the background at once (not only the hot ones).
+  'no-dynamic-tiering': ['--no-wasm-dynamic-tiering'],
+  // Compile the whole module at instantiation instead of each function on its first call.
+  'no-lazy-compilation': ['--no-wasm-lazy-compilation'],
+  // A larger young generation: the step allocates thousands of short-lived tensor objects.
+  'semi-space-64': ['--max-semi-space-size=64'],
+  // No background GC threads competing with the worker threads for the cores.
+  'single-threaded-gc': ['--single-threaded-gc'],
+  // Controls: Liftoff code only (no optimising tier) — must be slower, or the bench cannot see code quality.
+  'no-tier-up': ['--no-wasm-tier-up'],
+  'liftoff-only': ['--liftoff-only'],
+};
+const NOISE = 0.05;
+
+function parseConfigs(text) {
+  return text.split(',').map((s) => {
+    const [kind, b] = s.split(':');
+    return { kind, batch: Number(b) };
+  });
+}
+
+function summarise(runs, defaults) {
+  const ok = runs.filter((r) => !r.error);
+  if (ok.length === 0) return { error: runs[0]?.error ?? 'no run' };
+  const ms = ok.map((r) => r.step_ms);
+  const paired = runs
+    .map((r, i) => (r.error || defaults[i]?.error ? null : r.step_ms / defaults[i].step_ms))
+    .filter((v) => v !== null);
+  const ratio = median(paired);
+  const verdict =
+    paired.length === 0 ? 'no pair'
+    : Math.max(...paired) < 1 && ratio <= 1 - NOISE ? 'faster'
+    : Math.min(...paired) > 1 && ratio >= 1 + NOISE ? 'slower'
+    : 'within noise';
+  const med = median(ms);
+  const losses = new Set(ok.map((r) => r.final_loss));
+  return {
+    median_ms: Math.round(med),
+    min_ms: Math.round(Math.min(...ms)),
+    max_ms: Math.round(Math.max(...ms)),
+    spread_pct: +((100 * (Math.max(...ms) - Math.min(...ms))) / med).toFixed(1),
+    round_ms: ms.map((v) => Math.round(v)),
+    ratio_vs_default: +ratio.toFixed(3),
+    ratio_vs_default_min: +Math.min(...paired).toFixed(3),
+    ratio_vs_default_max: +Math.max(...paired).toFixed(3),
+    verdict,
+    first_step_ms: Math.round(median(ok.map((r) => r.first_step_ms))),
+    ready_ms: Math.round(median(ok.map((r) => r.ready_ms))),
+    final_loss: [...losses],
+    errors: runs.length - ok.length,
+  };
+}
+
+async function main() {
+  if (!process.env.BENCH_NO_BUILD || !existsSync(bundle)) await buildBundle();
+  const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
+  const rounds = Number(process.env.FLAGS_ROUNDS ?? (quick ? 2 : 4));
+  const steps = Number(process.env.FLAGS_STEPS ?? (quick ? 3 : 6));
+  const warmup = Number(process.env.FLAGS_WARMUP ?? 2);
+  const threads = Number(process.env.FLAGS_THREADS ?? cores);
+  const setNames = (process.env.FLAGS_SETS ?? Object.keys(FLAG_SETS).join(',')).split(',');
+  for (const n of setNames) if (!FLAG_SETS[n]) throw new Error(`unknown flag set '${n}' (${Object.keys(FLAG_SETS).join(' | ')})`);
+  if (setNames[0] !== 'default') throw new Error("FLAGS_SETS must start with 'default' (every set is compared with it)");
+  const variants = parseConfigs(process.env.FLAGS_CONFIGS ?? 'small:64').flatMap((c) =>
+    threads > 1 ? [{ ...c, threads: 1 }, { ...c, threads }] : [{ ...c, threads: 1 }],
+  );
+  const env = { BENCH_STEPS: String(steps), BENCH_WARMUP: String(warmup) };
+  const result = {
+    date: new Date().toISOString(),
+    node: process.version,
+    v8: process.versions.v8,
+    cores,
+    loadavg_before: os.loadavg().map((l) => +l.toFixed(2)),
+    loadavg_after: null,
+    rounds,
+    steps,
+    warmup,
+    base_flags: BASE,
+    flag_sets: Object.fromEntries(setNames.map((n) => [n, FLAG_SETS[n]])),
+    variants: {},
+  };
+  for (const v of variants) {
+    const name = `${v.kind}_b${v.batch}_${v.threads > 1 ? `threads${v.threads}` : 'single'}`;
+    const runs = Object.fromEntries(setNames.map((n) => [n, []]));
+    for (let r = 0; r < rounds; r++) {
+      // Rotate the order each round so no set always runs first (cold caches) or last (someone else's job).
+      const order = setNames.map((_, i) => setNames[(i + r) % setNames.length]);
+      for (const set of order) {
+        const cfg = { kind: v.kind, batch: v.batch, recompute: 'auto', threads: v.threads };
+        const out = runChild(cfg, [...BASE, ...FLAG_SETS[set]], env);
+        const run = out.error
+          ? { error: out.error }
+          : {
+              step_ms: out.threaded_ms ?? out.tfjs_ms,
+              first_step_ms: out.steps_ms[0],
+              ready_ms: out.ready_ms,
+              final_loss: out.final_loss,
+            };
+        runs[set][r] = run;
+        process.stderr.write(`${name} round ${r + 1}/${rounds} ${set}: ${run.error ?? `${Math.round(run.step_ms)} ms`}\n`);
+      }
+    }
+    const summary = Object.fromEntries(setNames.map((n) => [n, summarise(runs[n], runs.default)]));
+    const refLoss = summary.default.final_loss?.[0];
+    for (const s of Object.values(summary)) {
+      if (s.final_loss && (s.final_loss.length !== 1 || s.final_loss[0] !== refLoss)) s.loss_differs = true;
+    }
+    result.variants[name] = summary;
+  }
+  result.loadavg_after = os.loadavg().map((l) => +l.toFixed(2));
+  console.log(JSON.stringify(result, null, 2));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
