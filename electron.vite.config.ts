@@ -24,7 +24,7 @@ export default defineConfig({
           cli: resolve(__dirname, 'src/main/cli.ts'),
           trainer: resolve(__dirname, 'src/main/trainer/trainer.ts'),
           // worker threads of data-parallel training (nas/parallel), started by the trainer
-          'parallel-replica': resolve(__dirname, 'src/main/nas/parallel/replica-worker.ts'),
+          'parallel-replica': resolve(__dirname, 'src/main/nas/parallel/pool-worker.ts'),
         },
       },
     },

@@ -1,152 +1,177 @@
 /**
- * Data-parallel training on worker threads (src/main/nas/parallel, primitives in src/main/nas/engine/parallel): real worker_threads, each with its
- * own wasm backend and replica, exchanging BN statistics and gradients through a SharedArrayBuffer.
- * - synced-BN gradients on an odd batch split 5 / 4 equal the single-thread full-batch gradients (NB201 and
- *   DARTS, with and without recompute); the per-worker-BN difference is printed, not asserted away;
- * - replicas stay bit-identical over many steps, and the same seed + thread count gives the same bits twice;
- *   their state loads into a trainer with another thread count unchanged (checkpoint hand-over);
- * - no tensor leaks in the workers.
+ * Data-parallel `lossAndGrads` (src/main/nas/parallel/gradient-pool.ts): real worker_threads, each with its own
+ * wasm backend and a copy of the supernet that the main thread mirrors per call, exchanging BN statistics and
+ * gradients through a SharedArrayBuffer.
+ * - through `lossAndGrads` with a pool of 2 (and 3 on an odd batch), the gradients of weights and α equal the
+ *   single-thread full-batch gradients (NB201 and DARTS, with and without recompute, with SGAS-style masks);
+ *   the per-worker-BN difference is printed, not asserted away;
+ * - the mirrored copies match main's checksum after weights, α and masks change; no tensors leak in main;
+ * - a worker that fails mid-call ends the call with an error naming the thread, without hanging.
  * Needs the built worker entry: run `npm run build` first.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../../src/main/nas/engine/tf';
 import { initBackend } from '../../../src/main/nas/engine/backend';
-import { DataParallelTrainer, type FullBatch } from '../../../src/main/nas/parallel/data-parallel';
-import { buildReplicaNet, stableVariables, type ReplicaSpec, type SupernetSpec } from '../../../src/main/nas/parallel/replica';
-import { lossAndGrads, disposeGrads } from '../../../src/main/nas/strategies/one-shot';
-import { randomArray, relErr, sameBits } from '../../unit/nas/fixtures';
+import { Rng } from '../../../src/main/nas/engine/rng';
+import type { Supernet } from '../../../src/main/nas/engine/supernet';
+import { spaceImplementation } from '../../../src/main/nas/spaces/registry';
+import { SpaceConfigSchema, type SpaceConfig } from '../../../src/shared/spaces/registry';
+import { GradientPool, attachPool } from '../../../src/main/nas/parallel/gradient-pool';
+import { NetState } from '../../../src/main/nas/parallel/net-state';
+import { disposeGrads, lossAndGrads, singleThreadLossAndGrads } from '../../../src/main/nas/strategies/one-shot';
+import { randomArray, relErr } from '../../unit/nas/fixtures';
 
 const SCRIPT = path.resolve('out/main/parallel-replica.js');
-const B = 9; // odd: shards of 5 and 4
+const FAULTY = path.resolve('test/integration/nas/fixtures/faulty-pool-worker.mjs');
+const INPUT: [number, number, number] = [16, 16, 1];
+const CLASSES = 3;
 const TOL = 1e-4;
 
-const NETS: Record<'nb201' | 'darts', SupernetSpec> = {
-  nb201: { space: 'nb201', options: { channels: 4, cellsPerStage: 1, stages: 1, inputShape: [8, 8, 1], classes: 3 } },
-  darts: { space: 'darts', options: { channels: 2, layers: 3, steps: 2, inputShape: [8, 8, 1], classes: 3 } },
+const SPACES: Record<'nb201' | 'darts', SpaceConfig> = {
+  nb201: SpaceConfigSchema.parse({ name: 'nb201', channels: 4, cells: 1 }),
+  darts: SpaceConfigSchema.parse({ name: 'darts', channels: 4, cells: 2, nodes: 2 }),
 };
 
-function spec(net: SupernetSpec, bn: ReplicaSpec['bn'] = 'sync', recompute = false): ReplicaSpec {
-  return {
-    net,
-    seed: 5,
-    backend: 'wasm',
-    bn,
-    recompute,
-    groups: [
-      { name: 'all', variables: 'all', optimizer: { kind: 'adam', beta1: 0.9, beta2: 0.999, weightDecay: 0 } },
-      { name: 'weights', variables: 'weights', optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 3e-4 }, clipNorm: 5 },
-      { name: 'alphas', variables: 'alphas', optimizer: { kind: 'adam', beta1: 0.5, beta2: 0.999, weightDecay: 1e-3 } },
-    ],
-  };
+function build(space: SpaceConfig): Supernet {
+  return spaceImplementation(space).build(space, INPUT, CLASSES, new Rng(5));
 }
 
-function batch(seed: number, n = B): FullBatch {
-  return { x: randomArray(n * 64, seed, 2), shape: [n, 8, 8, 1], y: Int32Array.from({ length: n }, (_, i) => (i * 7 + seed) % 3) };
+function batch(seed: number, n: number): { x: tf.Tensor4D; y: tf.Tensor1D } {
+  const x = tf.tensor4d(randomArray(n * 256, seed, 2), [n, ...INPUT]);
+  const y = tf.tensor1d(Int32Array.from({ length: n }, (_, i) => (i * 7 + seed) % CLASSES), 'int32');
+  return { x, y };
 }
 
-/** The engine's own single-thread, full-batch gradients (the reference), by stable name. */
-function referenceGradients(net: SupernetSpec, b: FullBatch, recompute: boolean): Record<string, Float32Array> {
-  const model = buildReplicaNet(net, 5);
-  const { weights, alphas } = stableVariables(model);
-  const named = [...weights, ...alphas];
-  const x = tf.tensor4d(b.x, b.shape);
-  const y = tf.tensor1d(b.y, 'int32');
-  const r = lossAndGrads(model, x, y, named.map(([, v]) => v), { updateBnStats: false, recompute });
+/** Gradients of every weight and α by stable name, as plain arrays. */
+function named(net: Supernet, grads: Record<string, tf.Tensor>): Record<string, Float32Array> {
   const out: Record<string, Float32Array> = {};
-  for (const [name, v] of named) if (r.grads[v.name]) out[name] = r.grads[v.name]!.dataSync() as Float32Array;
-  disposeGrads(r.grads);
-  tf.dispose([x, y]);
-  model.dispose();
+  for (const s of new NetState(net).slots) if (grads[s.variable.name]) out[s.name] = grads[s.variable.name]!.dataSync() as Float32Array;
+  disposeGrads(grads);
   return out;
 }
 
-function worstRelErr(got: Record<string, Float32Array>, want: Record<string, Float32Array>): { worst: number; at: string } {
+function worst(got: Record<string, Float32Array>, want: Record<string, Float32Array>, prefix = '') {
   expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
-  let worst = 0;
+  let err = 0;
   let at = '';
-  for (const k of Object.keys(want)) {
+  for (const k of Object.keys(want).filter((k) => k.startsWith(prefix))) {
     const e = relErr(got[k]!, want[k]!);
-    if (e > worst) [worst, at] = [e, k];
+    if (e > err) [err, at] = [e, k];
   }
-  return { worst, at };
+  return { err, at };
 }
+
+const trainables = (net: Supernet) => [...net.params.trainable.values(), ...net.alphas.values()];
 
 beforeAll(async () => {
   if (!existsSync(SCRIPT)) throw new Error(`${SCRIPT} is missing: run "npm run build" first.`);
   await initBackend('wasm');
 });
 
-describe('data-parallel gradients on 2 threads equal the single-thread full-batch gradients', () => {
+describe('lossAndGrads through a gradient pool equals the single-thread full-batch result', () => {
   const cases = [
-    ['nb201', false],
-    ['darts', false],
-    ['darts', true],
+    { space: 'nb201', threads: 2, b: 8, recompute: false },
+    { space: 'nb201', threads: 3, b: 9, recompute: false },
+    { space: 'darts', threads: 2, b: 9, recompute: false },
+    { space: 'darts', threads: 2, b: 8, recompute: true },
   ] as const;
-  for (const [space, recompute] of cases) {
-    it(`${space}${recompute ? ' with recompute' : ''}: synced BN matches; per-worker BN's difference is reported`, async () => {
-      const b = batch(11);
-      const want = referenceGradients(NETS[space], b, recompute);
-      const synced = await DataParallelTrainer.start(spec(NETS[space], 'sync', recompute), { threads: 2, workerScript: SCRIPT });
-      let perWorker: DataParallelTrainer | null = null;
+  for (const c of cases) {
+    it(`${c.space}, ${c.threads} threads, batch ${c.b}${c.recompute ? ', recompute' : ''}: synced BN matches; per-worker BN's difference is reported`, async () => {
+      const space = SPACES[c.space];
+      const net = build(space);
+      const { x, y } = batch(11, c.b);
+      const options = { updateBnStats: false, recompute: c.recompute };
+      const ref = singleThreadLossAndGrads(net, x, y, trainables(net), options);
+      const want = named(net, ref.grads);
+      const pools: GradientPool[] = [];
       try {
-        const got = await synced.gradients('all', b);
-        // Every replica holds the very same all-reduced gradient.
-        for (const k of Object.keys(got[0]!)) expect(sameBits(got[1]![k]!, got[0]![k]!), k).toBe(true);
-        const sync = worstRelErr(got[0]!, want);
-        perWorker = await DataParallelTrainer.start(spec(NETS[space], 'per-worker', recompute), { threads: 2, workerScript: SCRIPT });
-        const ghost = worstRelErr((await perWorker.gradients('all', b))[0]!, want);
-        const alphaErr = (g: Record<string, Float32Array>) => Math.max(...Object.keys(want).filter((k) => k.startsWith('alpha/')).map((k) => relErr(g[k]!, want[k]!)));
-        console.log(
-          `${space}${recompute ? '+recompute' : ''} B=${B} on 2 threads: synced BN worst relative gradient error ${sync.worst.toExponential(2)} (${sync.at}); ` +
-            `per-worker BN ${ghost.worst.toExponential(2)} (${ghost.at}), α ${alphaErr((await perWorker.gradients('all', b))[0]!).toExponential(2)}`,
-        );
-        expect(sync.worst).toBeLessThan(TOL);
+        const report: string[] = [];
+        for (const bn of ['sync', 'per-worker'] as const) {
+          const pool = await GradientPool.start({ threads: c.threads, bn, space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: SCRIPT });
+          pools.push(pool);
+          attachPool(net, pool);
+          const r = lossAndGrads(net, x, y, trainables(net), options);
+          const got = named(net, r.grads);
+          const all = worst(got, want);
+          const alpha = worst(got, want, 'alpha/');
+          report.push(`${bn} BN: worst relative gradient error ${all.err.toExponential(2)} (${all.at}), α ${alpha.err.toExponential(2)}, loss ${r.loss} vs ${ref.loss}`);
+          if (bn === 'sync') {
+            expect(all.err).toBeLessThan(TOL);
+            expect(Math.abs(r.loss - ref.loss)).toBeLessThan(1e-5 * Math.abs(ref.loss) + 1e-6);
+            expect(r.correct).toBe(ref.correct);
+          }
+          await pool.dispose();
+        }
+        console.log(`${c.space} B=${c.b} on ${c.threads} threads${c.recompute ? ' (recompute)' : ''}: ${report.join('; ')}`);
       } finally {
-        await synced.close();
-        await perWorker?.close();
+        for (const p of pools) await p.dispose();
+        tf.dispose([x, y]);
+        net.dispose();
       }
     });
   }
+
+  it('mirrors changed weights, α, BN statistics and SGAS-style masks; leaks no tensors over many calls', async () => {
+    const space = SPACES.darts;
+    const net = build(space);
+    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: SCRIPT });
+    try {
+      attachPool(net, pool);
+      const vars = trainables(net);
+      let tensorsAfterFirst = -1;
+      for (let s = 0; s < 12; s++) {
+        const { x, y } = batch(100 + s, s % 2 ? 9 : 8);
+        // An SGD-like change of every weight and α (new tensors, so new dataIds) and, midway, a decided edge.
+        const r = lossAndGrads(net, x, y, vars, {});
+        for (const v of vars) if (r.grads[v.name]) tf.tidy(() => v.assign(tf.sub(v, tf.mul(r.grads[v.name]!, 0.05))));
+        disposeGrads(r.grads);
+        tf.dispose([x, y]);
+        if (s === 5) net.masks.set('normal', [2, -1, null, -1, -1], net.ops.length);
+        if (s === 5) tensorsAfterFirst = tf.memory().numTensors; // the mask's own two tensors included
+        expect(pool.verify(net)).toBe(new NetState(net).checksum());
+      }
+      expect(tf.memory().numTensors).toBe(tensorsAfterFirst);
+      // With the mask in force, the pooled gradients still equal the single-thread ones.
+      const { x, y } = batch(7, 8);
+      const want = named(net, singleThreadLossAndGrads(net, x, y, vars, { updateBnStats: false }).grads);
+      const got = named(net, lossAndGrads(net, x, y, vars, { updateBnStats: false }).grads);
+      expect(worst(got, want).err).toBeLessThan(TOL);
+      tf.dispose([x, y]);
+    } finally {
+      await pool.dispose();
+      net.dispose();
+    }
+  });
 });
 
-describe('replicas over many steps', () => {
-  /** DARTS-style alternation: an α step, then a clipped SGD weight step; BN running stats updated. */
-  async function run(threads: number, steps: number) {
-    const t = await DataParallelTrainer.start(spec(NETS.darts), { threads, workerScript: SCRIPT });
-    try {
-      const losses: number[] = [];
-      let tensorsAfterFirst: number[] = [];
-      for (let s = 0; s < steps; s++) {
-        await t.train('alphas', batch(100 + s, 8), 3e-3);
-        losses.push((await t.train('weights', batch(200 + s, s % 2 ? 9 : 8), 0.025)).loss);
-        if (s === 0) tensorsAfterFirst = (await t.memory()).map((m) => m.numTensors);
-      }
-      const checksum = await t.verifyReplicas();
-      const tensors = (await t.memory()).map((m) => m.numTensors);
-      return { checksum, losses, tensorsAfterFirst, tensors, initial: t.initialChecksum, state: await t.state() };
-    } finally {
-      await t.close();
-    }
-  }
+describe('failures', () => {
+  const pools: GradientPool[] = [];
+  afterAll(async () => {
+    for (const p of pools) await p.dispose();
+  });
 
-  it('stay bit-identical, repeat bit for bit with the same seed and threads, and leak no tensors', async () => {
-    const a = await run(2, 8);
-    const b = await run(2, 8);
-    expect(a.losses.every(Number.isFinite)).toBe(true);
-    expect(a.checksum).not.toBe(a.initial); // it trained
-    expect(b.checksum).toBe(a.checksum);
-    expect(b.losses).toEqual(a.losses);
-    expect(a.tensors).toEqual(a.tensorsAfterFirst);
-    // The state moves to another thread count whole: 3 replicas loaded with it hold exactly the same.
-    const three = await DataParallelTrainer.start(spec(NETS.darts), { threads: 3, workerScript: SCRIPT });
-    try {
-      expect(await three.load(a.state)).toBe(a.checksum);
-      expect((await three.train('weights', batch(300), 0.025)).count).toBe(B);
-      await three.verifyReplicas();
-    } finally {
-      await three.close();
-    }
+  it('a worker that fails mid-call ends the call with an error naming the thread, and the pool refuses further calls', async () => {
+    const space = SPACES.nb201;
+    const net = build(space);
+    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: FAULTY });
+    pools.push(pool);
+    attachPool(net, pool);
+    const { x, y } = batch(3, 8);
+    disposeGrads(lossAndGrads(net, x, y, trainables(net), {}).grads);
+    const started = Date.now();
+    expect(() => lossAndGrads(net, x, y, trainables(net), {})).toThrow(/training thread 1: .*state slot 999999/);
+    expect(Date.now() - started).toBeLessThan(30_000);
+    expect(() => lossAndGrads(net, x, y, trainables(net), {})).toThrow(/training thread 1/);
+    tf.dispose([x, y]);
+  });
+
+  it('refuses a net that differs from the one the pool was started for', async () => {
+    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space: SPACES.nb201, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: SCRIPT });
+    pools.push(pool);
+    const other = build(SPACES.darts);
+    expect(() => attachPool(other, pool)).toThrow(/different network/);
+    other.dispose();
   });
 });

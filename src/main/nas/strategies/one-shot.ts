@@ -3,6 +3,7 @@ import { applyBnUpdates, type ForwardContext, type TrainingBatchNorm } from '../
 import type { Supernet } from '../engine/supernet';
 import { lossAndGradsRecompute } from '../engine/recompute';
 import type { Batch } from '../data/batcher';
+import { poolOf } from '../parallel/pool-seam';
 
 // Building blocks every one-shot (weight-sharing) strategy uses: tensors from batches, the loss, gradient
 // steps that keep BatchNorm's running statistics outside the gradient scope, and evaluation.
@@ -33,27 +34,31 @@ export interface GradResult {
   grads: Record<string, tf.Tensor>;
 }
 
+export interface LossAndGradsOptions {
+  updateBnStats?: boolean;
+  weights?: ReadonlyMap<string, tf.Tensor2D>;
+  /**
+   * Gradient checkpointing (engine/recompute.ts): keep only each segment's input during the forward and
+   * recompute segment by segment in the backward. Same results, one extra forward, a fraction of the memory.
+   */
+  recompute?: boolean;
+  /** Data-parallel training: BatchNorm over every replica's shard (engine/parallel/sync-bn.ts). */
+  bnSync?: TrainingBatchNorm;
+}
+
 /**
  * Loss and gradients with respect to `variables` on one batch, in training mode (BN uses batch statistics
- * and its running averages are updated afterwards, as a PyTorch forward in train() mode does).
+ * and its running averages are updated afterwards, as a PyTorch forward in train() mode does). Every one-shot
+ * strategy computes its gradients here; when a gradient pool is attached to `net` (parallel/gradient-pool.ts)
+ * the batch is split across its threads and the result is the same, up to float rounding.
  */
-export function lossAndGrads(
-  net: Supernet,
-  x: tf.Tensor4D,
-  y: tf.Tensor1D,
-  variables: tf.Variable[],
-  options: {
-    updateBnStats?: boolean;
-    weights?: ReadonlyMap<string, tf.Tensor2D>;
-    /**
-     * Gradient checkpointing (engine/recompute.ts): keep only each segment's input during the forward and
-     * recompute segment by segment in the backward. Same results, one extra forward, a fraction of the memory.
-     */
-    recompute?: boolean;
-    /** Data-parallel training: BatchNorm over every replica's shard (engine/parallel/sync-bn.ts). */
-    bnSync?: TrainingBatchNorm;
-  } = {},
-): GradResult {
+export function lossAndGrads(net: Supernet, x: tf.Tensor4D, y: tf.Tensor1D, variables: tf.Variable[], options: LossAndGradsOptions = {}): GradResult {
+  const pool = poolOf(net);
+  return pool ? pool.lossAndGrads(net, x, y, variables, options) : singleThreadLossAndGrads(net, x, y, variables, options);
+}
+
+/** `lossAndGrads` on this thread alone, whatever pool the net has: the reference, and each thread's share. */
+export function singleThreadLossAndGrads(net: Supernet, x: tf.Tensor4D, y: tf.Tensor1D, variables: tf.Variable[], options: LossAndGradsOptions = {}): GradResult {
   if (options.recompute) return lossAndGradsRecompute(net, x, y, variables, crossEntropy, correctCount, options);
   const ctx: ForwardContext = { training: true, bnUpdates: options.updateBnStats === false ? null : [], bnSync: options.bnSync };
   let logits: tf.Tensor2D | null = null;
