@@ -21,6 +21,16 @@ export function real(name: string) {
   };
 }
 
+/** --threads: 'auto' (the idle cores) or a whole number of training threads ≥ 1. */
+export function threadsFlag(value: string): 'auto' | number {
+  if (value.trim().toLowerCase() === 'auto') return 'auto';
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 64) {
+    throw new InvalidArgumentError(`--threads must be 'auto' or a whole number of threads from 1 to 64 (at most one per core helps); got '${value}'.`);
+  }
+  return n;
+}
+
 export class CliError extends Error {}
 
 /** Flags that only some strategies take, as config keys; a flag left out keeps the strategy's default. */
@@ -91,6 +101,8 @@ export function buildConfig(opts: Record<string, unknown>, common: Record<string
         backend: opts.backend,
         augment: opts.augment,
         recompute: opts.recompute,
+        threads: opts.threads,
+        threadBn: opts.threadBn,
         trainPortion: opts.trainPortion,
         space,
         strategy,

@@ -4,6 +4,7 @@ import { runSearchJob, trainingShape, type SearchJob } from '../nas/job';
 import { isOutOfMemory, triageTrainingError } from '../nas/engine/errors';
 import { isStorageFault } from '../runs/storage-fault';
 import { measureMemoryFacts } from './oom-advice';
+import { CpuMeter } from './cpu-meter';
 import * as tf from '../nas/engine/tf';
 import { runProbe, type ProbeRequest } from './probe-mode';
 
@@ -32,8 +33,11 @@ let started = false;
 async function start(job: SearchJob): Promise<void> {
   started = true;
   let pending: Promise<void> = Promise.resolve();
+  const cpu = new CpuMeter();
   const emit = (event: TrainerEvent) => {
     pending = send({ type: 'event', event });
+    const busy = cpu.observe(event);
+    if (busy) pending = send({ type: 'event', event: busy });
   };
   try {
     const config = parseSearchConfig(job.config);

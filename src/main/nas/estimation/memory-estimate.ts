@@ -1,10 +1,14 @@
 import { PEAK_PER_ACTIVATION_BYTE, PLANNED_SHARE } from '../engine/errors';
 import { RECOMPUTE_THRESHOLD_BYTES } from '../engine/recompute';
+import { shardBatch } from '../engine/parallel/shard';
 
 // The New-run pre-flight's memory estimate: the trainer's out-of-memory model (engine/errors.ts: the heap
 // peaks at PEAK_PER_ACTIVATION_BYTE × the taped activations; a run may plan on PLANNED_SHARE of the limit)
 // applied BEFORE a run starts, plus the weights' own state. A supernet too big to build (C = 256, N = 30 has
 // billions of weights) is never built: it is measured at a small C and one and two cells, and extrapolated.
+// With N training threads every replica holds its own weights, gradients and optimiser state and the
+// activations of its shard of the batch, in its own heap (wasm: 4 GB each): "fits" is decided per thread on
+// the largest shard, and the process holds the sum.
 
 /** One measured build: activations per image of a training forward, weight count, forward segments. */
 export interface ShapeMeasure {
@@ -42,12 +46,16 @@ export function extrapolateSize(one: ShapeMeasure, two: ShapeMeasure, target: { 
 }
 
 export interface MemoryEstimate {
-  /** Estimated peak of one training step at the run's batch. */
+  /** Estimated peak of one training step at the run's batch, in one thread's heap (the largest shard's replica). */
   estimateBytes: number;
-  /** What the backend gives one run; null when unknown (then `fits` is null too). */
+  /** The whole process: every replica's peak together (= estimateBytes on one thread). */
+  totalBytes: number;
+  /** Training threads the estimate is for (replicas, each with its own heap). */
+  threads: number;
+  /** What the backend gives one thread's heap; null when unknown (then `fits` is null too). */
   limitBytes: number | null;
   fits: boolean | null;
-  /** The largest batch estimated to fit at this C and N (a multiple of 8 where possible); 0 when none does; null when the limit is unknown. */
+  /** The largest batch estimated to fit at this C and N and thread count (a multiple of 8 where possible); 0 when none does; null when the limit is unknown. */
   largestBatchThatFits: number | null;
   /** Whether memory saving (gradient checkpointing) is planned for this run. */
   recompute: boolean;
@@ -64,22 +72,33 @@ function tapedShare(recompute: boolean, segments: number): number {
   return recompute ? Math.min(1, 2 / Math.max(1, segments)) : 1;
 }
 
-export function estimateMemory(
-  size: SupernetSize,
-  run: { batchSize: number; recompute: 'auto' | 'on' | 'off'; nativeMemory: boolean },
-  limitBytes: number | null,
-): MemoryEstimate {
+export interface RunShape {
+  batchSize: number;
+  recompute: 'auto' | 'on' | 'off';
+  nativeMemory: boolean;
+  /** Training threads (data-parallel replicas); 1 when absent. More threads than images train on one image each. */
+  threads?: number;
+}
+
+export function estimateMemory(size: SupernetSize, run: RunShape, limitBytes: number | null): MemoryEstimate {
   const weightBytes = WEIGHT_COPIES * 4 * size.params;
-  // The trainer's rule (recompute.ts shouldRecompute): auto turns it on above the threshold, never on native TensorFlow.
+  const threads = Math.max(1, Math.min(run.threads ?? 1, run.batchSize));
+  // The trainer's rule (recompute.ts shouldRecompute), applied to each replica's own shard: auto turns it on
+  // above the threshold, never on native TensorFlow.
   const recomputeAt = (batch: number) =>
     run.recompute === 'on' || (run.recompute === 'auto' && !run.nativeMemory && size.activationBytesPerImage * batch > RECOMPUTE_THRESHOLD_BYTES);
   const peak = (batch: number) => weightBytes + PEAK_PER_ACTIVATION_BYTE * size.activationBytesPerImage * batch * tapedShare(recomputeAt(batch), size.segments);
-  const estimateBytes = peak(run.batchSize);
-  const recompute = recomputeAt(run.batchSize);
-  if (limitBytes === null) return { estimateBytes, limitBytes, fits: null, largestBatchThatFits: null, recompute, weightBytes };
+  const shards = shardBatch(run.batchSize, threads).map((s) => s.size);
+  const largestShard = shards[0]!;
+  const estimateBytes = peak(largestShard);
+  const totalBytes = shards.reduce((sum, b) => sum + peak(b), 0);
+  const recompute = recomputeAt(largestShard);
+  const base = { estimateBytes, totalBytes, threads, limitBytes, recompute, weightBytes };
+  if (limitBytes === null) return { ...base, fits: null, largestBatchThatFits: null };
   const budget = limitBytes * PLANNED_SHARE;
   const fits = estimateBytes <= budget;
-  // Linear in the batch within each regime (without, then with recompute under 'auto'): the largest batch of each.
+  // Linear in the shard within each regime (without, then with recompute under 'auto'): the largest shard of
+  // each; N shards of that size are the largest batch.
   const perImage = (share: number) => PEAK_PER_ACTIVATION_BYTE * size.activationBytesPerImage * share;
   const most = (share: number) => Math.max(0, Math.floor((budget - weightBytes) / perImage(share)));
   const threshold = Math.floor(RECOMPUTE_THRESHOLD_BYTES / size.activationBytesPerImage);
@@ -89,8 +108,9 @@ export function estimateMemory(
     run.recompute === 'on' ? saving
     : run.recompute === 'off' || run.nativeMemory ? plain
     : saving > threshold ? saving : Math.min(plain, threshold);
-  const largest = best >= 16 ? best - (best % 8) : best;
-  return { estimateBytes, limitBytes, fits, largestBatchThatFits: largest, recompute, weightBytes };
+  const batch = best * threads;
+  const largest = batch >= 16 ? batch - (batch % 8) : batch;
+  return { ...base, fits, largestBatchThatFits: largest };
 }
 
 /** A narrower supernet that fits at a given batch (the pre-flight's advice when no batch fits at this C and N). */
@@ -114,7 +134,7 @@ export function largestChannelsThatFit(
   one: ShapeMeasure,
   two: ShapeMeasure,
   target: { channels: number; cells: number },
-  run: { batchSize: number; recompute: 'auto' | 'on' | 'off'; nativeMemory: boolean },
+  run: RunShape,
   limitBytes: number | null,
 ): NarrowerFit[] {
   if (limitBytes === null) return [];

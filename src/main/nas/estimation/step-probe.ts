@@ -90,7 +90,7 @@ export interface ConfigProbe {
   memory: MemoryEstimate;
   /** When no batch fits at this C and N: the largest C that fits at the run's batch and at batch 16 (see largestChannelsThatFit). */
   narrower: NarrowerFit[];
-  /** Median search-step time at the run's batch; null when it was not timed (does not fit, or too big to build). */
+  /** Median search-step time at the run's batch on ONE thread; null when it was not timed (does not fit, or too big to build). */
   stepMs: number | null;
 }
 
@@ -113,15 +113,20 @@ export async function probeConfig(
   const one = measure({ ...space, channels: c0, cells: Math.min(space.cells, k1) }, inputShape, classes);
   const two = space.cells > k1 ? measure({ ...space, channels: c0, cells: Math.min(space.cells, k2) }, inputShape, classes) : one;
   const size = extrapolateSize(one, two, space);
-  const run = { batchSize: config.batchSize, recompute: config.recompute, nativeMemory: tf.getBackend() === 'tensorflow' };
+  // The caller resolves 'auto' threads (run-estimate-service.ts: the machine's idle cores); a probe asked with
+  // 'auto' sizes one thread.
+  const threads = typeof config.threads === 'number' ? config.threads : 1;
+  const run = { batchSize: config.batchSize, recompute: config.recompute, nativeMemory: tf.getBackend() === 'tensorflow', threads };
   const memory = estimateMemory(size, run, limitBytes);
   const noBatchFits = memory.fits === false && (memory.largestBatchThatFits ?? 0) < 2;
   const narrower = noBatchFits ? largestChannelsThatFit(one, two, space, run, limitBytes) : [];
   let stepMs: number | null = null;
-  if (steps > 0 && memory.fits !== false && size.params <= MAX_TIMED_PARAMS) {
+  // The step is timed on this one thread at the whole batch (its own recompute rule), never through threads.
+  const oneThread = threads > 1 ? estimateMemory(size, { ...run, threads: 1 }, limitBytes) : memory;
+  if (steps > 0 && oneThread.fits !== false && size.params <= MAX_TIMED_PARAMS) {
     const net = build(space, inputShape, classes);
     try {
-      stepMs = await timeSearchSteps(net, inputShape, classes, config.batchSize, steps, memory.recompute);
+      stepMs = await timeSearchSteps(net, inputShape, classes, config.batchSize, steps, oneThread.recompute);
     } finally {
       net.dispose();
     }

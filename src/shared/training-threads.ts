@@ -1,0 +1,26 @@
+import type { BackendName } from './backends';
+import { STRATEGY_DESCRIPTORS, type StrategyName } from './strategies/registry';
+import type { StrategyDescriptor } from './strategies/types';
+
+// Where a run's `threads` setting applies: data-parallel replicas run on the CPU backends (one wasm or JS
+// engine per thread); a GPU backend already spreads a step over its device, and some strategies cannot
+// split a batch (their descriptor says why). The New-run form, the pre-flight and the run view read this.
+
+/** The backends whose engines train one thread each, so N threads use N cores. */
+export const THREADED_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
+
+/** Why a run of this strategy on this backend trains on one thread whatever its setting; null when threads apply. */
+export function singleThreadReason(strategy: string, backend: BackendName | 'auto'): string | null {
+  const descriptor = (STRATEGY_DESCRIPTORS as Record<string, StrategyDescriptor>)[strategy as StrategyName];
+  if (descriptor?.singleThreadReason) return descriptor.singleThreadReason;
+  if (backend !== 'auto' && !THREADED_BACKENDS.includes(backend)) {
+    return `The ${backend} backend trains on its own device, which already runs every step in parallel: threads apply to the wasm and cpu backends.`;
+  }
+  return null;
+}
+
+/** "2 (synchronised BatchNorm)", "1": a run's threads as the run view and the CLI show them after "Threads: ". */
+export function describeThreads(threads: number, threadBn: 'sync' | 'per-worker' | undefined): string {
+  if (threads <= 1) return '1';
+  return `${threads} (${threadBn === 'per-worker' ? 'BatchNorm per thread' : 'synchronised BatchNorm'})`;
+}
