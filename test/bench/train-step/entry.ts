@@ -9,4 +9,6 @@ export { lossAndGrads, disposeGrads } from '../../../src/main/nas/strategies/one
 export { estimateActivationBytes, shouldRecompute } from '../../../src/main/nas/engine/recompute';
 export { Adam, Sgd } from '../../../src/main/nas/engine/optim';
 export { Rng } from '../../../src/main/nas/engine/rng';
-export { DataParallelTrainer } from '../../../src/main/nas/parallel/data-parallel';
+export { GradientPool, attachPool } from '../../../src/main/nas/parallel/gradient-pool';
+export { spaceImplementation } from '../../../src/main/nas/spaces/registry';
+export { SpaceConfigSchema } from '../../../src/shared/spaces/registry';
