@@ -13,6 +13,8 @@ export const EnvironmentSchema = z.object({
   fallbackReason: z.string().nullable(),
   /** The GPU adapter of a webgpu run (vendor, architecture, driver, fallback or not). */
   adapter: GpuAdapterSchema.nullable().optional(),
+  /** Training threads (data-parallel replicas, nas/parallel); absent on runs recorded before threads existed. */
+  threads: z.number().int().min(1).optional(),
 });
 export type RunEnvironment = z.infer<typeof EnvironmentSchema>;
 

@@ -24,6 +24,8 @@ import { createStrategy, type SearchOutcome } from './strategies/registry';
 import { resolveSpdDataReference, type SpdDataReference } from './data/spd-sets';
 import { runSpdSearchJob } from './strategies/spdnas-job';
 import { runSpdRetrainJob } from './estimation/spdnet-retrain-job';
+import { GradientPool, attachPool } from './parallel/gradient-pool';
+import { machineThreadsContext, resolveThreads, type ResolvedThreads } from './parallel/threads';
 
 // One search job, end to end: data → space → strategy → estimation. The trainer process and the CLI both
 // run jobs through here; a job is fully described by its config plus a data reference (ARCHITECTURE §7).
@@ -158,7 +160,13 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   const tooFew = trainingSetProblem(0, train.classes, train.count);
   if (tooFew) throw new Error(tooFew);
   const backend = await initBackend(config.backend, job.autoBackend ?? null);
-  const environment: RunEnvironment = { appVersion: job.appVersion, ...backend };
+  const threads = resolveThreads(config.threads, {
+    ...machineThreadsContext(),
+    backend: backend.backend,
+    batchSize: config.batchSize,
+    singleThreadReason: STRATEGY_DESCRIPTORS[config.strategy.name].singleThreadReason,
+  });
+  const environment: RunEnvironment = { appVersion: job.appVersion, ...backend, threads: threads.threads };
   emit({ type: 'environment', environment });
   // Once per run: a resumed run's log already explains the fallback.
   if (backend.fallbackReason && !job.resumeFrom) emit({ type: 'log', level: 'warn', message: backend.fallbackReason });
@@ -183,7 +191,8 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
     });
   }
   const net = buildSupernet(config, inputShape, train.classes);
-  const recompute = config.recompute === 'on' || (config.recompute === 'auto' && shouldRecompute(net, inputShape, config.batchSize));
+  // Each thread holds its shard's activations in its own heap: 'auto' decides from the largest shard.
+  const recompute = config.recompute === 'on' || (config.recompute === 'auto' && shouldRecompute(net, inputShape, Math.ceil(config.batchSize / threads.threads)));
   if (recompute && !job.resumeFrom) {
     emit({
       type: 'log',
@@ -192,12 +201,14 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
     });
   }
   const space = spaceImplementation(config.space);
+  const pool = await startPool(config, threads, { inputShape, classes: train.classes, backend: backend.backend }, emit);
+  if (pool) attachPool(net, pool);
   const search = createStrategy({
     config,
     net,
     space,
     data: { train, normalization },
-    emit,
+    emit: pool ? verifiedEachEpoch(emit, () => pool.verify(net)) : emit,
     runDir: job.runDir,
     recompute,
     checkpointPath: (epoch, stepInEpoch, globalStep) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep),
@@ -226,7 +237,33 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
     return { outcome, result, environment };
   } finally {
     search.dispose();
+    await pool?.dispose();
   }
+}
+
+/** The gradient pool a run trains on, or null on one thread; logs which, and why when it is one. */
+async function startPool(
+  config: SearchConfig,
+  threads: ResolvedThreads,
+  net: { inputShape: [number, number, number]; classes: number; backend: string },
+  emit: (e: TrainerEvent) => void,
+): Promise<GradientPool | null> {
+  if (threads.threads < 2) {
+    emit({ type: 'log', level: 'info', message: `Training on 1 thread${threads.reason ? `: ${threads.reason}` : '.'}` });
+    return null;
+  }
+  const bn = config.threadBn === 'sync' ? 'synchronised BatchNorm' : 'BatchNorm per thread';
+  const pool = await GradientPool.start({ threads: threads.threads, bn: config.threadBn, space: config.space, ...net, backend: net.backend as 'wasm' | 'cpu' });
+  emit({ type: 'log', level: 'info', message: `Training on ${threads.threads} threads (${bn})${threads.reason ? `: ${threads.reason}` : '.'}` });
+  return pool;
+}
+
+/** Checks after every epoch (its summary metrics) that the pool's threads still mirror the main thread exactly. */
+function verifiedEachEpoch(emit: (e: TrainerEvent) => void, verify: () => void): (e: TrainerEvent) => void {
+  return (e) => {
+    if (e.type === 'metrics' && 'epoch_train_loss' in e.values) verify();
+    emit(e);
+  };
 }
 
 /** A dry run in the job's clothes: the same events, checkpoints and result, from table lookups. */

@@ -36,6 +36,7 @@ export const instanas: StrategyDescriptor = {
   paper: 'Cheng, Lin, Chiu, Chen, Juan, Wei & Sun, InstaNAS: Instance-aware Neural Architecture Search (AAAI 2020)',
   spaces: ['mobilenet'],
   family: 'one-shot',
+  singleThreadReason: 'InstaNAS trains its meta-graph with a different sub-network per image and its controller by policy gradient; these steps cannot be split across threads yet, so it trains on one thread.',
   snapshotKinds: ['policy'],
   eventKinds: ['metrics'],
 };

@@ -41,10 +41,13 @@ export class ReplicasDivergedError extends Error {
   }
 }
 
-/** Where the bundled worker entry lives: next to this module's bundle, or one folder up (out/main/chunks → out/main). */
+/**
+ * Where the bundled worker entry lives: next to this module's bundle, or one folder up (out/main/chunks →
+ * out/main); when this module runs from the source tree (tests), in the build output out/main.
+ */
 export function defaultWorkerScript(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'parallel-replica.js'), path.join(here, '..', 'parallel-replica.js')];
+  const candidates = [path.join(here, 'parallel-replica.js'), path.join(here, '..', 'parallel-replica.js'), path.join(here, '../../../../out/main/parallel-replica.js')];
   const found = candidates.find((c) => existsSync(c));
   if (!found) {
     throw new Error(`The data-parallel worker script parallel-replica.js is missing (looked in ${candidates.join(' and ')}): run "npm run build", or train with threads = 1.`);
