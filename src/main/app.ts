@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { isDryRun, type SearchConfig } from '../shared/config';
 import type { z } from 'zod';
 import { RUN_PAGE_MAX, channels, type Channel, type ChannelMap, type PushEvent, type ResultOf } from '../shared/api';
@@ -112,7 +113,7 @@ export function createApp(o: AppOptions): NasApp {
   };
 
   const handlers: Handlers = {
-    'app.info': () => ({ version: APP_VERSION, dataDir: o.dataDir, mode: o.mode, interruptedRuns: runs.interruptedRuns, storage: runs.storageStatus() }),
+    'app.info': () => ({ version: APP_VERSION, dataDir: o.dataDir, mode: o.mode, interruptedRuns: runs.interruptedRuns, cores: availableParallelism(), storage: runs.storageStatus() }),
     // One page at most: a long history is never one response.
     'system.backends': ({ probe }) => doctor.verdict({ probe }),
     'runs.estimate': ({ config }) => estimates.estimate(config),

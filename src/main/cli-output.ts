@@ -28,7 +28,7 @@ export function progressPrinter(json: boolean): (e: TrainerEvent) => void {
         if (e.level !== 'info' || !json || /^epoch \d+/.test(e.message)) line(`${e.level === 'info' ? '' : `${e.level}: `}${e.message}`);
         return;
       case 'environment':
-        line(`backend: ${e.environment.backend} (${e.environment.device})`);
+        line(`backend: ${e.environment.backend} (${e.environment.device})${e.environment.threads ? `, threads: ${e.environment.threads}` : ''}`);
         return;
       case 'decision': {
         const d = e.decision;

@@ -100,6 +100,8 @@ async function search(opts: Record<string, unknown>): Promise<void> {
       device: environment.device,
       /** The GPU adapter of a webgpu run (vendor, architecture, driver, fallback or not); null on other backends. */
       adapter: environment.adapter ?? null,
+      /** Training threads the search ran on (data-parallel replicas; 1 on a GPU backend or a single-thread strategy). */
+      threads: environment.threads ?? 1,
       seed: config.seed,
       space: config.space.name,
       strategy: config.strategy.name,

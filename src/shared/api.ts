@@ -266,15 +266,24 @@ export const RunEstimateSchema = z.object({
   device: z.string().nullable(),
   /** Why this backend, in one sentence. */
   why: z.string(),
-  /** Median time of one search step (a weight step and an α step) at the run's batch; null when not timed. */
+  /** Median time of one search step (a weight step and an α step) at the run's batch ON ONE THREAD; null when not timed. */
   stepMs: z.number().nullable(),
+  /** Training threads the run would use (its setting, 'auto' resolved on this machine now); 1 where it cannot use more. */
+  threads: z.number().int().min(1).default(1),
+  /** Why it trains on fewer threads than asked or than the machine has (the strategy, a GPU backend, a busy machine, a small batch); null when nothing is given up. */
+  threadsReason: z.string().nullable().default(null),
   stepsPerEpoch: z.number().int().nullable(),
   epochSeconds: z.number().nullable(),
   /** Weights of the supernet (estimated for a supernet too big to build). */
   params: z.number().nullable(),
   memory: z
     .object({
+      /** One thread's peak (its replica and the largest shard of the batch), compared with `limitBytes`. */
       estimateBytes: z.number(),
+      /** Every thread's peak together: what the process holds. */
+      totalBytes: z.number(),
+      threads: z.number().int().min(1),
+      /** One thread's heap limit (wasm: 4 GB per thread). */
       limitBytes: z.number().nullable(),
       fits: z.boolean().nullable(),
       /** The largest batch estimated to fit at this C and N; 0 when none does; null when the limit is unknown. */
@@ -300,6 +309,8 @@ export const channels = {
       dataDir: z.string(),
       mode: z.enum(['electron', 'headless']),
       interruptedRuns: z.array(id),
+      /** Logical CPU cores of the machine the server runs on (the New-run form's Threads choices). */
+      cores: z.number().int().min(1),
       /** The data folder's disk now (later changes arrive as storage.status push events). */
       storage: StorageStatusSchema,
     }),

@@ -3,6 +3,9 @@ import type { BackendName } from '../../shared/backends';
 import { isDryRun, type SearchConfig } from '../../shared/config';
 import type { BackendDoctor } from './backend-doctor';
 import { isCellSpace } from '../../shared/spaces/registry';
+import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
+import type { StrategyDescriptor } from '../../shared/strategies/types';
+import { machineThreadsContext, resolveThreads } from '../nas/parallel/threads';
 import { ProbeCancelledError, type ProbeRun } from './probe-process';
 
 // runs.estimate: the New-run pre-flight's short probe of the run's own config in a trainer process: the backend
@@ -42,14 +45,14 @@ export class RunEstimateService {
     } catch (e) {
       if (!(e instanceof ProbeCancelledError)) throw e;
       const backend: BackendName = config.backend === 'auto' ? 'wasm' : config.backend;
-      return { backend, device: null, why: '', stepMs: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null, problem: null, superseded: true };
+      return { backend, device: null, why: '', stepMs: null, threads: 1, threadsReason: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null, problem: null, superseded: true };
     }
   }
 
   private async measure(config: SearchConfig): Promise<RunEstimate> {
     const generation = ++this.generation;
     this.running?.cancel();
-    const none = { device: null, stepMs: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null } as const;
+    const none = { device: null, stepMs: null, threads: 1, threadsReason: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null } as const;
     const fallbackBackend: BackendName = config.backend === 'auto' ? 'wasm' : config.backend;
     if (isDryRun(config)) {
       return { ...none, backend: fallbackBackend, why: 'A dry run looks architectures up in the NAS-Bench-201 table.', problem: { message: 'A dry run trains nothing, so it needs no backend.', hint: null } };
@@ -81,13 +84,20 @@ export class RunEstimateService {
     }
     const [h, w, c] = data.shape as [number, number, number];
     const inputShape: [number, number, number] = config.augment ? [32, 32, c ?? 1] : [h, w, c ?? 1];
-    const key = JSON.stringify([backend, config.space, config.batchSize, config.recompute, inputShape, data.classes]);
+    // The threads the run would train on now ('auto' follows the machine's load): each replica's memory.
+    const { threads, reason: threadsReason } = resolveThreads(config.threads, {
+      ...machineThreadsContext(),
+      backend,
+      batchSize: config.batchSize,
+      singleThreadReason: (STRATEGY_DESCRIPTORS[config.strategy.name] as StrategyDescriptor).singleThreadReason ?? null,
+    });
+    const key = JSON.stringify([backend, config.space, config.batchSize, config.recompute, threads, inputShape, data.classes]);
     const steps = stepsPerEpoch(config, data.trainCount);
     const known = this.remembered.get(key);
-    if (known) return { ...known, why, stepsPerEpoch: steps, epochSeconds: known.stepMs === null ? null : (known.stepMs * steps) / 1000 };
+    if (known) return { ...known, why, threadsReason, stepsPerEpoch: steps, epochSeconds: known.stepMs === null ? null : (known.stepMs * steps) / 1000 };
     if (generation !== this.generation) throw new ProbeCancelledError();
     const reply = await this.doctor.exclusive(
-      { kind: 'config', backend, config, inputShape, classes: data.classes, steps: TIMED_STEPS },
+      { kind: 'config', backend, config: { ...config, threads }, inputShape, classes: data.classes, steps: TIMED_STEPS },
       (run) => {
         // Superseded while it waited its turn: stop it at once.
         if (generation !== this.generation) run.cancel();
@@ -102,11 +112,15 @@ export class RunEstimateService {
       device: reply.device,
       why,
       stepMs: probe.stepMs,
+      threads,
+      threadsReason,
       stepsPerEpoch: steps,
       epochSeconds: probe.stepMs === null ? null : (probe.stepMs * steps) / 1000,
       params: Math.round(probe.params),
       memory: {
         estimateBytes: probe.memory.estimateBytes,
+        totalBytes: probe.memory.totalBytes,
+        threads: probe.memory.threads,
         limitBytes: probe.memory.limitBytes,
         fits: probe.memory.fits,
         largestBatchThatFits: probe.memory.largestBatchThatFits,

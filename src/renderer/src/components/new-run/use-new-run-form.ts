@@ -36,7 +36,7 @@ export function tableBudgetKey(strategy: string): 'epochs' | 'samples' | null {
 }
 
 /** Common fields a dry run has no use for: it reads no dataset and trains nothing. */
-export const DRY_RUN_HIDDEN_COMMON = ['dataset', 'batchSize', 'trainLimit', 'trainPortion', 'augment', 'backend', 'recompute'] as const;
+export const DRY_RUN_HIDDEN_COMMON = ['dataset', 'batchSize', 'trainLimit', 'trainPortion', 'augment', 'backend', 'recompute', 'threads', 'threadBn'] as const;
 /** Space fields that size the supernet, which a dry run never builds. */
 export const DRY_RUN_HIDDEN_SPACE = ['channels', 'cells'] as const;
 /** Strategy options a dry run ignores (the shared rule the CLI follows too). */

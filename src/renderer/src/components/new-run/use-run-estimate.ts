@@ -23,7 +23,8 @@ export function blockingReason(e: RunEstimate | null, config: SearchConfig | nul
   const m = e.memory;
   if (!m || m.fits !== false || m.limitBytes === null) return null;
   const shape = `batch ${config.batchSize}, C = ${config.space.channels}, N = ${config.space.cells}`;
-  const need = `needs about ${gb(m.estimateBytes)}, more than the ${e.backend} backend's ${gb(m.limitBytes)} allows`;
+  const perThread = m.threads > 1 ? ` on each of ${m.threads} threads` : '';
+  const need = `needs about ${gb(m.estimateBytes)}${perThread}, more than the ${e.backend} backend's ${gb(m.limitBytes)}${m.threads > 1 ? ' per thread' : ''} allows`;
   const fix =
     m.largestBatchThatFits && m.largestBatchThatFits >= 2
       ? `The largest batch that fits is ${m.largestBatchThatFits}.`
@@ -63,11 +64,12 @@ export function useRunEstimate(config: () => SearchConfig | null) {
     }
   }
 
-  // Only what changes the estimate: not the name, the seed or the strategy's rates.
+  // Only what changes the estimate: not the name, the seed or the strategy's rates (its name decides whether
+  // threads apply; the thread count splits the memory).
   const key = computed(() => {
     const c = config();
     if (!c) return null;
-    return JSON.stringify([c.dataset, c.backend, c.batchSize, c.recompute, c.augment, c.trainLimit, c.trainPortion, c.space]);
+    return JSON.stringify([c.dataset, c.backend, c.batchSize, c.recompute, c.threads, c.strategy.name, c.augment, c.trainLimit, c.trainPortion, c.space]);
   });
   watch(
     key,
