@@ -146,6 +146,55 @@ describe('lossAndGrads through a gradient pool equals the single-thread full-bat
   });
 });
 
+describe('BatchNorm running statistics on a pool', () => {
+  const buffers = (net: Supernet) => new Map([...net.params.buffers].map(([k, v]) => [k, (v.dataSync() as Float32Array).slice()]));
+  const restore = (net: Supernet, values: Map<string, Float32Array>) => {
+    for (const [k, v] of net.params.buffers) tf.tidy(() => v.assign(tf.tensor(values.get(k)!, v.shape)));
+  };
+
+  it("synced BN updates them with the whole batch's statistics; per-worker BN with the shard-weighted mean of each shard's update", async () => {
+    const space = SPACES.nb201;
+    const { x, y } = batch(21, 9);
+    const reference = build(space);
+    const start = buffers(reference);
+    disposeGrads(singleThreadLossAndGrads(reference, x, y, trainables(reference)).grads);
+    const wholeBatch = buffers(reference);
+    // Per-worker reference: each shard (5 then 4 samples) updates from the same start; the mean weighted 5/9, 4/9.
+    const perShard = [
+      [0, 5],
+      [5, 4],
+    ].map(([from, size]) => {
+      restore(reference, start);
+      const xs = tf.slice(x, [from!, 0, 0, 0], [size!, -1, -1, -1]);
+      const ys = tf.slice(y, [from!], [size!]);
+      disposeGrads(singleThreadLossAndGrads(reference, xs, ys, trainables(reference)).grads);
+      tf.dispose([xs, ys]);
+      return { weight: size! / 9, values: buffers(reference) };
+    });
+    reference.dispose();
+
+    for (const bn of ['sync', 'per-worker'] as const) {
+      const net = build(space);
+      const pool = await GradientPool.start({ threads: 2, bn, space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: SCRIPT });
+      try {
+        attachPool(net, pool);
+        disposeGrads(lossAndGrads(net, x, y, trainables(net), {}).grads);
+        const got = buffers(net);
+        for (const [k, values] of got) {
+          const want = bn === 'sync' ? wholeBatch.get(k)! : Float32Array.from(values, (_, i) => perShard.reduce((a, s) => a + s.weight * s.values.get(k)![i]!, 0));
+          expect(relErr(values, want), `${bn} ${k}`).toBeLessThan(1e-5);
+          expect(relErr(values, start.get(k)!), `${bn} ${k} changed`).toBeGreaterThan(0);
+        }
+        expect(pool.verify(net)).toBe(new NetState(net).checksum());
+      } finally {
+        await pool.dispose();
+        net.dispose();
+      }
+    }
+    tf.dispose([x, y]);
+  });
+});
+
 describe('failures', () => {
   const pools: GradientPool[] = [];
   afterAll(async () => {
