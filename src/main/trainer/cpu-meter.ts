@@ -17,16 +17,24 @@ export class CpuMeter {
 
   /** Watches the run's events; returns a cpu_cores metric event to emit after `e` when a sample is due, else null. */
   observe(e: TrainerEvent): TrainerEvent | null {
-    if (e.type === 'metrics' && e.values[CPU_METRIC] === undefined) this.at = { step: e.step, epoch: e.epoch };
+    if (e.type === 'metrics' && e.values[CPU_METRIC] === undefined) {
+      // The first window starts with training, not with loading the backend and the dataset.
+      if (!this.at) this.restart();
+      this.at = { step: e.step, epoch: e.epoch };
+    }
     if (e.type !== 'metrics' && e.type !== 'progress') return null;
     const now = performance.now();
     const wall = now - this.lastWall;
     if (!this.at || wall < this.sampleMs) return null;
     const used = process.cpuUsage(this.lastCpu);
-    this.lastCpu = process.cpuUsage();
-    this.lastWall = now;
+    this.restart();
     // cpuUsage is in microseconds, wall time in milliseconds.
     const cores = (used.user + used.system) / 1000 / wall;
     return { type: 'metrics', step: this.at.step, epoch: this.at.epoch, values: { [CPU_METRIC]: Math.round(cores * 100) / 100 } };
+  }
+
+  private restart(): void {
+    this.lastCpu = process.cpuUsage();
+    this.lastWall = performance.now();
   }
 }
