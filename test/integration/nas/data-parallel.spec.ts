@@ -6,7 +6,8 @@
  *   single-thread full-batch gradients (NB201 and DARTS, with and without recompute, with SGAS-style masks);
  *   the per-worker-BN difference is printed, not asserted away;
  * - the mirrored copies match main's checksum after weights, α and masks change; no tensors leak in main;
- * - a worker that fails mid-call ends the call with an error naming the thread, without hanging.
+ * - a worker that fails mid-call ends the call with an error naming the thread, and one that dies silently
+ *   fails the step after the stall limit: neither hangs.
  * Needs the built worker entry: run `npm run build` first.
  */
 import { existsSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { randomArray, relErr } from '../../unit/nas/fixtures';
 
 const SCRIPT = path.resolve('out/main/parallel-replica.js');
 const FAULTY = path.resolve('test/integration/nas/fixtures/faulty-pool-worker.mjs');
+const EXITING = path.resolve('test/integration/nas/fixtures/exiting-pool-worker.mjs');
 const INPUT: [number, number, number] = [16, 16, 1];
 const CLASSES = 3;
 const TOL = 1e-4;
@@ -213,6 +215,20 @@ describe('failures', () => {
     expect(() => lossAndGrads(net, x, y, trainables(net), {})).toThrow(/training thread 1: .*state slot 999999/);
     expect(Date.now() - started).toBeLessThan(30_000);
     expect(() => lossAndGrads(net, x, y, trainables(net), {})).toThrow(/training thread 1/);
+    tf.dispose([x, y]);
+  });
+
+  it('a worker that dies silently fails the step after the stall limit instead of hanging', async () => {
+    const space = SPACES.nb201;
+    const net = build(space);
+    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: EXITING, stallLimitMs: 3000 });
+    pools.push(pool);
+    attachPool(net, pool);
+    const { x, y } = batch(3, 8);
+    disposeGrads(lossAndGrads(net, x, y, trainables(net), {}).grads);
+    const started = Date.now();
+    expect(() => lossAndGrads(net, x, y, trainables(net), {})).toThrow(/stopped responding.*fewer threads/);
+    expect(Date.now() - started).toBeLessThan(20_000);
     tf.dispose([x, y]);
   });
 

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '../engine/tf';
 import type { Supernet } from '../engine/supernet';
-import { ReplicaAbortedError, SharedReducer, abortReducer, createReducerBuffer } from '../engine/parallel/shared-reducer';
+import { ReplicaAbortedError, ReplicaStalledError, SharedReducer, abortReducer, createReducerBuffer } from '../engine/parallel/shared-reducer';
 import { shardBatch } from '../engine/parallel/shard';
 import type { GradResult, LossAndGradsOptions } from '../strategies/one-shot';
 import { singleThreadLossAndGrads } from '../strategies/one-shot';
@@ -30,7 +30,11 @@ export interface GradientPoolOptions extends PoolNetSpec {
   bn: ThreadBn;
   /** The bundled worker entry; default out/main/parallel-replica.js beside this bundle. */
   workerScript?: string;
+  /** How long the main thread waits in one exchange for a silent worker before failing the step (default 5 min). */
+  stallLimitMs?: number;
 }
+
+const DEFAULT_STALL_LIMIT_MS = 5 * 60_000;
 
 export class ReplicasDivergedError extends Error {
   constructor(readonly checksums: string[]) {
@@ -148,7 +152,7 @@ export class GradientPool implements PooledLossAndGrads {
       throw new Error('The gradient pool was started for a different network than the one it is attached to (its space, input shape or classes differ): start the pool from the run\'s own config.');
     }
     this.state = state;
-    this.reducer = new SharedReducer(this.shared.reducer, 0, this.threads, this.shared.capacity);
+    this.reducer = new SharedReducer(this.shared.reducer, 0, this.threads, this.shared.capacity, this.options.stallLimitMs ?? DEFAULT_STALL_LIMIT_MS);
     this.stateView = new Float32Array(this.shared.state);
     setPool(net, this);
   }
@@ -223,7 +227,9 @@ export class GradientPool implements PooledLossAndGrads {
     try {
       return f();
     } catch (e) {
-      if (e instanceof ReplicaAbortedError) {
+      if (e instanceof ReplicaStalledError) {
+        this.failure = e;
+      } else if (e instanceof ReplicaAbortedError) {
         const fault = readFault(this.shared.error);
         this.failure = new Error(
           fault ? `Data-parallel training failed in training thread ${fault.rank}: ${fault.message}` : 'Data-parallel training failed: a training thread stopped without saying why.',

@@ -22,6 +22,13 @@ export class ReplicaAbortedError extends Error {
   }
 }
 
+/** A collective waited longer than its stall limit: a thread died without a word (killed, out of memory). */
+export class ReplicaStalledError extends Error {
+  constructor(readonly waitedMs: number) {
+    super(`A training thread stopped responding (waited ${Math.round(waitedMs / 1000)} s for it in a data-parallel step): it may have run out of memory. Resume from the last checkpoint with fewer threads.`);
+  }
+}
+
 /** Bytes of the shared buffer for `size` replicas exchanging up to `capacity` numbers per round. */
 export function reducerBytes(size: number, capacity: number): number {
   return CONTROL_INTS * 4 + 2 * size * capacity * 8;
@@ -49,6 +56,12 @@ export class SharedReducer {
     readonly rank: number,
     readonly size: number,
     readonly capacity: number,
+    /**
+     * How long one collective may wait for the others before this replica gives up (and aborts the exchange).
+     * Replicas do the same work between collectives, so a healthy wait is short; only a thread that died
+     * silently makes it long. Infinity = wait for ever (workers: the main thread terminates them).
+     */
+    readonly stallLimitMs = Infinity,
   ) {
     if (sab.byteLength < reducerBytes(size, capacity)) throw new Error(`Shared buffer too small for ${size} replicas × ${capacity} values.`);
     this.ctrl = new Int32Array(sab, 0, CONTROL_INTS);
@@ -70,7 +83,15 @@ export class SharedReducer {
       Atomics.notify(ctrl, GEN);
       return;
     }
-    while (Atomics.load(ctrl, GEN) === gen) Atomics.wait(ctrl, GEN, gen, WAIT_SLICE_MS);
+    const started = Date.now();
+    while (Atomics.load(ctrl, GEN) === gen) {
+      Atomics.wait(ctrl, GEN, gen, WAIT_SLICE_MS);
+      const waited = Date.now() - started;
+      if (waited > this.stallLimitMs && Atomics.load(ctrl, GEN) === gen) {
+        this.abort();
+        throw new ReplicaStalledError(waited);
+      }
+    }
     if (Atomics.load(ctrl, ABORT)) throw new ReplicaAbortedError();
   }
 
