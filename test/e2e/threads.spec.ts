@@ -35,7 +35,7 @@ describe('e2e: a search on two threads from the New-run form', () => {
     // auto, then 1 … the server's cores (this test needs a machine with two).
     expect(cores).toBeGreaterThanOrEqual(2);
     const threads = page.locator(tid('new-run-threads'));
-    const choices = await threads.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+    const choices = await threads.locator('option').evaluateAll((els) => els.map((el) => el.getAttribute('value') ?? ''));
     expect(choices).toEqual(['auto', ...Array.from({ length: cores }, (_, i) => String(i + 1))]);
     await expect(threads.locator('xpath=..').textContent()).resolves.toContain('auto: the idle cores; each thread trains a share of every batch');
 
@@ -96,7 +96,7 @@ describe('e2e: a search on two threads from the New-run form', () => {
     const finished = await s.call('runs.get', { id });
     expect(finished.environment?.threads).toBe(2);
     // The CPU figure is kept with the run's metrics.
-    const metrics = await s.call('runs.metrics', { id });
+    const metrics = await s.call<Record<string, [number, number, number][]>>('runs.metrics', { id });
     expect(metrics.cpu_cores?.length).toBeGreaterThan(0);
     for (const [, , cores] of metrics.cpu_cores!) expect(cores).toBeGreaterThan(0);
     // Reported, not asserted: the cores busy depend on what else the machine runs.
