@@ -266,8 +266,10 @@ export const RunEstimateSchema = z.object({
   device: z.string().nullable(),
   /** Why this backend, in one sentence. */
   why: z.string(),
-  /** Median time of one search step (a weight step and an α step) at the run's batch ON ONE THREAD; null when not timed. */
+  /** Median time of one search step (a weight step and an α step) at the run's batch; null when not timed. */
   stepMs: z.number().nullable(),
+  /** The threads that step was timed on: the run's own, or 1 where the probe could not train on threads. */
+  stepThreads: z.number().int().min(1).default(1),
   /** Training threads the run would use (its setting, 'auto' resolved on this machine now); 1 where it cannot use more. */
   threads: z.number().int().min(1).default(1),
   /** Why it trains on fewer threads than asked or than the machine has (the strategy, a GPU backend, a busy machine, a small batch); null when nothing is given up. */

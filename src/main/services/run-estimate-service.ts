@@ -45,14 +45,14 @@ export class RunEstimateService {
     } catch (e) {
       if (!(e instanceof ProbeCancelledError)) throw e;
       const backend: BackendName = config.backend === 'auto' ? 'wasm' : config.backend;
-      return { backend, device: null, why: '', stepMs: null, threads: 1, threadsReason: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null, problem: null, superseded: true };
+      return { backend, device: null, why: '', stepMs: null, stepThreads: 1, threads: 1, threadsReason: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null, problem: null, superseded: true };
     }
   }
 
   private async measure(config: SearchConfig): Promise<RunEstimate> {
     const generation = ++this.generation;
     this.running?.cancel();
-    const none = { device: null, stepMs: null, threads: 1, threadsReason: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null } as const;
+    const none = { device: null, stepMs: null, stepThreads: 1, threads: 1, threadsReason: null, stepsPerEpoch: null, epochSeconds: null, params: null, memory: null } as const;
     const fallbackBackend: BackendName = config.backend === 'auto' ? 'wasm' : config.backend;
     if (isDryRun(config)) {
       return { ...none, backend: fallbackBackend, why: 'A dry run looks architectures up in the NAS-Bench-201 table.', problem: { message: 'A dry run trains nothing, so it needs no backend.', hint: null } };
@@ -91,7 +91,7 @@ export class RunEstimateService {
       batchSize: config.batchSize,
       singleThreadReason: (STRATEGY_DESCRIPTORS[config.strategy.name] as StrategyDescriptor).singleThreadReason ?? null,
     });
-    const key = JSON.stringify([backend, config.space, config.batchSize, config.recompute, threads, inputShape, data.classes]);
+    const key = JSON.stringify([backend, config.space, config.batchSize, config.recompute, threads, config.threadBn, inputShape, data.classes]);
     const steps = stepsPerEpoch(config, data.trainCount);
     const known = this.remembered.get(key);
     if (known) return { ...known, why, threadsReason, stepsPerEpoch: steps, epochSeconds: known.stepMs === null ? null : (known.stepMs * steps) / 1000 };
@@ -112,6 +112,7 @@ export class RunEstimateService {
       device: reply.device,
       why,
       stepMs: probe.stepMs,
+      stepThreads: probe.stepThreads,
       threads,
       threadsReason,
       stepsPerEpoch: steps,

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openHarness, type Harness } from './harness';
 
 // runs.estimate with threads, through the real app and a real probe process: the threads the run would train
-// on (resolved as the trainer resolves them), each thread's memory and the process's total.
+// on (resolved as the trainer resolves them), each thread's memory and the process's total, the step timed on them.
 
 let dir: string;
 let h: Harness;
@@ -44,8 +44,10 @@ describe('runs.estimate with threads', () => {
     expect(two.memory.estimateBytes).toBeLessThan(one.memory.estimateBytes);
     expect(two.memory.totalBytes).toBeGreaterThan(one.memory.estimateBytes);
     expect(two.memory.fits).toBe(true);
-    // The step is timed on one thread either way.
+    // The step is timed as the run trains: on its two threads (a gradient pool), one thread at threads = 1.
     expect(two.stepMs).toBeGreaterThan(0);
+    expect(two.stepThreads).toBe(2);
+    expect(one.stepThreads).toBe(1);
     // The suite pins auto to one thread (vitest.config.mts), and the estimate says so.
     const auto = await h.call<any>('runs.estimate', { config: config('auto') });
     expect(auto.threads).toBe(1);

@@ -6,11 +6,13 @@ import { Rng } from '../engine/rng';
 import type { Supernet } from '../engine/supernet';
 import { spaceImplementation } from '../spaces/registry';
 import { disposeGrads, lossAndGrads } from '../strategies/one-shot';
+import { GradientPool, attachPool } from '../parallel/gradient-pool';
 import { estimateMemory, extrapolateSize, largestChannelsThatFit, type MemoryEstimate, type NarrowerFit, type ShapeMeasure } from './memory-estimate';
 
 // Short measured probes on the current backend (a probe child of the trainer program has loaded it): the
 // time of one search step (a weight step and an α step, as a first-order one-shot search takes) of a small
-// reference supernet for the backend verdict, and of the run's own supernet for the New-run pre-flight.
+// reference supernet for the backend verdict, and of the run's own supernet for the New-run pre-flight (on
+// the run's threads, through a gradient pool, where it trains on several).
 
 /** The reference supernet `auto` compares backends with: small enough for a few seconds on wasm here. */
 export const REFERENCE_PROBE = { channels: 8, cells: 1, batch: 16, inputShape: [28, 28, 1] as [number, number, number], classes: 10 };
@@ -90,8 +92,10 @@ export interface ConfigProbe {
   memory: MemoryEstimate;
   /** When no batch fits at this C and N: the largest C that fits at the run's batch and at batch 16 (see largestChannelsThatFit). */
   narrower: NarrowerFit[];
-  /** Median search-step time at the run's batch on ONE thread; null when it was not timed (does not fit, or too big to build). */
+  /** Median search-step time at the run's batch; null when it was not timed (does not fit, or too big to build). */
   stepMs: number | null;
+  /** The threads that step was timed on: the run's, or 1 where no pool could start (then the time is one thread's). */
+  stepThreads: number;
 }
 
 /**
@@ -121,15 +125,35 @@ export async function probeConfig(
   const noBatchFits = memory.fits === false && (memory.largestBatchThatFits ?? 0) < 2;
   const narrower = noBatchFits ? largestChannelsThatFit(one, two, space, run, limitBytes) : [];
   let stepMs: number | null = null;
-  // The step is timed on this one thread at the whole batch (its own recompute rule), never through threads.
-  const oneThread = threads > 1 ? estimateMemory(size, { ...run, threads: 1 }, limitBytes) : memory;
-  if (steps > 0 && oneThread.fits !== false && size.params <= MAX_TIMED_PARAMS) {
+  let stepThreads = 1;
+  if (steps > 0 && memory.fits !== false && size.params <= MAX_TIMED_PARAMS) {
     const net = build(space, inputShape, classes);
+    // Timed as the run will train: on its threads (a gradient pool) where it has several.
+    const pool = threads > 1 ? await startProbePool(config, threads, inputShape, classes) : null;
     try {
-      stepMs = await timeSearchSteps(net, inputShape, classes, config.batchSize, steps, oneThread.recompute);
+      if (pool) attachPool(net, pool);
+      // Without a pool the whole batch is this thread's: its own recompute rule, and it must fit one heap.
+      const oneThread = pool ? memory : estimateMemory(size, { ...run, threads: 1 }, limitBytes);
+      if (oneThread.fits !== false) {
+        stepMs = await timeSearchSteps(net, inputShape, classes, config.batchSize, steps, oneThread.recompute);
+        stepThreads = pool?.threads ?? 1;
+      }
     } finally {
+      await pool?.dispose();
       net.dispose();
     }
   }
-  return { params: size.params, memory, narrower, stepMs };
+  return { params: size.params, memory, narrower, stepMs, stepThreads };
+}
+
+/** A gradient pool for timing the run's step on its threads; null (time one thread) where none can start here. */
+async function startProbePool(config: SearchConfig, threads: number, inputShape: [number, number, number], classes: number): Promise<GradientPool | null> {
+  const backend = tf.getBackend();
+  if (backend !== 'wasm' && backend !== 'cpu') return null;
+  try {
+    return await GradientPool.start({ threads, bn: config.threadBn, space: config.space, inputShape, classes, backend });
+  } catch {
+    // E.g. the worker bundle is missing from a source checkout: the pre-flight then says its time is one thread's.
+    return null;
+  }
 }

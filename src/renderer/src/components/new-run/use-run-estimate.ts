@@ -69,7 +69,7 @@ export function useRunEstimate(config: () => SearchConfig | null) {
   const key = computed(() => {
     const c = config();
     if (!c) return null;
-    return JSON.stringify([c.dataset, c.backend, c.batchSize, c.recompute, c.threads, c.strategy.name, c.augment, c.trainLimit, c.trainPortion, c.space]);
+    return JSON.stringify([c.dataset, c.backend, c.batchSize, c.recompute, c.threads, c.threadBn, c.strategy.name, c.augment, c.trainLimit, c.trainPortion, c.space]);
   });
   watch(
     key,
