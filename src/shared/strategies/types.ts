@@ -21,13 +21,13 @@ export interface StrategyDescriptor {
    */
   tableBudget?: 'epochs' | 'samples';
   /**
-   * What is wrong with these options in this space, beyond the options schema (a retrain's architecture must
-   * belong to the space); null when they fit. Checked with the whole run config, so runs.create refuses it.
-   */
-  /**
    * Present when the strategy trains on one thread whatever the run's `threads` setting: why, in the user's
    * words (shown beside the Threads field of the New-run form and logged by the run).
    */
   singleThreadReason?: string;
+  /**
+   * What is wrong with these options in this space, beyond the options schema (a retrain's architecture must
+   * belong to the space); null when they fit. Checked with the whole run config, so runs.create refuses it.
+   */
   optionsProblem?: (options: Record<string, unknown>, space: { name: string; nodes?: number }) => { field: string; message: string } | null;
 }
