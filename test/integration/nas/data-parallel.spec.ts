@@ -27,6 +27,7 @@ import { randomArray, relErr } from '../../unit/nas/fixtures';
 const SCRIPT = path.resolve('out/main/parallel-replica.js');
 const FAULTY = path.resolve('test/integration/nas/fixtures/faulty-pool-worker.mjs');
 const EXITING = path.resolve('test/integration/nas/fixtures/exiting-pool-worker.mjs');
+const STALE = path.resolve('test/integration/nas/fixtures/stale-pool-worker.mjs');
 const INPUT: [number, number, number] = [16, 16, 1];
 const CLASSES = 3;
 const TOL = 1e-4;
@@ -140,7 +141,15 @@ describe('lossAndGrads through a gradient pool equals the single-thread full-bat
       const want = named(net, singleThreadLossAndGrads(net, x, y, vars, { updateBnStats: false }).grads);
       const got = named(net, lossAndGrads(net, x, y, vars, { updateBnStats: false }).grads);
       expect(worst(got, want).err).toBeLessThan(TOL);
-      tf.dispose([x, y]);
+      // Architecture weights given explicitly (instead of softmax(α)) reach the workers too.
+      const weights = new Map([...net.alphas].map(([k, a], i) => [k, tf.tidy(() => tf.softmax(tf.mul(a, 3 + i)) as tf.Tensor2D)]));
+      const wantW = named(net, singleThreadLossAndGrads(net, x, y, vars, { updateBnStats: false, weights }).grads);
+      const gotW = named(net, lossAndGrads(net, x, y, vars, { updateBnStats: false, weights }).grads);
+      expect(worst(gotW, wantW).err).toBeLessThan(TOL);
+      // The override did change the weights' gradients (and, as documented, α gets none through it).
+      expect(Math.max(...Object.keys(gotW).map((k) => relErr(gotW[k]!, got[k]!)))).toBeGreaterThan(TOL);
+      expect(Object.keys(gotW).some((k) => k.startsWith('alpha/'))).toBe(false);
+      tf.dispose([x, y, ...weights.values()]);
     } finally {
       await pool.dispose();
       net.dispose();
@@ -229,6 +238,23 @@ describe('failures', () => {
     const started = Date.now();
     expect(() => lossAndGrads(net, x, y, trainables(net), {})).toThrow(/stopped responding.*fewer threads/);
     expect(Date.now() - started).toBeLessThan(20_000);
+    tf.dispose([x, y]);
+  });
+
+  it('the verification catches a worker whose copy went stale', async () => {
+    const space = SPACES.nb201;
+    const net = build(space);
+    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: STALE });
+    pools.push(pool);
+    attachPool(net, pool);
+    const vars = trainables(net);
+    const { x, y } = batch(3, 8);
+    // Step, update, step: the second step's state update is the one the worker drops.
+    const r = lossAndGrads(net, x, y, vars, {});
+    for (const v of vars) if (r.grads[v.name]) tf.tidy(() => v.assign(tf.sub(v, tf.mul(r.grads[v.name]!, 0.1))));
+    disposeGrads(r.grads);
+    disposeGrads(lossAndGrads(net, x, y, vars, {}).grads);
+    expect(() => pool.verify(net)).toThrow(/no longer hold identical weights.*resume the run from its last checkpoint with threads = 1/);
     tf.dispose([x, y]);
   });
 

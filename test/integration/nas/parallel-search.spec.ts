@@ -91,6 +91,19 @@ describe('searches on 2 threads', () => {
   }
 });
 
+describe('per-worker BatchNorm', () => {
+  it('MdeNAS on 2 threads with BN per thread: says so, finishes, and repeats bit for bit', async () => {
+    const c = { ...config(STRATEGIES[2].strategy, 2), threadBn: 'per-worker' as const };
+    const a = await run(c);
+    const b = await run(c);
+    expect(a.outcome.status).toBe('completed');
+    expect(logs(a.events)).toContain('Training on 2 threads (BatchNorm per thread).');
+    expect(trace(b.events)).toEqual(trace(a.events));
+    const synced = await run(config(STRATEGIES[2].strategy, 2));
+    console.log(`MdeNAS per-worker BN vs synced: train losses ${losses(a.events).map((l) => l.toFixed(4)).join(' ')} vs ${losses(synced.events).map((l) => l.toFixed(4)).join(' ')}`);
+  }, 300_000);
+});
+
 describe('checkpoints across thread counts', () => {
   it('DARTS second order paused at 2 threads resumes at 2 bit for bit, and at 1 and 3 to a finished search', async () => {
     const strategy = STRATEGIES[0].strategy;
