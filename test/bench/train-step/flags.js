@@ -11,16 +11,17 @@
 //
 // The machine is shared, so flag sets are interleaved: each round runs every set once (in an order rotated per
 // round), and each set is compared with the default run of the SAME round (paired ratio), which cancels most of
-// the load drift between rounds. Two statistics per run: the median step and the fastest step (load only ever
-// adds time, so the fastest step is the least disturbed estimate of the flag's own cost). A set is
-// "faster"/"slower" only when, for both statistics, every round agrees and the median paired ratio is beyond
-// ±NOISE; otherwise "within noise". Every set must reach the same final loss bits as the
+// the load drift between rounds. Three statistics per run: the median step's wall time, the fastest step (load
+// only ever adds time), and the median step's CPU time (process.cpuUsage over every thread: what the flag costs
+// in work, hardly moved by other jobs taking the cores; it does not see time spent waiting). A set is
+// "faster"/"slower" only when, for the CPU time and both wall statistics, every round agrees and the median
+// paired ratio is beyond ±NOISE; otherwise "within noise". Every set must reach the same final loss bits as the
 // default (flags change code generation, never the arithmetic): a difference is reported as `loss_differs`.
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildBundle, median, runChild } from './run.js';
+import { buildBundle, median, runChild, snapshotBuild } from './run.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const bundle = path.resolve(here, '../../../out/bench/train-step-engine.mjs');
@@ -73,7 +74,8 @@ function summarise(runs, defaults) {
   const ms = ok.map((r) => r.step_ms);
   const byMedian = paired(runs, defaults, 'step_ms');
   const byBest = paired(runs, defaults, 'best_ms');
-  const verdict = byMedian.verdict === byBest.verdict ? byMedian.verdict : 'within noise';
+  const byCpu = paired(runs, defaults, 'cpu_ms');
+  const verdict = byMedian.verdict === byBest.verdict && byBest.verdict === byCpu.verdict ? byMedian.verdict : 'within noise';
   const { ratio } = byMedian;
   const med = median(ms);
   const losses = new Set(ok.map((r) => r.final_loss));
@@ -88,6 +90,10 @@ function summarise(runs, defaults) {
     ratio_vs_default_min: ratio === null ? null : +Math.min(...byMedian.ratios).toFixed(3),
     ratio_vs_default_max: ratio === null ? null : +Math.max(...byMedian.ratios).toFixed(3),
     best_ratio_vs_default: byBest.ratio === null ? null : +byBest.ratio.toFixed(3),
+    cpu_ms: Math.round(median(ok.map((r) => r.cpu_ms))),
+    cpu_ratio_vs_default: byCpu.ratio === null ? null : +byCpu.ratio.toFixed(3),
+    cpu_ratio_vs_default_min: byCpu.ratio === null ? null : +Math.min(...byCpu.ratios).toFixed(3),
+    cpu_ratio_vs_default_max: byCpu.ratio === null ? null : +Math.max(...byCpu.ratios).toFixed(3),
     verdict,
     first_step_ms: Math.round(median(ok.map((r) => r.first_step_ms))),
     ready_ms: Math.round(median(ok.map((r) => r.ready_ms))),
@@ -116,7 +122,7 @@ async function main() {
       : []),
   ];
   const setNames = [...new Set(variants.flatMap((v) => v.sets))];
-  const env = { BENCH_STEPS: String(steps), BENCH_WARMUP: String(warmup) };
+  const env = { BENCH_STEPS: String(steps), BENCH_WARMUP: String(warmup), ...snapshotBuild() };
   const result = {
     date: new Date().toISOString(),
     node: process.version,
@@ -145,6 +151,7 @@ async function main() {
           : {
               step_ms: out.threaded_ms ?? out.tfjs_ms,
               best_ms: Math.min(...out.steps_ms.slice(warmup)),
+              cpu_ms: median(out.steps_cpu_ms.slice(warmup)),
               first_step_ms: out.steps_ms[0],
               ready_ms: out.ready_ms,
               final_loss: out.final_loss,
@@ -167,13 +174,15 @@ async function main() {
 
 /** The flag table on stderr: one line per variant and flag set. */
 function printTable(result) {
-  const rows = [['variant', 'flags', 'median ms', 'spread %', 'fastest ms', 'ratio (min–max)', 'fastest ratio', 'verdict', '1st step ms']];
+  const rows = [['variant', 'flags', 'median ms', 'spread %', 'fastest ms', 'ratio (min–max)', 'fastest ratio', 'cpu ms', 'cpu ratio (min–max)', 'verdict', '1st step ms']];
   for (const [variant, sets] of Object.entries(result.variants)) {
     for (const [set, s] of Object.entries(sets)) {
-      if (s.error) rows.push([variant, set, s.error.slice(0, 60), '', '', '', '', '', '']);
+      if (s.error) rows.push([variant, set, s.error.slice(0, 60), ...Array(rows[0].length - 3).fill('')]);
       else {
         const ratio = `${s.ratio_vs_default} (${s.ratio_vs_default_min}–${s.ratio_vs_default_max})`;
-        rows.push([variant, set, s.median_ms, s.spread_pct, s.best_ms, ratio, s.best_ratio_vs_default, s.verdict + (s.loss_differs ? ' LOSS DIFFERS' : ''), s.first_step_ms]);
+        const cpu = `${s.cpu_ratio_vs_default} (${s.cpu_ratio_vs_default_min}–${s.cpu_ratio_vs_default_max})`;
+        const verdict = s.verdict + (s.loss_differs ? ' LOSS DIFFERS' : '');
+        rows.push([variant, set, s.median_ms, s.spread_pct, s.best_ms, ratio, s.best_ratio_vs_default, s.cpu_ms, cpu, verdict, s.first_step_ms]);
       }
     }
   }

@@ -18,15 +18,17 @@
 //
 // Each tfjs run is its own child process, so a wasm abort (heap exhausted) is reported, not fatal.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { cpSync, existsSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../../..');
-const bundle = path.join(root, 'out', 'bench', 'train-step-engine.mjs');
-const replicaScript = path.join(root, 'out', 'main', 'parallel-replica.js');
+// Children time the build in BENCH_SNAPSHOT when set (snapshotBuild), else out/ itself.
+const built = process.env.BENCH_SNAPSHOT ?? path.join(root, 'out');
+const bundle = path.join(built, 'bench', 'train-step-engine.mjs');
+const replicaScript = path.join(built, 'main', 'parallel-replica.js');
 // --quick: small@64 and big@64 with the recompute heuristic, 3 measured steps: a few minutes, for a first look.
 const QUICK = process.argv.includes('--quick');
 const STEPS = Number(process.env.BENCH_STEPS ?? (QUICK ? 3 : 20)); // the issue asks for at least 20 measured steps
@@ -47,6 +49,20 @@ export async function buildBundle() {
   process.env.VITE_CONFIG_NATIVE_IGNORE_WARNING = 'true';
   const { build } = await import('vite');
   await build({ configFile: path.join(here, 'vite.config.ts'), logLevel: 'warn' });
+}
+
+/**
+ * Copies out/bench (this bench's engine) and out/main (the pool's worker script) into one folder for the whole
+ * run: other work rebuilding out/ meanwhile would otherwise pair an engine with a worker of another build (the
+ * step then fails inside the worker). Inside out/, so both still resolve node_modules. Returns the children's env.
+ */
+export function snapshotBuild() {
+  const dir = path.join(root, 'out', `.bench-snapshot-${process.pid}`);
+  rmSync(dir, { recursive: true, force: true });
+  cpSync(path.join(root, 'out', 'bench'), path.join(dir, 'bench'), { recursive: true });
+  if (existsSync(path.join(root, 'out', 'main'))) cpSync(path.join(root, 'out', 'main'), path.join(dir, 'main'), { recursive: true });
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return { BENCH_SNAPSHOT: dir };
 }
 
 /** Also used by test/bench/spd/run.js. */
@@ -86,12 +102,15 @@ async function threadedChild({ kind, batch, recompute, threads }) {
     const readyMs = performance.now();
     let tensors0 = 0;
     let lastLoss = NaN;
+    const stepsCpuMs = [];
     for (let i = 0; i < WARMUP + STEPS; i++) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       const { loss, grads } = E.lossAndGrads(net, x, y, vars, { recompute: useRecompute });
       opt.step(grads, 1e-3);
       E.disposeGrads(grads);
       const dt = performance.now() - t0;
+      stepsCpuMs.push(cpuMsSince(c0));
       if (!Number.isFinite(loss)) throw new Error(`loss is ${loss} at step ${i}`);
       if (i === 0) tensors0 = tf.memory().numTensors;
       if (i >= WARMUP) times.push(dt);
@@ -108,7 +127,7 @@ async function threadedChild({ kind, batch, recompute, threads }) {
       // Rank 0's wasm heap; each worker holds about the same (its own engine, one shard's activations).
       threaded_wasm_heap_mb: backend === 'wasm' ? Math.round(tf.backend().wasm.HEAPU8.length / 2 ** 20) : null,
       threaded_tensor_leak_per_step: (tf.memory().numTensors - tensors0) / (WARMUP + STEPS - 1),
-      ...runDetails(readyMs, stepsMs, lastLoss),
+      ...runDetails(readyMs, stepsMs, lastLoss, stepsCpuMs),
     };
   } finally {
     await pool.dispose();
@@ -141,10 +160,13 @@ async function child(spec) {
   const readyMs = performance.now(); // since process start: module load, wasm compile, backend and net set-up
   let tensors0 = 0;
   let lastLoss = NaN;
+  const stepsCpuMs = [];
   for (let i = 0; i < WARMUP + STEPS; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     const v = step();
     const dt = performance.now() - t0;
+    stepsCpuMs.push(cpuMsSince(c0));
     if (!Number.isFinite(v)) throw new Error(`loss is ${v} at step ${i}`);
     if (i === 0) tensors0 = tf.memory().numTensors;
     if (i >= WARMUP) times.push(dt);
@@ -163,15 +185,22 @@ async function child(spec) {
     activation_estimate_mb: activationMb,
     wasm_heap_mb: heap ? Math.round(heap / 2 ** 20) : null,
     tensor_leak_per_step: (tf.memory().numTensors - tensors0) / (WARMUP + STEPS - 1),
-    ...runDetails(readyMs, stepsMs, lastLoss),
+    ...runDetails(readyMs, stepsMs, lastLoss, stepsCpuMs),
   };
 }
 
-/** Per-run details flags.js reads (start-up cost, every step, the last loss); main() leaves them out of its JSON. */
-function runDetails(readyMs, stepsMs, lastLoss) {
-  return { ready_ms: Math.round(readyMs), steps_ms: stepsMs.map((t) => Math.round(t)), final_loss: lastLoss };
+/** CPU time of this process (every thread) since `c0`, in ms: unlike wall time, barely moved by other jobs. */
+function cpuMsSince(c0) {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1000;
 }
-const DETAILS = ['ready_ms', 'steps_ms', 'final_loss'];
+
+/** Per-run details flags.js reads (start-up cost, every step, the last loss); main() leaves them out of its JSON. */
+function runDetails(readyMs, stepsMs, lastLoss, stepsCpuMs) {
+  const round = (a) => a.map((t) => Math.round(t));
+  return { ready_ms: Math.round(readyMs), steps_ms: round(stepsMs), steps_cpu_ms: round(stepsCpuMs), final_loss: lastLoss };
+}
+const DETAILS = ['ready_ms', 'steps_ms', 'steps_cpu_ms', 'final_loss'];
 
 /** One measurement in a fresh Node process; `nodeFlags` are V8/Node flags for it (flags.js), `env` extra variables. */
 export function runChild(cfg, nodeFlags = [], env = {}) {
@@ -221,7 +250,7 @@ async function main() {
     return { kind, batch: Number(b) };
   });
   const modes = (process.env.BENCH_RECOMPUTE ?? (QUICK ? 'auto' : 'off,on')).split(',');
-  const childEnv = { BENCH_STEPS: String(STEPS), BENCH_WARMUP: String(WARMUP) };
+  const childEnv = { BENCH_STEPS: String(STEPS), BENCH_WARMUP: String(WARMUP), ...snapshotBuild() };
   const torchErr = process.env.BENCH_NO_TORCH ? 'skipped' : ensureTorch();
   const cores = os.availableParallelism ? os.availableParallelism() : os.cpus().length;
   const threads = Number(process.env.BENCH_THREADS ?? cores);
