@@ -24,8 +24,9 @@ import { createStrategy, type SearchOutcome } from './strategies/registry';
 import { resolveSpdDataReference, type SpdDataReference } from './data/spd-sets';
 import { runSpdSearchJob } from './strategies/spdnas-job';
 import { runSpdRetrainJob } from './estimation/spdnet-retrain-job';
-import { GradientPool, attachPool } from './parallel/gradient-pool';
-import { machineThreadsContext, resolveThreads, type ResolvedThreads } from './parallel/threads';
+import { attachPool } from './parallel/gradient-pool';
+import { startRunPool, verifiedEachEpoch } from './parallel/run-pool';
+import { machineThreadsContext, resolveThreads } from './parallel/threads';
 
 // One search job, end to end: data → space → strategy → estimation. The trainer process and the CLI both
 // run jobs through here; a job is fully described by its config plus a data reference (ARCHITECTURE §7).
@@ -176,7 +177,7 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   const inputShape: [number, number, number] = config.augment ? [32, 32, train.channels] : [train.height, train.width, train.channels];
   if (STRATEGY_DESCRIPTORS[config.strategy.name].family === 'evaluation') {
     const checkpointPath = (epoch: number, stepInEpoch: number, globalStep: number) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep);
-    return runRetrainJob({ ...job, data, train, normalization, inputShape, environment, started, checkpointPath }, emit, control);
+    return runRetrainJob({ ...job, data, train, normalization, inputShape, environment, threads, started, checkpointPath }, emit, control);
   }
   const ownJob = OWN_JOBS[config.strategy.name];
   if (ownJob) {
@@ -201,7 +202,7 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
     });
   }
   const space = spaceImplementation(config.space);
-  const pool = await startPool(config, threads, { inputShape, classes: train.classes, backend: backend.backend }, emit);
+  const pool = await startRunPool(config, threads, { inputShape, classes: train.classes, backend: backend.backend }, emit);
   if (pool) attachPool(net, pool);
   const search = createStrategy({
     config,
@@ -239,31 +240,6 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
     search.dispose();
     await pool?.dispose();
   }
-}
-
-/** The gradient pool a run trains on, or null on one thread; logs which, and why when it is one. */
-async function startPool(
-  config: SearchConfig,
-  threads: ResolvedThreads,
-  net: { inputShape: [number, number, number]; classes: number; backend: string },
-  emit: (e: TrainerEvent) => void,
-): Promise<GradientPool | null> {
-  if (threads.threads < 2) {
-    emit({ type: 'log', level: 'info', message: `Training on 1 thread${threads.reason ? `: ${threads.reason}` : '.'}` });
-    return null;
-  }
-  const bn = config.threadBn === 'sync' ? 'synchronised BatchNorm' : 'BatchNorm per thread';
-  const pool = await GradientPool.start({ threads: threads.threads, bn: config.threadBn, space: config.space, ...net, backend: net.backend as 'wasm' | 'cpu' });
-  emit({ type: 'log', level: 'info', message: `Training on ${threads.threads} threads (${bn})${threads.reason ? `: ${threads.reason}` : '.'}` });
-  return pool;
-}
-
-/** Checks after every epoch (its summary metrics) that the pool's threads still mirror the main thread exactly. */
-function verifiedEachEpoch(emit: (e: TrainerEvent) => void, verify: () => void): (e: TrainerEvent) => void {
-  return (e) => {
-    if (e.type === 'metrics' && 'epoch_train_loss' in e.values) verify();
-    emit(e);
-  };
 }
 
 /** A dry run in the job's clothes: the same events, checkpoints and result, from table lookups. */

@@ -63,7 +63,6 @@ export const retrain: StrategyDescriptor = {
   paper: 'Liu, Simonyan & Yang, DARTS: Differentiable Architecture Search (ICLR 2019), evaluation recipe; Dong & Yang, NAS-Bench-201 (ICLR 2020), macro network',
   spaces: ['nb201', 'darts', 'spd'],
   family: 'evaluation',
-  singleThreadReason: 'A retrain\'s training step (drop-path and the auxiliary head; an SPD network\'s Riemannian BatchNorm) is not split across threads yet, so it trains on one thread.',
   snapshotKinds: ['genotype'],
   eventKinds: ['metrics'],
   optionsProblem: (options, space) => {

@@ -49,7 +49,12 @@ async function run(c: SearchConfig, options: { runDir?: string; pauseAfterPolls?
 }
 
 /** Every metric the search reported, in order: the whole numeric trace of the run. */
-const trace = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'metrics' ? [{ step: e.step, ...e.values }] : [])).map(({ epoch_seconds: _s, ...v }) => v);
+const trace = (events: TrainerEvent[]) =>
+  events.flatMap((e) => {
+    if (e.type !== 'metrics') return [];
+    const { epoch_seconds: _seconds, ...values } = e.values; // wall time differs run to run
+    return [{ step: e.step, ...values }];
+  });
 const losses = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'metrics' && e.values.train_loss !== undefined ? [e.values.train_loss] : []));
 const logs = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
 

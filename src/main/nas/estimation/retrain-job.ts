@@ -9,6 +9,9 @@ import { SPACE_ARCHITECTURES } from '../spaces/architectures';
 import type { SearchOutcome } from '../strategies/registry';
 import type { SearchControl } from '../strategies/one-shot-types';
 import { RetrainSearch } from './retrain';
+import { attachPool, type GradientPool } from '../parallel/gradient-pool';
+import { startRunPool, verifiedEachEpoch } from '../parallel/run-pool';
+import type { ResolvedThreads } from '../parallel/threads';
 
 // A retrain run in the job's clothes (job.ts hands over once the training set and backend are ready): the
 // test split, the stand-alone network, training, then the result with its evaluation and the exported model.
@@ -20,6 +23,8 @@ export interface RetrainJobInput {
   normalization: Normalization;
   inputShape: [number, number, number];
   environment: RunEnvironment;
+  /** The threads it trains on (parallel/threads.ts); absent = one. */
+  threads?: ResolvedThreads;
   runDir: string;
   resumeFrom?: string | null;
   /** Export folder; default <runDir>/model. */
@@ -48,11 +53,12 @@ export function loadTestSet(data: RetrainJobInput['data'], classes: number): Ima
 export async function runRetrainJob(input: RetrainJobInput, emit: (e: TrainerEvent) => void, control: SearchControl): Promise<RetrainJobResult> {
   const { config, environment } = input;
   const test = loadTestSet(input.data, input.train.classes);
+  let pool: GradientPool | null = null;
   const retrain = new RetrainSearch({
     config,
     data: { train: input.train, test, normalization: input.normalization },
     inputShape: input.inputShape,
-    emit,
+    emit: verifiedEachEpoch(emit, () => pool?.verify(retrain.net)),
     checkpointPath: input.checkpointPath,
     exportDir: input.exportDir ?? join(input.runDir, 'model'),
   });
@@ -69,6 +75,10 @@ export async function runRetrainJob(input: RetrainJobInput, emit: (e: TrainerEve
         message: `${input.data.name}: retraining on all ${input.train.count} training images, testing on ${test.count}; ${retrain.net.countParams().toLocaleString('en')} parameters${extras}; lr ${retrain.recipe.lr}, weight decay ${retrain.recipe.weightDecay}, cutout ${retrain.recipe.cutout ? 'on' : 'off'}; on ${environment.backend}`,
       });
     }
+    const auxiliary = retrain.architecture.space === 'darts' && config.strategy.name === 'retrain' && config.strategy.auxiliary;
+    const standalone = { architecture: retrain.architecture, auxiliary };
+    pool = await startRunPool(config, input.threads ?? { threads: 1, reason: null }, { inputShape: input.inputShape, classes: input.train.classes, backend: environment.backend, standalone }, emit);
+    if (pool) attachPool(retrain.net, pool);
     const outcome = await retrain.run(control);
     if (outcome.status !== 'completed') return { outcome, result: null, environment };
     emit({ type: 'log', level: 'info', message: 'Measuring latency and exporting the model…' });
@@ -91,5 +101,6 @@ export async function runRetrainJob(input: RetrainJobInput, emit: (e: TrainerEve
     return { outcome, result, environment };
   } finally {
     retrain.dispose();
+    await pool?.dispose();
   }
 }

@@ -5,12 +5,12 @@ import { architectureProblem, parseArchitecture, retrainRecipe, type ParsedArchi
 import { Batcher, type BatcherOptions, type BatcherState } from '../data/batcher';
 import type { ImageSet, Normalization } from '../data/image-set';
 import { loadCheckpoint, restoreVariables, saveCheckpoint } from '../engine/checkpoint';
-import { applyBnUpdates, type ForwardContext } from '../engine/layers';
 import { Sgd, clipByGlobalNorm, cosineLr } from '../engine/optim';
 import { Rng, hashSeed } from '../engine/rng';
 import { batchTensors, correctCount, crossEntropy, disposeGrads, runEpochSteps } from '../strategies/one-shot';
 import { NonFiniteLossError, type DartsOutcome, type Emit, type SearchControl } from '../strategies/one-shot-types';
 import { measureLatency } from './latency';
+import { retrainLossAndGrads } from './retrain-step';
 import { exportModel } from './model-export';
 import { buildStandaloneNet, type StandaloneNet } from './networks/standalone';
 import { applyCutout, retrainBatcherOptions, testBatches } from './retrain-data';
@@ -135,20 +135,10 @@ export class RetrainSearch {
     const lr = this.lr();
     const batch = this.train.next();
     if (this.recipe.cutout) applyCutout(batch, this.options.cutoutLength, this.ctx.config.seed);
-    const ctx: ForwardContext = { training: true, bnUpdates: [] };
-    const dropPath = { probability: this.dropPathProbability(), rng: Rng.derive(this.ctx.config.seed, 23, this.state.globalStep) };
+    const dropPath = { probability: this.dropPathProbability(), seed: this.ctx.config.seed, keys: [23, this.state.globalStep] };
     return tf.tidy(() => {
       const { x, y } = batchTensors(batch);
-      let logits: tf.Tensor2D | null = null;
-      const { value, grads } = tf.variableGrads(() => {
-        const out = this.net.forward(x, { ctx, dropPath });
-        logits = tf.keep(out.logits);
-        const main = crossEntropy(out.logits, y);
-        return out.aux ? (tf.add(main, tf.mul(crossEntropy(out.aux, y), this.options.auxiliaryWeight)) as tf.Scalar) : main;
-      }, [...this.vars.values()]);
-      const loss = value.dataSync()[0];
-      const correct = correctCount(logits!, y);
-      applyBnUpdates(ctx.bnUpdates!);
+      const { loss, correct, grads } = retrainLossAndGrads(this.net, x, y, [...this.vars.values()], { dropPath, auxiliaryWeight: this.options.auxiliaryWeight });
       if (!Number.isFinite(loss)) {
         disposeGrads(grads);
         throw new NonFiniteLossError(loss, this.state.epoch, this.state.stepInEpoch);

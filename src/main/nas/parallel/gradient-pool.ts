@@ -8,11 +8,13 @@ import { ReplicaAbortedError, ReplicaStalledError, SharedReducer, abortReducer, 
 import { shardBatch } from '../engine/parallel/shard';
 import type { GradResult, LossAndGradsOptions } from '../strategies/one-shot';
 import { singleThreadLossAndGrads } from '../strategies/one-shot';
-import { NetState, type MaskState } from './net-state';
+import { singleThreadRetrainLossAndGrads, type RetrainStepOptions } from '../estimation/retrain-step';
+import type { StandaloneNet } from '../estimation/networks/standalone';
+import { NetState, type MaskState, type MirroredNet } from './net-state';
 import { createFaultNote, readFault } from './fault-note';
-import { shardStep, type ThreadBn } from './shard-step';
+import { shardStep, type LocalGrads, type ShardCommand, type ThreadBn } from './shard-step';
 import { setPool, poolOf, type PooledLossAndGrads } from './pool-seam';
-import type { PoolNetSpec, PoolReplies, PoolRequest, PoolResponse, StateDelta } from './pool-protocol';
+import type { PoolNetSpec, PoolReplies, PoolRequest, PoolResponse, StateDelta, StepKind } from './pool-protocol';
 
 // Data-parallel gradients on N threads (shared/ENGINE.md: one wasm engine runs on one core, so N engines in N
 // threads use N cores). The main thread is rank 0 and keeps the only real training state; N − 1 workers hold
@@ -126,7 +128,7 @@ export class GradientPool implements PooledLossAndGrads {
     const { threads } = options;
     if (!Number.isInteger(threads) || threads < 2) throw new Error(`A gradient pool needs threads ≥ 2; got ${threads} (threads = 1 trains on the main thread alone).`);
     const script = options.workerScript ?? defaultWorkerScript();
-    const spec: PoolNetSpec = { space: options.space, inputShape: options.inputShape, classes: options.classes, backend: options.backend };
+    const spec: PoolNetSpec = { space: options.space, inputShape: options.inputShape, classes: options.classes, backend: options.backend, ...(options.standalone ? { standalone: options.standalone } : {}) };
     const workers = Array.from({ length: threads - 1 }, (_, i) => new WorkerHandle(new Worker(script), i + 1));
     const terminate = async () => {
       for (const w of workers) w.closing = true;
@@ -145,8 +147,11 @@ export class GradientPool implements PooledLossAndGrads {
     }
   }
 
-  /** Binds the pool to the main thread's `net` (built from the same space config) and routes its `lossAndGrads` here. */
-  attach(net: Supernet): void {
+  /**
+   * Binds the pool to the main thread's `net` (built from the same space config, and architecture for a
+   * retrain) and routes its `lossAndGrads` / `retrainLossAndGrads` here.
+   */
+  attach(net: Supernet | StandaloneNet): void {
     const state = new NetState(net);
     if (state.layout() !== this.layout) {
       throw new Error('The gradient pool was started for a different network than the one it is attached to (its space, input shape or classes differ): start the pool from the run\'s own config.');
@@ -158,27 +163,53 @@ export class GradientPool implements PooledLossAndGrads {
   }
 
   lossAndGrads(net: Supernet, x: tf.Tensor4D, y: tf.Tensor1D, variables: tf.Variable[], options: LossAndGradsOptions): GradResult {
+    if (x.shape[0] < this.threads) return singleThreadLossAndGrads(net, x, y, variables, options);
+    const weights = options.weights
+      ? Object.fromEntries([...options.weights].map(([k, t]) => [k, { values: t.dataSync() as Float32Array, shape: t.shape as [number, number] }]))
+      : undefined;
+    return this.step(net, x, y, variables, { updateBnStats: options.updateBnStats !== false, recompute: options.recompute === true }, { kind: 'search', ...(weights ? { weights } : {}) }, (xs, ys) => (vars, o) =>
+      singleThreadLossAndGrads(net, xs, ys, vars, { ...o, weights: options.weights }),
+    );
+  }
+
+  retrainLossAndGrads(net: StandaloneNet, x: tf.Tensor4D, y: tf.Tensor1D, variables: tf.Variable[], options: RetrainStepOptions): GradResult {
+    if (x.shape[0] < this.threads) return singleThreadRetrainLossAndGrads(net, x, y, variables, options);
+    const batch = x.shape[0];
+    const step: StepKind = { kind: 'retrain', dropPath: options.dropPath, auxiliaryWeight: options.auxiliaryWeight };
+    return this.step(net, x, y, variables, { updateBnStats: options.updateBnStats !== false, recompute: false }, step, (xs, ys) => (vars, o) =>
+      singleThreadRetrainLossAndGrads(net, xs, ys, vars, { ...options, ...o, shard: { batch, start: 0 } }),
+    );
+  }
+
+  /**
+   * One data-parallel step (a batch of at least `threads`): post each worker its shard and the state delta,
+   * compute rank 0's shard with `local`, all-reduce, and return the whole batch's result.
+   */
+  private step(
+    net: MirroredNet,
+    x: tf.Tensor4D,
+    y: tf.Tensor1D,
+    variables: tf.Variable[],
+    flags: { updateBnStats: boolean; recompute: boolean },
+    kind: StepKind,
+    local: (xs: tf.Tensor4D, ys: tf.Tensor1D) => LocalGrads,
+  ): GradResult {
     const { state, reducer } = this.live(net);
     const batch = x.shape[0];
-    // A batch smaller than the pool (a last, tiny batch) is computed here alone: the same result, exactly.
-    if (batch < this.threads) return singleThreadLossAndGrads(net, x, y, variables, options);
     const vars = variables.map((v) => state.indexOf(v));
     const shards = shardBatch(batch, this.threads);
     const shape = x.shape as [number, number, number, number];
     const inputChanged = this.writeBatch(x, y);
     const delta = this.delta();
-    const weights = options.weights
-      ? Object.fromEntries([...options.weights].map(([k, t]) => [k, { values: t.dataSync() as Float32Array, shape: t.shape as [number, number] }]))
-      : undefined;
-    const cmd = { vars, batch, updateBnStats: options.updateBnStats !== false, recompute: options.recompute === true, bn: this.options.bn };
+    const cmd: ShardCommand = { vars, batch, ...flags, bn: this.options.bn };
     for (const w of this.workers) {
-      w.post({ type: 'step', cmd, shard: shards[w.rank]!, shape, ...delta, ...(inputChanged ? { input: this.input! } : {}), ...(weights ? { weights } : {}) });
+      w.post({ type: 'step', cmd, shard: shards[w.rank]!, shape, ...delta, ...(inputChanged ? { input: this.input! } : {}), step: kind });
     }
     const mine = shards[0]!;
     const r = this.collective(() => {
       const [xs, ys] = tf.tidy(() => [tf.slice(x, [0, 0, 0, 0], [mine.size, -1, -1, -1]), tf.slice(y, [0], [mine.size])] as const);
       try {
-        return shardStep(state, reducer, xs, ys, cmd, options.weights);
+        return shardStep(state, reducer, mine.size, cmd, local(xs, ys));
       } finally {
         tf.dispose([xs, ys]);
       }
@@ -195,7 +226,7 @@ export class GradientPool implements PooledLossAndGrads {
    * Checks that every worker's copy equals the main thread's state (weights, α, BN buffers, masks) after
    * mirroring what changed: a change the mirroring missed would show here. Throws ReplicasDivergedError.
    */
-  verify(net: Supernet): string {
+  verify(net: Supernet | StandaloneNet): string {
     const { state, reducer } = this.live(net);
     const delta = this.delta();
     for (const w of this.workers) w.post({ type: 'checksum', ...delta });
@@ -209,14 +240,15 @@ export class GradientPool implements PooledLossAndGrads {
 
   /** Detaches from the net and terminates the workers. */
   async dispose(): Promise<void> {
-    if (this.state && poolOf(this.state.net) === this) setPool(this.state.net, null);
+    const net = this.state?.net as Supernet | StandaloneNet | undefined;
+    if (net && poolOf(net) === this) setPool(net, null);
     this.state = null;
     abortReducer(this.shared.reducer); // releases a worker still waiting in a collective
     for (const w of this.workers) w.closing = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 
-  private live(net: Supernet): { state: NetState; reducer: SharedReducer } {
+  private live(net: MirroredNet): { state: NetState; reducer: SharedReducer } {
     if (this.failure) throw this.failure;
     if (!this.state || !this.reducer || this.state.net !== net) throw new Error('This gradient pool is not attached to this network (attachPool first).');
     return { state: this.state, reducer: this.reducer };
@@ -273,8 +305,8 @@ export class GradientPool implements PooledLossAndGrads {
   }
 }
 
-/** Attaches `pool` to `net`: from now on every `lossAndGrads(net, …)` runs on the pool's threads. */
-export function attachPool(net: Supernet, pool: GradientPool): void {
+/** Attaches `pool` to `net`: from now on every `lossAndGrads(net, …)` (or a retrain's step) runs on the pool's threads. */
+export function attachPool(net: Supernet | StandaloneNet, pool: GradientPool): void {
   pool.attach(net);
 }
 

@@ -1,5 +1,6 @@
 import * as tf from '../engine/tf';
-import type { Supernet } from '../engine/supernet';
+import type { ArchMasks } from '../engine/arch-weights';
+import type { ParamStore } from '../engine/params';
 import { tensorChecksum } from '../engine/parallel/checksum';
 
 // The state a gradient pool mirrors from the main thread's supernet into its workers' copies: every trainable
@@ -14,6 +15,15 @@ export interface StateSlot {
   offset: number;
 }
 
+/** What a pool mirrors: a search's supernet (weights, α, masks) or a retrain's network (weights only). */
+export interface MirroredNet {
+  readonly params: ParamStore;
+  readonly alphas?: ReadonlyMap<string, tf.Variable>;
+  readonly masks?: ArchMasks;
+  readonly ops?: readonly string[];
+  dispose(): void;
+}
+
 /** Edge decisions per cell type (ArchMasks.selection), null where nothing is decided. */
 export type MaskState = Record<string, Array<number | null> | null>;
 
@@ -23,10 +33,10 @@ export class NetState {
   readonly size: number;
   private readonly byVariableName = new Map<string, number>();
 
-  constructor(readonly net: Supernet) {
+  constructor(readonly net: MirroredNet) {
     const named: Array<[string, tf.Variable]> = [
       ...[...net.params.trainable].map(([k, v]) => [`w/${k}`, v] as [string, tf.Variable]),
-      ...[...net.alphas].map(([k, v]) => [`alpha/${k}`, v] as [string, tf.Variable]),
+      ...[...(net.alphas ?? [])].map(([k, v]) => [`alpha/${k}`, v] as [string, tf.Variable]),
       ...[...net.params.buffers].map(([k, v]) => [`buf/${k}`, v] as [string, tf.Variable]),
     ];
     let offset = 0;
@@ -62,19 +72,22 @@ export class NetState {
 
   masks(): MaskState {
     const out: MaskState = {};
-    for (const key of this.net.alphas.keys()) {
-      const sel = this.net.masks.selection(key);
+    const { alphas, masks } = this.net;
+    if (!alphas || !masks) return out;
+    for (const key of alphas.keys()) {
+      const sel = masks.selection(key);
       out[key] = sel ? [...sel] : null;
     }
     return out;
   }
 
   setMasks(masks: MaskState): void {
-    const opCount = this.net.ops.length;
+    const { alphas, masks: target, ops } = this.net;
+    if (!alphas || !target || !ops) return;
     for (const [key, sel] of Object.entries(masks)) {
-      const rows = this.net.alphas.get(key)?.shape[0] ?? 0;
+      const rows = alphas.get(key)?.shape[0] ?? 0;
       // All −1 = nothing decided, which ArchMasks.set turns into "no mask".
-      this.net.masks.set(key, sel ?? new Array<number>(rows).fill(-1), opCount);
+      target.set(key, sel ?? new Array<number>(rows).fill(-1), ops.length);
     }
   }
 

@@ -1,4 +1,6 @@
 import type { SpaceConfig } from '../../../shared/config';
+import type { ParsedArchitecture } from '../../../shared/strategies/retrain';
+import type { RetrainStepOptions } from '../estimation/retrain-step';
 import type { MaskState } from './net-state';
 import type { ShardCommand, ThreadBn } from './shard-step';
 
@@ -11,7 +13,14 @@ export interface PoolNetSpec {
   inputShape: [number, number, number];
   classes: number;
   backend: 'wasm' | 'cpu';
+  /** A retrain's stand-alone network of this architecture instead of the space's supernet. */
+  standalone?: { architecture: ParsedArchitecture; auxiliary: boolean };
 }
+
+/** What a step computes beyond the shared command: a search's lossAndGrads or a retrain's step. */
+export type StepKind =
+  | { kind: 'search'; weights?: Record<string, { values: Float32Array; shape: [number, number] }> }
+  | { kind: 'retrain'; dropPath: RetrainStepOptions['dropPath']; auxiliaryWeight: number };
 
 /** What the main thread changed since the previous command: slots rewritten in the shared state buffer, new masks. */
 export interface StateDelta {
@@ -22,7 +31,7 @@ export interface StateDelta {
 export type PoolRequest =
   | { type: 'init'; spec: PoolNetSpec }
   | { type: 'share'; reducer: SharedArrayBuffer; state: SharedArrayBuffer; error: SharedArrayBuffer; rank: number; size: number; capacity: number }
-  | ({ type: 'step'; cmd: ShardCommand & { bn: ThreadBn }; shard: { start: number; size: number }; shape: [number, number, number, number]; input?: { x: SharedArrayBuffer; y: SharedArrayBuffer }; weights?: Record<string, { values: Float32Array; shape: [number, number] }> } & StateDelta)
+  | ({ type: 'step'; cmd: ShardCommand & { bn: ThreadBn }; shard: { start: number; size: number }; shape: [number, number, number, number]; input?: { x: SharedArrayBuffer; y: SharedArrayBuffer }; step: StepKind } & StateDelta)
   | ({ type: 'checksum' } & StateDelta)
   | { type: 'dispose' };
 

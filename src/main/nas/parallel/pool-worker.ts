@@ -10,10 +10,16 @@ import { spaceImplementation } from '../spaces/registry';
 import { ReplicaAbortedError, SharedReducer } from '../engine/parallel/shared-reducer';
 import { NetState } from './net-state';
 import { writeFault } from './fault-note';
-import { reducedFloats, shardStep } from './shard-step';
+import { reducedFloats, shardStep, type LocalGrads } from './shard-step';
+import { singleThreadLossAndGrads } from '../strategies/one-shot';
+import { singleThreadRetrainLossAndGrads } from '../estimation/retrain-step';
+import { buildStandaloneNet, type StandaloneNet } from '../estimation/networks/standalone';
+import type { Supernet } from '../engine/supernet';
 import type { PoolRequest, PoolResponse, StateDelta } from './pool-protocol';
 
 let state: NetState | null = null;
+/** What this thread built: a retrain's stand-alone network, or a search's supernet. */
+let standalone = false;
 let shared: { reducer: SharedReducer; state: Float32Array; error: SharedArrayBuffer } | null = null;
 let input: { x: Float32Array; y: Int32Array } | null = null;
 
@@ -42,10 +48,20 @@ function step(req: Extract<PoolRequest, { type: 'step' }>): void {
   const { start, size } = req.shard;
   const x = tf.tensor4d(input.x.subarray(start * per, (start + size) * per), [size, h, w, c]);
   const y = tf.tensor1d(input.y.subarray(start, start + size), 'int32');
-  const weights = req.weights ? new Map(Object.entries(req.weights).map(([k, v]) => [k, tf.tensor2d(v.values, v.shape)])) : undefined;
+  const extra = req.step;
+  const weights = extra.kind === 'search' && extra.weights ? new Map(Object.entries(extra.weights).map(([k, v]) => [k, tf.tensor2d(v.values, v.shape)])) : undefined;
+  let local: LocalGrads;
+  if (extra.kind === 'retrain') {
+    if (!standalone) throw new Error('A retrain step reached a training thread that holds a search supernet.');
+    const shard = { batch: req.cmd.batch, start };
+    local = (vars, o) => singleThreadRetrainLossAndGrads(net.net as StandaloneNet, x, y, vars, { ...o, dropPath: extra.dropPath, auxiliaryWeight: extra.auxiliaryWeight, shard });
+  } else {
+    if (standalone) throw new Error('A search step reached a training thread that holds a retrain network.');
+    local = (vars, o) => singleThreadLossAndGrads(net.net as Supernet, x, y, vars, { ...o, weights });
+  }
   try {
     // The reduced result is rank 0's to use; this thread only contributes.
-    shardStep(net, s.reducer, x, y, req.cmd, weights);
+    shardStep(net, s.reducer, size, req.cmd, local);
   } finally {
     tf.dispose([x, y, ...(weights ? [...weights.values()] : [])]);
   }
@@ -63,8 +79,12 @@ async function handle(req: PoolRequest): Promise<unknown> {
     case 'init': {
       const info = await initBackend(req.spec.backend);
       // Any seed: the main thread overwrites every slot before the first step.
-      const net = spaceImplementation(req.spec.space).build(req.spec.space, req.spec.inputShape, req.spec.classes, new Rng(1));
-      state = new NetState(net);
+      const { space, inputShape, classes } = req.spec;
+      const sa = req.spec.standalone;
+      standalone = sa !== undefined;
+      state = new NetState(
+        sa ? buildStandaloneNet(space, sa.architecture, { inputShape, classes, auxiliary: sa.auxiliary }, new Rng(1)) : spaceImplementation(space).build(space, inputShape, classes, new Rng(1)),
+      );
       return { layout: state.layout(), size: state.size, capacity: reducedFloats(state), device: info.device };
     }
     case 'share':

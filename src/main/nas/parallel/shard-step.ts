@@ -1,5 +1,6 @@
 import * as tf from '../engine/tf';
-import { disposeGrads, singleThreadLossAndGrads } from '../strategies/one-shot';
+import type { TrainingBatchNorm } from '../engine/layers';
+import { disposeGrads, type GradResult } from '../strategies/one-shot';
 import type { SharedReducer } from '../engine/parallel/shared-reducer';
 import { syncedBatchNorm } from '../engine/parallel/sync-bn';
 import type { NetState } from './net-state';
@@ -29,26 +30,22 @@ export interface ShardResult {
   grads: Array<Float32Array | undefined>;
 }
 
+/** This thread's loss and gradients on its shard (lossAndGrads or retrainLossAndGrads, on this thread alone). */
+export type LocalGrads = (variables: tf.Variable[], options: { updateBnStats: boolean; recompute: boolean; bnSync?: TrainingBatchNorm }) => GradResult;
+
 export function reducedFloats(state: NetState): number {
   // Largest exchange: every slot's gradient + loss + correct; or the BN buffers; or one BN layer's statistics.
   return Math.max(state.size + 2, 1 + 2 * state.widestBuffer(), 64);
 }
 
-export function shardStep(
-  state: NetState,
-  reducer: SharedReducer,
-  x: tf.Tensor4D,
-  y: tf.Tensor1D,
-  cmd: ShardCommand,
-  weights?: ReadonlyMap<string, tf.Tensor2D>,
-): ShardResult {
-  const weight = y.shape[0] / cmd.batch;
+export function shardStep(state: NetState, reducer: SharedReducer, shardSize: number, cmd: ShardCommand, local: LocalGrads): ShardResult {
+  const weight = shardSize / cmd.batch;
   const variables = cmd.vars.map((i) => state.slots[i]!.variable);
   // Synced BN: only rank 0 keeps the running statistics (the whole batch's, identical everywhere); per-worker
   // BN: every thread updates from its shard and the results are averaged below.
   const updateBnStats = cmd.updateBnStats && (cmd.bn === 'per-worker' || reducer.rank === 0);
   const bnSync = cmd.bn === 'sync' ? syncedBatchNorm(reducer, weight) : undefined;
-  const r = singleThreadLossAndGrads(state.net, x, y, variables, { updateBnStats, recompute: cmd.recompute, bnSync, weights });
+  const r = local(variables, { updateBnStats, recompute: cmd.recompute, bnSync });
 
   const sizes = variables.map((v) => v.size);
   const total = sizes.reduce((a, b) => a + b, 0);

@@ -8,10 +8,16 @@ import { AUX_PREFIX, type NetOps } from './net-ops';
 // A layer's parameters are created the first time its name is used and reused after, so one dry forward at
 // build time creates every parameter in a fixed order.
 
+/** Data-parallel training: this thread's rows of the whole batch, whose masks every thread draws alike. */
+export interface DropPathShard {
+  batch: number;
+  start: number;
+}
+
 export interface TensorForwardOptions {
   ctx: ForwardContext;
   /** Drop-path probability of this step (training only) and the generator that draws the masks. */
-  dropPath?: { probability: number; rng: Rng } | null;
+  dropPath?: { probability: number; rng: Rng; shard?: DropPathShard } | null;
   /** Count multiply-accumulates of the convolutions and linear layers into `macs`. */
   countMacs?: boolean;
 }
@@ -120,9 +126,11 @@ export class TensorOps implements NetOps<tf.Tensor> {
     if (!this.training || !d || d.probability <= 0) return x;
     const keep = 1 - d.probability;
     const b = x.shape[0]!;
-    const mask = new Float32Array(b);
-    for (let i = 0; i < b; i++) mask[i] = d.rng.bernoulli(keep) ? 1 / keep : 0;
-    return tf.mul(x, tf.tensor4d(mask, [b, 1, 1, 1]));
+    // A thread of a data-parallel step draws the whole batch's masks, as one thread would, and keeps its rows.
+    const { batch, start } = d.shard ?? { batch: b, start: 0 };
+    const all = new Float32Array(batch);
+    for (let i = 0; i < batch; i++) all[i] = d.rng.bernoulli(keep) ? 1 / keep : 0;
+    return tf.mul(x, tf.tensor4d(all.subarray(start, start + b), [b, 1, 1, 1]));
   }
 
   classifier(name: string, x: tf.Tensor, classes: number): tf.Tensor {
