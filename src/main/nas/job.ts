@@ -130,6 +130,10 @@ export function latestCheckpoint(runDir: string): string | null {
   }
   return names.length > 0 ? join(dir, names[names.length - 1]!) : null;
 }
+/** Why SPD runs (SPDNetNAS, an SPD retrain) train on one thread whatever the setting. */
+export const SPD_SINGLE_THREAD_REASON =
+  'SPD networks normalise with a Riemannian BatchNorm (a Karcher mean over the batch), which cannot be synchronised across threads yet.';
+
 /** Strategies that run a job of their own once the data and backend are ready (no supernet of the space). */
 const OWN_JOBS: Partial<Record<SearchConfig['strategy']['name'], typeof runInstanasJob>> = { instanas: runInstanasJob };
 
@@ -153,6 +157,7 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   const data = job.data;
   if (data.kind === 'spd') {
     const spdJob = { ...job, data, checkpointPath: (epoch: number, step: number, globalStep: number) => checkpointFile(job.runDir, epoch, step, globalStep) };
+    if (config.threads !== 1) emit({ type: 'log', level: 'info', message: `Training on 1 thread: ${SPD_SINGLE_THREAD_REASON}` });
     return STRATEGY_DESCRIPTORS[config.strategy.name].family === 'evaluation' ? runSpdRetrainJob(spdJob, emit, control) : runSpdSearchJob(spdJob, emit, control);
   }
   if (config.space.name === 'spd') throw new Error(`The SPD space searches SPD matrices, but '${data.name}' is an image dataset. Choose an SPD dataset: spd-synthetic, or an imported folder of SPD matrices.`);
@@ -181,6 +186,7 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   }
   const ownJob = OWN_JOBS[config.strategy.name];
   if (ownJob) {
+    if (threads.reason) emit({ type: 'log', level: 'info', message: `Training on 1 thread: ${threads.reason}` });
     const checkpointPath = (epoch: number, stepInEpoch: number, globalStep: number) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep);
     return ownJob({ ...job, data, train, normalization, inputShape, environment, started, checkpointPath }, emit, control);
   }

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/main/nas/engine/backend';
-import { resolveDataReference, runSearchJob } from '../../../src/main/nas/job';
+import { SPD_SINGLE_THREAD_REASON, resolveDataReference, runSearchJob } from '../../../src/main/nas/job';
 import { parseSearchConfig, type SearchConfig } from '../../../src/shared/config';
 import type { TrainerEvent } from '../../../src/shared/events';
 
@@ -106,6 +106,16 @@ describe('per-worker BatchNorm', () => {
     expect(trace(b.events)).toEqual(trace(a.events));
     const synced = await run(config(STRATEGIES[2].strategy, 2));
     console.log(`MdeNAS per-worker BN vs synced: train losses ${losses(a.events).map((l) => l.toFixed(4)).join(' ')} vs ${losses(synced.events).map((l) => l.toFixed(4)).join(' ')}`);
+  }, 300_000);
+});
+
+describe('strategies that train on one thread', () => {
+  it('an SPDNetNAS search asked for 2 threads says why it trains on one, and finishes', async () => {
+    const c = parseSearchConfig({ dataset: 'spd-synthetic', trainLimit: 60, batchSize: 20, backend: 'wasm', seed: 1, threads: 2, space: { name: 'spd', matrixSize: 12 }, strategy: { name: 'spdnas', epochs: 1, order: 1 } });
+    const events: TrainerEvent[] = [];
+    const job = await runSearchJob({ config: c, data: resolveDataReference('spd-synthetic'), runDir: newRunDir(), appVersion: 'test' }, (e) => events.push(e), { interrupt: () => null });
+    expect(job.outcome.status).toBe('completed');
+    expect(logs(events).filter((m) => m.startsWith('Training on'))).toEqual([`Training on 1 thread: ${SPD_SINGLE_THREAD_REASON}`]);
   }, 300_000);
 });
 
