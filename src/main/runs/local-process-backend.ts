@@ -21,6 +21,7 @@ export class LocalProcessBackend implements ExecutionBackend {
       // the trainer exits on 'disconnect'.
       detached: true,
       // The dataset lives in this process as well as the wasm heap; give V8 room for large datasets.
+      // No wasm/GC flags: --no-liftoff & co. measured within ±4% CPU per step (kernels/README-perf.md, "Runtime flags").
       execArgv: ['--max-old-space-size=4096'],
     });
     child.stderr?.on('data', (d: Buffer) => {

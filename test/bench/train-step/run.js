@@ -127,6 +127,8 @@ async function threadedChild({ kind, batch, recompute, threads }) {
       // Rank 0's wasm heap; each worker holds about the same (its own engine, one shard's activations).
       threaded_wasm_heap_mb: backend === 'wasm' ? Math.round(tf.backend().wasm.HEAPU8.length / 2 ** 20) : null,
       threaded_tensor_leak_per_step: (tf.memory().numTensors - tensors0) / (WARMUP + STEPS - 1),
+      // CPU time over wall time of a step: how many cores the threads kept busy (up to `threads`).
+      threaded_cores_busy: +(median(stepsCpuMs.slice(WARMUP)) / median(times)).toFixed(2),
       ...runDetails(readyMs, stepsMs, lastLoss, stepsCpuMs),
     };
   } finally {
@@ -185,6 +187,7 @@ async function child(spec) {
     activation_estimate_mb: activationMb,
     wasm_heap_mb: heap ? Math.round(heap / 2 ** 20) : null,
     tensor_leak_per_step: (tf.memory().numTensors - tensors0) / (WARMUP + STEPS - 1),
+    cores_busy: +(median(stepsCpuMs.slice(WARMUP)) / median(times)).toFixed(2),
     ...runDetails(readyMs, stepsMs, lastLoss, stepsCpuMs),
   };
 }
