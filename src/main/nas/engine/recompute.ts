@@ -259,3 +259,43 @@ export function shouldRecompute(
   if (tf.getBackend() === 'tensorflow') return false; // native memory: no 4 GB ceiling, recompute only costs time
   return estimateActivationBytes(net, inputShape, batch) > threshold;
 }
+
+/**
+ * Logits for x without a tape, one segment at a time: only the state passed between segments stays alive, not
+ * every intermediate of the whole network, which a single tf.tidy around `net.forward` keeps until it ends. An
+ * evaluation batch is larger than the training batch, and the supernet's forward at that batch outgrew the
+ * 4 GB wasm heap (DARTS C = 8, 5 cells, 28×28, batch 128) where training with recompute fits. Same numbers as
+ * `net.forward`; falls back to it for a net without segments.
+ */
+export function forwardInSegments(net: Supernet, ctx: ForwardContext, x: tf.Tensor4D, weights?: ReadonlyMap<string, tf.Tensor2D>): tf.Tensor2D {
+  if (!net.segments) return net.forward(ctx, x, weights);
+  const W = new Map<string, tf.Tensor2D>();
+  const owned: tf.Tensor[] = [];
+  for (const [key, a] of net.alphas) {
+    const given = weights?.get(key);
+    if (given) W.set(key, given);
+    else {
+      const w = tf.tidy(() => archWeights(a, net.masks.get(key)));
+      W.set(key, w);
+      owned.push(w);
+    }
+  }
+  let state: tf.Tensor[] = [x];
+  const release = (ts: readonly tf.Tensor[], keep: readonly tf.Tensor[]) => {
+    for (const t of new Set(ts)) if (t !== x && !keep.includes(t) && !t.isDisposed) t.dispose();
+  };
+  try {
+    for (const segment of net.segments()) {
+      const input = state;
+      const out = tf.tidy(() => segment.run(ctx, input, W));
+      release(input, out);
+      state = out;
+    }
+  } catch (e) {
+    release(state, []);
+    throw e;
+  } finally {
+    tf.dispose(owned);
+  }
+  return state[0] as tf.Tensor2D;
+}

@@ -280,7 +280,7 @@ export class DartsSearch {
         return this.outcome(signal === 'pause' ? 'paused' : 'stopped');
       }
       const acc = this.state.epochAcc;
-      const val = evaluate(this.net, this.evalBatches());
+      const val = evaluate(this.net, this.evalBatches(), { chunk: this.config.batchSize });
       this.lastTrainAcc = acc.correct / acc.count;
       this.lastValAcc = val.accuracy;
       this.emit({

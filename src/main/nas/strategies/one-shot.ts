@@ -1,7 +1,7 @@
 import * as tf from '../engine/tf';
 import { applyBnUpdates, type ForwardContext, type TrainingBatchNorm } from '../engine/layers';
 import type { Supernet } from '../engine/supernet';
-import { lossAndGradsRecompute } from '../engine/recompute';
+import { forwardInSegments, lossAndGradsRecompute } from '../engine/recompute';
 import type { Batch } from '../data/batcher';
 import { poolOf } from '../parallel/pool-seam';
 
@@ -82,20 +82,40 @@ export function disposeGrads(grads: Record<string, tf.Tensor>): void {
 /**
  * Loss and accuracy over every batch of `batches`, in eval mode (BN running statistics), or with
  * `batchStatistics` normalising by each batch's own statistics (the running averages stay untouched).
+ * In eval mode each batch is computed `chunk` images at a time (every image is normalised alone there, so the
+ * numbers do not change): evaluation batches are larger than training batches, and a supernet's forward at
+ * that size can outgrow the memory its training batch fits in. The forward runs segment by segment for the
+ * same reason (engine/recompute.ts forwardInSegments).
  */
-export function evaluate(net: Supernet, batches: Iterable<Batch>, options: { batchStatistics?: boolean } = {}): { loss: number; accuracy: number; count: number } {
+export function evaluate(
+  net: Supernet,
+  batches: Iterable<Batch>,
+  options: { batchStatistics?: boolean; chunk?: number } = {},
+): { loss: number; accuracy: number; count: number } {
   let lossSum = 0;
   let correct = 0;
   let count = 0;
-  const ctx: ForwardContext = { training: options.batchStatistics === true, bnUpdates: null };
+  const batchStatistics = options.batchStatistics === true;
+  const ctx: ForwardContext = { training: batchStatistics, bnUpdates: null };
   for (const b of batches) {
-    tf.tidy(() => {
-      const { x, y } = batchTensors(b);
-      const logits = net.forward(ctx, x);
-      lossSum += crossEntropy(logits, y).dataSync()[0] * b.y.length;
-      correct += correctCount(logits, y);
-      count += b.y.length;
-    });
+    const n = b.y.length;
+    const chunk = batchStatistics ? n : Math.max(1, Math.min(options.chunk ?? n, n));
+    const { x: whole, y: labels } = batchTensors(b);
+    try {
+      for (let start = 0; start < n; start += chunk) {
+        const size = Math.min(chunk, n - start);
+        tf.tidy(() => {
+          const x = size === n ? whole : tf.slice(whole, [start, 0, 0, 0], [size, -1, -1, -1]);
+          const y = size === n ? labels : tf.slice(labels, [start], [size]);
+          const logits = forwardInSegments(net, ctx, x);
+          lossSum += crossEntropy(logits, y).dataSync()[0] * size;
+          correct += correctCount(logits, y);
+          count += size;
+        });
+      }
+    } finally {
+      tf.dispose([whole, labels]);
+    }
   }
   return { loss: lossSum / Math.max(count, 1), accuracy: correct / Math.max(count, 1), count };
 }
