@@ -3,7 +3,8 @@
 // its own Node process started with those flags, and prints one JSON object with medians and spread.
 //
 //   npm run build && node test/bench/train-step/flags.js      (the threaded step needs out/main; the bundle is rebuilt)
-//   node test/bench/train-step/flags.js --quick     2 rounds, 3 measured steps: a few minutes
+//   node test/bench/train-step/flags.js --quick     2 rounds, 3 measured steps (~7 min on the loaded 2-core box):
+//                                                   a smoke run, its verdicts say "too few rounds"; use ≥ 4 rounds
 //   FLAGS_CONFIGS=small:64 (single-thread step)  FLAGS_THREADED_CONFIGS=big:32 (threaded step: only models with a
 //   space config, see run.js MODELS)  FLAGS_ROUNDS=4 FLAGS_STEPS=4 FLAGS_WARMUP=3 FLAGS_THREADS=<cores>
 //   FLAGS_SETS=default,no-liftoff,…  (FLAGS_THREADED_SETS for the threaded step; default: the same sets)
@@ -46,6 +47,9 @@ const FLAG_SETS = {
   'liftoff-only': ['--liftoff-only'],
 };
 const NOISE = 0.05;
+/** Two rounds that agree by chance are common on a loaded machine (a --quick run once called --single-threaded-gc
+ * "faster" that 4 rounds did not confirm), so a verdict needs at least this many. */
+const MIN_ROUNDS = 3;
 
 function parseConfigs(text) {
   return text.split(',').map((s) => {
@@ -62,7 +66,8 @@ function paired(runs, defaults, key) {
   if (ratios.length === 0) return { ratios, ratio: null, verdict: 'no pair' };
   const ratio = median(ratios);
   const verdict =
-    Math.max(...ratios) < 1 && ratio <= 1 - NOISE ? 'faster'
+    ratios.length < MIN_ROUNDS ? 'too few rounds'
+    : Math.max(...ratios) < 1 && ratio <= 1 - NOISE ? 'faster'
     : Math.min(...ratios) > 1 && ratio >= 1 + NOISE ? 'slower'
     : 'within noise';
   return { ratios, ratio, verdict };
@@ -75,7 +80,10 @@ function summarise(runs, defaults) {
   const byMedian = paired(runs, defaults, 'step_ms');
   const byBest = paired(runs, defaults, 'best_ms');
   const byCpu = paired(runs, defaults, 'cpu_ms');
-  const verdict = byMedian.verdict === byBest.verdict && byBest.verdict === byCpu.verdict ? byMedian.verdict : 'within noise';
+  const verdict =
+    byMedian.verdict === 'too few rounds' ? byMedian.verdict
+    : byMedian.verdict === byBest.verdict && byBest.verdict === byCpu.verdict ? byMedian.verdict
+    : 'within noise';
   const { ratio } = byMedian;
   const med = median(ms);
   const losses = new Set(ok.map((r) => r.final_loss));
