@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { STRATEGIES, parseSearchConfig } from '../shared/config';
 import { STRATEGY_OPTION_SCHEMAS } from '../shared/strategies/registry';
 
@@ -29,6 +29,16 @@ export function threadsFlag(value: string): 'auto' | number {
     throw new InvalidArgumentError(`--threads must be 'auto' or a whole number of threads from 1 to 64 (at most one per core helps); got '${value}'.`);
   }
   return n;
+}
+
+/** --threads, as `search` and `retrain` take it. */
+export function threadsOption(): Option {
+  return new Option('--threads <n|auto>', "training threads on the wasm and cpu backends: 'auto' (default: the idle cores) or N; each thread trains a share of every batch").argParser(threadsFlag);
+}
+
+/** --thread-bn, as `search` and `retrain` take it. */
+export function threadBnOption(): Option {
+  return new Option('--thread-bn <mode>', 'BatchNorm across threads: sync (the single-thread result) or per-worker (faster, different gradients)').choices(['sync', 'per-worker']);
 }
 
 export class CliError extends Error {}

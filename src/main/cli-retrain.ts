@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { BACKENDS, SPACES, describeZodError, SearchConfigSchema, type SearchConfig } from '../shared/config';
 import { NB201_ZERO_KEY, canonicalNb201Key } from '../shared/nb201-canonical';
 import { architectureProblem } from '../shared/strategies/retrain';
-import { CliError, int, real } from './cli-config';
+import { CliError, int, real, threadBnOption, threadsOption } from './cli-config';
 import { progressPrinter } from './cli-output';
 import { triageTrainingError } from './nas/engine/errors';
 import { resolveDataReference, runSearchJob, trainingShape } from './nas/job';
@@ -30,6 +30,8 @@ function retrainConfig(opts: Record<string, unknown>): SearchConfig {
     dataset: String(opts.dataset ?? ''),
     seed: opts.seed ?? 0,
     backend: opts.backend,
+    ...(opts.threads !== undefined ? { threads: opts.threads } : {}),
+    ...(opts.threadBn !== undefined ? { threadBn: opts.threadBn } : {}),
     augment: opts.augment !== false,
     ...(opts.batch !== undefined ? { batchSize: opts.batch } : {}),
     ...(opts.trainLimit !== undefined ? { trainLimit: opts.trainLimit } : {}),
@@ -97,6 +99,8 @@ async function retrain(opts: Record<string, unknown>): Promise<void> {
       seed: config.seed,
       backend: environment.backend,
       device: environment.device,
+      /** Training threads the retrain ran on (1 on a GPU backend or for an SPD network). */
+      threads: environment.threads ?? 1,
       config,
       wallSeconds: (Date.now() - started) / 1000,
       /** Where the run was recorded in the NAS Studio history (null with --no-history or when it could not be). */
@@ -136,6 +140,8 @@ export function addRetrainCommand(program: Command): Command {
     .option('--no-cutout', 'no cutout (the recipe cuts out in the DARTS space only)')
     .option('--no-augment', 'no pad-crop/flip augmentation (keeps the native image size)')
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(BACKENDS).default('auto'))
+    .addOption(threadsOption())
+    .addOption(threadBnOption())
     .option('--export <dir>', 'export the trained model (TF.js layers format) into this folder')
     .option('--baseline <name>', "spd: also train this hand-designed baseline on the same data ('spdnet') and print one table")
     .option('--json', 'end with one JSON line: testAccuracy, params, flops, latencyMs, exportDir, …');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKENDS, SPACES, STRATEGIES } from '../shared/config';
-import { buildConfig, CliError, int, real, threadsFlag } from './cli-config';
+import { buildConfig, CliError, int, real, threadBnOption, threadsOption } from './cli-config';
 import { addDryRunCommand, addSamplingFlags } from './cli-dry-run';
 import { addRetrainCommand } from './cli-retrain';
 import { addBundleCommands } from './cli-bundle';
@@ -195,8 +195,8 @@ export async function main(argv: string[]): Promise<number> {
     .option('--no-augment', 'no pad-crop/flip augmentation (keeps the native image size)')
     .addOption(new Option('--backend <backend>', 'tfjs backend').choices(BACKENDS).default('auto'))
     .addOption(new Option('--recompute <mode>', 'gradient checkpointing: trade ~25% speed for memory').choices(['auto', 'on', 'off']).default('auto'))
-    .option('--threads <n|auto>', "training threads on the wasm and cpu backends: 'auto' (default: the idle cores) or N; each thread trains a share of every batch", threadsFlag)
-    .addOption(new Option('--thread-bn <mode>', 'BatchNorm across threads: sync (the single-thread result) or per-worker (faster, different gradients)').choices(['sync', 'per-worker']))
+    .addOption(threadsOption())
+    .addOption(threadBnOption())
     .option('--run-dir <dir>', 'folder for checkpoints (default: a temporary folder)')
     .option('--json', 'end with one JSON line: backend, seed, genotype, arch string, NAS-Bench-201 lookup, accuracies, wall time')
     .action(async (opts) => search(opts));

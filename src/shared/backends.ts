@@ -26,7 +26,7 @@ export const BackendReportSchema = z.object({
   name: z.enum(BACKEND_NAMES as unknown as [BackendName, ...BackendName[]]),
   /** Initialised in a trainer process on this machine. */
   loads: z.boolean(),
-  /** e.g. "GPU (NVIDIA RTX 4090 via WebGPU/Vulkan)", "CPU (WebAssembly, SIMD, 1 thread)"; null when it does not load. */
+  /** e.g. "GPU (NVIDIA RTX 4090 via WebGPU/Vulkan)", "CPU (WebAssembly, SIMD)"; null when it does not load. */
   device: z.string().nullable(),
   adapter: GpuAdapterSchema.nullable(),
   /** Why it does not load, or its caveat when it does (software adapter…), in plain words; null when none. */

@@ -1,4 +1,5 @@
 import type { BackendName } from './backends';
+import { SPACE_DESCRIPTORS, type SpaceDescriptor } from './spaces/registry';
 import { STRATEGY_DESCRIPTORS, type StrategyName } from './strategies/registry';
 import type { StrategyDescriptor } from './strategies/types';
 
@@ -9,10 +10,12 @@ import type { StrategyDescriptor } from './strategies/types';
 /** The backends whose engines train one thread each, so N threads use N cores. */
 export const THREADED_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 
-/** Why a run of this strategy on this backend trains on one thread whatever its setting; null when threads apply. */
-export function singleThreadReason(strategy: string, backend: BackendName | 'auto'): string | null {
+/** Why a run of this strategy in this space on this backend trains on one thread whatever its setting; null when threads apply. */
+export function singleThreadReason(strategy: string, backend: BackendName | 'auto', space?: string): string | null {
   const descriptor = (STRATEGY_DESCRIPTORS as Record<string, StrategyDescriptor>)[strategy as StrategyName];
   if (descriptor?.singleThreadReason) return descriptor.singleThreadReason;
+  const spaceReason = space ? (SPACE_DESCRIPTORS as Record<string, SpaceDescriptor>)[space]?.singleThreadReason : undefined;
+  if (spaceReason) return spaceReason;
   if (backend !== 'auto' && !THREADED_BACKENDS.includes(backend)) {
     return `The ${backend} backend trains on its own device, which already runs every step in parallel: threads apply to the wasm and cpu backends.`;
   }

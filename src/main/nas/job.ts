@@ -5,6 +5,7 @@ import type { RunEnvironment, TrainerEvent } from '../../shared/events';
 import { SPACE_DESCRIPTORS } from '../../shared/spaces/registry';
 import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
 import { mobilenetLayout } from '../../shared/spaces/mobilenet';
+import { singleThreadReason } from '../../shared/training-threads';
 import { loadIdxPair } from './data/idx';
 import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type ImageSet } from './data/image-set';
 import { validateMnistFolder } from './data/mnist-family';
@@ -131,8 +132,7 @@ export function latestCheckpoint(runDir: string): string | null {
   return names.length > 0 ? join(dir, names[names.length - 1]!) : null;
 }
 /** Why SPD runs (SPDNetNAS, an SPD retrain) train on one thread whatever the setting. */
-export const SPD_SINGLE_THREAD_REASON =
-  'SPD networks normalise with a Riemannian BatchNorm (a Karcher mean over the batch), which cannot be synchronised across threads yet.';
+export const SPD_SINGLE_THREAD_REASON = SPACE_DESCRIPTORS.spd.singleThreadReason;
 
 /** Strategies that run a job of their own once the data and backend are ready (no supernet of the space). */
 const OWN_JOBS: Partial<Record<SearchConfig['strategy']['name'], typeof runInstanasJob>> = { instanas: runInstanasJob };
@@ -170,7 +170,7 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
     ...machineThreadsContext(),
     backend: backend.backend,
     batchSize: config.batchSize,
-    singleThreadReason: STRATEGY_DESCRIPTORS[config.strategy.name].singleThreadReason,
+    singleThreadReason: singleThreadReason(config.strategy.name, 'auto', config.space.name),
   });
   const environment: RunEnvironment = { appVersion: job.appVersion, ...backend, threads: threads.threads };
   emit({ type: 'environment', environment });

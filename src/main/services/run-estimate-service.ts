@@ -3,8 +3,7 @@ import type { BackendName } from '../../shared/backends';
 import { isDryRun, type SearchConfig } from '../../shared/config';
 import type { BackendDoctor } from './backend-doctor';
 import { isCellSpace } from '../../shared/spaces/registry';
-import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
-import type { StrategyDescriptor } from '../../shared/strategies/types';
+import { singleThreadReason } from '../../shared/training-threads';
 import { machineThreadsContext, resolveThreads } from '../nas/parallel/threads';
 import { ProbeCancelledError, type ProbeRun } from './probe-process';
 
@@ -89,7 +88,7 @@ export class RunEstimateService {
       ...machineThreadsContext(),
       backend,
       batchSize: config.batchSize,
-      singleThreadReason: (STRATEGY_DESCRIPTORS[config.strategy.name] as StrategyDescriptor).singleThreadReason ?? null,
+      singleThreadReason: singleThreadReason(config.strategy.name, 'auto', config.space.name),
     });
     const key = JSON.stringify([backend, config.space, config.batchSize, config.recompute, threads, config.threadBn, inputShape, data.classes]);
     const steps = stepsPerEpoch(config, data.trainCount);

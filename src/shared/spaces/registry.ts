@@ -51,6 +51,8 @@ export interface SpaceDescriptor {
   /** Names of the cell types whose α a search learns (darts: normal and reduce; nb201: one cell). */
   cellTypes: readonly string[];
   ops: readonly string[];
+  /** Present when networks of this space train on one thread whatever the run's `threads`: why, in a user's words. */
+  singleThreadReason?: string;
 }
 
 export const SPACE_DESCRIPTORS = {
@@ -81,6 +83,8 @@ export const SPACE_DESCRIPTORS = {
     summary: 'Cells over SPD matrices: 2 nodes, 5 edges, 6 normal and 6 reduction ops (BiMap, ReEig, LogEig pooling, Riemannian BN) mixed by Fréchet means.',
     cellTypes: ['normal', 'reduce'],
     ops: [...SPD_NORMAL_OPS, ...SPD_REDUCED_OPS],
+    singleThreadReason:
+      'SPD networks normalise with a Riemannian BatchNorm (a Karcher mean over the batch), which cannot be synchronised across threads yet, so they train on one thread.',
   },
 } as const satisfies Record<string, SpaceDescriptor>;
 

@@ -20,7 +20,7 @@ const NATIVE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] a
 // GPU users first: webgpu needs no CUDA and no download; tfjs-node-gpu only works with CUDA 11.2 + cuDNN 8.1.
 const NATIVE_FIX =
   'For a GPU (NVIDIA, AMD or Intel), use the webgpu backend instead: no CUDA needed (see its entry). ' +
-  'For fast multi-core CPU training, run "npm install @tensorflow/tfjs-node" in the NAS Studio folder on a machine with internet access, then restart NAS Studio. ' +
+  'For faster CPU training, run "npm install @tensorflow/tfjs-node" in the NAS Studio folder on a machine with internet access, then restart NAS Studio. ' +
   '("npm install @tensorflow/tfjs-node-gpu" works only with CUDA 11.2 and cuDNN 8.1.)';
 
 function firstLine(e: unknown): string {

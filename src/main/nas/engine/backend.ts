@@ -22,7 +22,7 @@ export type BackendPreference = 'auto' | 'tensorflow' | 'webgpu' | 'wasm' | 'cpu
 export interface BackendInfo {
   /** tfjs backend name: 'tensorflow' | 'webgpu' | 'wasm' | 'cpu' */
   backend: string;
-  /** human-readable device, e.g. "CPU (WebAssembly, SIMD, 1 thread)" */
+  /** human-readable device, e.g. "CPU (WebAssembly, SIMD)" */
   device: string;
   /** why a better backend was not used (plain language, with the fix); null when nothing was given up */
   fallbackReason: string | null;
@@ -41,7 +41,7 @@ const NATIVE_MISSING =
 const GPU_HINT =
   'To train on a GPU (NVIDIA, AMD or Intel; no CUDA needed), choose the webgpu backend: it needs the GPU\'s ' +
   'Vulkan driver (Direct3D 12 on Windows, Metal on macOS), and "nas-studio doctor" or the Diagnostics page says ' +
-  `whether it loads. For fast multi-core CPU training, run "npm install ${NATIVE_CPU_PKG}" on a machine with ` +
+  `whether it loads. For faster CPU training, run "npm install ${NATIVE_CPU_PKG}" on a machine with ` +
   `internet access, then restart NAS Studio (${NATIVE_GPU_PKG} works only with CUDA 11.2 and cuDNN 8.1).`;
 
 type Attempt = { ok: true; info: BackendInfo } | { ok: false; error: string };
@@ -155,7 +155,8 @@ async function tryWasm(): Promise<Attempt> {
     } catch {
       threads = 1;
     }
-    const device = `CPU (WebAssembly${simd ? ', SIMD' : ''}, ${threads} thread${threads === 1 ? '' : 's'})`;
+    // One engine runs on one core; the run's training threads (nas/parallel) are reported apart from the device.
+    const device = `CPU (WebAssembly${simd ? ', SIMD' : ''}${threads > 1 ? `, ${threads} threads per engine` : ''})`;
     return { ok: true, info: { backend: 'wasm', device, fallbackReason: null } };
   } catch (e) {
     return { ok: false, error: errText(e) };
@@ -165,7 +166,7 @@ async function tryWasm(): Promise<Attempt> {
 async function useCpu(): Promise<BackendInfo> {
   const ok = await tf.setBackend('cpu');
   if (!ok) throw new Error('The plain JavaScript cpu backend failed to initialise.');
-  return { backend: 'cpu', device: 'CPU (plain JavaScript, 1 thread)', fallbackReason: null };
+  return { backend: 'cpu', device: 'CPU (plain JavaScript)', fallbackReason: null };
 }
 
 async function useWebgpu(): Promise<BackendInfo> {
@@ -212,7 +213,7 @@ async function select(preference: BackendPreference): Promise<BackendInfo> {
   if (wasm.ok) {
     wasm.info.fallbackReason =
       `${NATIVE_MISSING} Running on WebAssembly instead (${wasm.info.device}): it works everywhere but is ` +
-      `several times slower than native TensorFlow and uses a single CPU thread. ${GPU_HINT}`;
+      `several times slower than native TensorFlow per core; NAS Studio spreads each batch over the idle cores (the Threads setting). ${GPU_HINT}`;
     return wasm.info;
   }
   const info = await useCpu();

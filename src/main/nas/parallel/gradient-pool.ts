@@ -57,7 +57,7 @@ export class GradientPool implements PooledLossAndGrads {
   private constructor(
     private readonly workers: WorkerHandle[],
     readonly options: GradientPoolOptions,
-    /** The workers' backend device, e.g. "CPU (WebAssembly, SIMD, 1 thread)". */
+    /** The workers' backend device, e.g. "CPU (WebAssembly, SIMD)". */
     readonly device: string,
     private readonly layout: string,
     private readonly shared: { reducer: SharedArrayBuffer; state: SharedArrayBuffer; error: SharedArrayBuffer; capacity: number },

@@ -25,7 +25,7 @@ describe('initBackend', () => {
       return;
     }
     expect(info.backend).toBe('wasm');
-    expect(info.device).toMatch(/^CPU \(WebAssembly(, SIMD)?, \d+ threads?\)$/);
+    expect(info.device).toMatch(/^CPU \(WebAssembly(, SIMD)?(, \d+ threads per engine)?\)$/);
     expect(info.fallbackReason).toMatch(/@tensorflow\/tfjs-node-gpu/);
     expect(info.fallbackReason).toMatch(/internet/);
     expect(info.fallbackReason).toMatch(/npm install @tensorflow\/tfjs-node"/);
