@@ -162,13 +162,14 @@ describe('inference (property 7)', () => {
 });
 
 describe('schedules', () => {
-  it('keeps every op in the first half of pretraining, then lowers the keep-probability linearly to 0.5', () => {
-    const P = 10;
-    const keep = Array.from({ length: P }, (_, e) => keepProbability(e, P));
-    expect(keep.slice(0, 5)).toEqual([1, 1, 1, 1, 1]);
-    expect(keep[P - 1]).toBeCloseTo(0.5, 12);
-    for (let e = 6; e < P; e++) expect(keep[e - 1] - keep[e]).toBeCloseTo(0.1, 12);
-    expect(keepProbability(0, 1)).toBe(1);
+  it('keeps every op in the first half of pretraining, then lowers the keep-probability linearly to 0.5 (per step)', () => {
+    const steps = 40;
+    const keep = Array.from({ length: steps + 1 }, (_, i) => keepProbability(i / steps));
+    expect(keep.slice(0, steps / 2 + 1).every((k) => k === 1)).toBe(true);
+    expect(keep[steps]).toBeCloseTo(0.5, 12);
+    for (let i = steps / 2 + 1; i <= steps; i++) expect(keep[i - 1] - keep[i]).toBeCloseTo(0.5 / (steps / 2), 12);
+    // One pretraining epoch of 10 steps: its last steps already drop ops (progress = step / 10).
+    expect(keepProbability(9 / 10)).toBeCloseTo(0.6, 12);
   });
   it('keeps up to five evenly spaced variants, always the last search epoch', () => {
     expect(variantEpochs(500, 5)).toEqual([0, 125, 250, 374, 499]);
