@@ -38,4 +38,7 @@ export const instanas: StrategyDescriptor = {
   family: 'one-shot',
   snapshotKinds: ['policy'],
   eventKinds: ['metrics'],
+  // Every op of every block keeps its activations for the backward pass: ≈ 120 MB an image at width 1 and
+  // 32×32 (17 blocks, by the engine's estimate), so the common batch of 64 outgrows WebAssembly's 4 GB.
+  commonDefaults: { batchSize: 8 },
 };

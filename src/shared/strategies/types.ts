@@ -20,6 +20,8 @@ export interface StrategyDescriptor {
    * that counts table queries there.
    */
   tableBudget?: 'epochs' | 'samples';
+  /** Training settings whose common default does not suit this strategy (the New-run form starts from these). */
+  commonDefaults?: { batchSize?: number };
   /**
    * What is wrong with these options in this space, beyond the options schema (a retrain's architecture must
    * belong to the space); null when they fit. Checked with the whole run config, so runs.create refuses it.
