@@ -73,6 +73,7 @@ const STRATEGY_FLAGS = {
   latencyWindow: String,
   posReward: Number,
   negReward: Number,
+  netLr: Number,
 } as const;
 
 function defined(o: Record<string, unknown>): Record<string, unknown> {

@@ -27,7 +27,7 @@ export const InstanasLatencySchema = z.object({
   blocks: z.array(MobilenetBlockSchema),
   /** Column labels of `table`, e.g. "IR k3 e6". */
   ops: z.array(z.string()),
-  /** [block][op]: mean of timed runs 2..5 after warm-up, batch 1. */
+  /** [block][op]: median of timed runs (round-robin over the table, after warm-up rounds), batch 1. */
   table: z.array(z.array(num)),
   /** Σ_t lat[t][0]: the MobileNetV2-like policy (op 0 everywhere). */
   baseline: num,

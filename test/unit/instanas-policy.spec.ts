@@ -19,6 +19,7 @@ import {
   instanceReward,
   latencyReward,
   latencyWindow,
+  MIN_WINDOW,
   samplePolicies,
   shufflePolicies,
 } from '../../src/main/nas/strategies/instanas-policy';
@@ -111,10 +112,40 @@ describe('latency window (property 5)', () => {
     for (let e = 1; e < E; e++) expect(ws[e].ub).toBeLessThan(ws[e - 1].ub);
     for (const w of ws) expect(w.lb).toBe(2);
   });
-  it('static: [min, allOps] every epoch; an upper bound never reaches the lower one', () => {
+  it('static: [min, allOps] every epoch', () => {
     for (let e = 0; e < 5; e++) expect(latencyWindow(e, 5, refs, 'static')).toEqual({ lb: 2, ub: 40 });
-    const tight = latencyWindow(3, 4, { baseline: 3, allOps: 40, min: 2 }, 'dynamic');
-    expect(tight.ub).toBeGreaterThan(tight.lb);
+  });
+  it('keeps lb < ub and a monotone shrink for any table, clamping ub at min + MIN_WINDOW·(allOps − min)', () => {
+    // Tables a noisy machine measures: min above half the baseline, min above the baseline, all-ops at min,
+    // an all-zero table; and random ones (allOps ≥ baseline and allOps ≥ min hold for any table of times ≥ 0).
+    const rng = new Rng(5);
+    const tables = [
+      { baseline: 5.08, allOps: 40.41, min: 3.39 }, // a measured demo table: 0.5·baseline < min
+      { baseline: 3, allOps: 9, min: 9 },
+      { baseline: 2, allOps: 2, min: 2 },
+      { baseline: 0, allOps: 0, min: 0 },
+      ...Array.from({ length: 200 }, () => {
+        const baseline = 20 * rng.next();
+        const min = 20 * rng.next();
+        return { baseline, min, allOps: Math.max(baseline, min) + 30 * rng.next() };
+      }),
+    ];
+    for (const t of tables) {
+      for (const E of [1, 2, 3, 7]) {
+        const ws = Array.from({ length: E }, (_, e) => latencyWindow(e, E, t, 'dynamic'));
+        ws.forEach((w, e) => {
+          expect(w.lb, JSON.stringify({ t, E, e })).toBe(t.min);
+          expect(w.ub, JSON.stringify({ t, E, e })).toBeGreaterThan(w.lb);
+          if (e > 0) expect(w.ub).toBeLessThanOrEqual(ws[e - 1].ub);
+          if (t.allOps > t.min) expect(w.ub).toBeGreaterThanOrEqual(t.min + MIN_WINDOW * (t.allOps - t.min) - 1e-12);
+        });
+        // The last epoch ends at ub_e where the paper's schedule leaves room, at the clamp where it does not.
+        const narrowest = t.min + MIN_WINDOW * (t.allOps - t.min);
+        if (t.allOps > t.min) expect(ws[E - 1].ub).toBeCloseTo(Math.max(0.5 * t.baseline, narrowest), 9);
+        expect(Number.isFinite(latencyReward((ws[E - 1].lb + ws[E - 1].ub) / 2, ws[E - 1]))).toBe(true);
+      }
+      expect(latencyWindow(0, 1, t, 'static').ub).toBeGreaterThan(t.min);
+    }
   });
 });
 
@@ -162,13 +193,14 @@ describe('inference (property 7)', () => {
 });
 
 describe('schedules', () => {
-  it('keeps every op in the first half of pretraining, then lowers the keep-probability linearly to 0.5', () => {
-    const P = 10;
-    const keep = Array.from({ length: P }, (_, e) => keepProbability(e, P));
-    expect(keep.slice(0, 5)).toEqual([1, 1, 1, 1, 1]);
-    expect(keep[P - 1]).toBeCloseTo(0.5, 12);
-    for (let e = 6; e < P; e++) expect(keep[e - 1] - keep[e]).toBeCloseTo(0.1, 12);
-    expect(keepProbability(0, 1)).toBe(1);
+  it('keeps every op in the first half of pretraining, then lowers the keep-probability linearly to 0.5 (per step)', () => {
+    const steps = 40;
+    const keep = Array.from({ length: steps + 1 }, (_, i) => keepProbability(i / steps));
+    expect(keep.slice(0, steps / 2 + 1).every((k) => k === 1)).toBe(true);
+    expect(keep[steps]).toBeCloseTo(0.5, 12);
+    for (let i = steps / 2 + 1; i <= steps; i++) expect(keep[i - 1] - keep[i]).toBeCloseTo(0.5 / (steps / 2), 12);
+    // One pretraining epoch of 10 steps: its last steps already drop ops (progress = step / 10).
+    expect(keepProbability(9 / 10)).toBeCloseTo(0.6, 12);
   });
   it('keeps up to five evenly spaced variants, always the last search epoch', () => {
     expect(variantEpochs(500, 5)).toEqual([0, 125, 250, 374, 499]);

@@ -2,7 +2,7 @@
  * InstaNAS meta-graph and latency table (ALGORITHMS.md §1.3, §6; §9 InstaNAS properties 1, 7 (second half) and 8)
  * with real tfjs math on wasm: the layout and block-count rule, a policy's looked-up latency (all-zero = Σ of
  * the stage-first op-4 latencies, monotone), the sub-network of a policy = the masked meta-graph for that
- * instance, all ops on = the full meta-graph, and a measured table with its reference sums.
+ * instance, all ops on = the full meta-graph, a block = mean of its ops + one shortcut, and a measured table with its reference sums.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../src/main/nas/engine/tf';
@@ -130,6 +130,35 @@ describe('meta-graph forward', () => {
       expect(relErr(allOn, full)).toBeLessThan(1e-6);
     }
     x.dispose();
+    g.dispose();
+  });
+
+  it('outputs the mean of a block’s enabled ops, plus its input once where the shape is kept (one shortcut, not one per op)', () => {
+    const g = trainedGraph();
+    const kinds = new Set<boolean>();
+    g.blocks.forEach((b, t) => {
+      const shortcut = b.stride === 1 && b.inChannels === b.outChannels;
+      kinds.add(shortcut);
+      const h = randomTensor4d([2, b.inputSize, b.inputSize, b.inChannels], 300 + t);
+      const ops = Array.from({ length: OPS }, (_, k) => g.runOp(EVAL, t, k, h));
+      // The expected output, built from the ops run alone: the mean of the enabled ones, + h once where the shape is kept.
+      const expected = (on: number[]) => tf.addN([tf.div(tf.addN(on.map((k) => ops[k])), on.length), ...(shortcut ? [h] : [])]);
+      const cases: [number[], number[]][] = [
+        [[1, 1, 1, 1, 1], [0, 1, 2, 3, 4]],
+        [[0, 1, 0, 0, 0], [1]],
+        [[1, 0, 1, 0, 0], [0, 2]],
+        [[0, 0, 0, 0, 0], b.stageFirst ? [4] : []],
+      ];
+      for (const [bits, on] of cases) {
+        const got = tf.tidy(() => g.forwardBlock(EVAL, t, h, bits).dataSync() as Float32Array);
+        const want = tf.tidy(() => (on.length === 0 ? h : expected(on)).dataSync() as Float32Array);
+        expect(relErr(got, want), `block ${t}, bits ${bits.join('')}`).toBeLessThan(1e-5);
+      }
+      ops.forEach((o) => o.dispose());
+      h.dispose();
+    });
+    // Width 0.25 gives both kinds of block (8 → 8 channels at stride 1; strided and widening ones).
+    expect([...kinds].sort()).toEqual([false, true]);
     g.dispose();
   });
 

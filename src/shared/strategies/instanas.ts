@@ -39,4 +39,7 @@ export const instanas: StrategyDescriptor = {
   singleThreadReason: 'InstaNAS trains its meta-graph with a different sub-network per image and its controller by policy gradient; these steps cannot be split across threads yet, so it trains on one thread.',
   snapshotKinds: ['policy'],
   eventKinds: ['metrics'],
+  // Every op of every block keeps its activations for the backward pass: ≈ 120 MB an image at width 1 and
+  // 32×32 (17 blocks, by the engine's estimate), so the common batch of 64 outgrows WebAssembly's 4 GB.
+  commonDefaults: { batchSize: 8 },
 };

@@ -20,6 +20,8 @@ export interface StrategyDescriptor {
    * that counts table queries there.
    */
   tableBudget?: 'epochs' | 'samples';
+  /** Training settings whose common default does not suit this strategy (the New-run form starts from these). */
+  commonDefaults?: { batchSize?: number };
   /**
    * Present when the strategy trains on one thread whatever the run's `threads` setting: why, in the user's
    * words (shown beside the Threads field of the New-run form and logged by the run).

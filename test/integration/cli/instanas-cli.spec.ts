@@ -22,7 +22,7 @@ describe('nas-studio search --strategy instanas', () => {
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(out.space).toBe('mobilenet');
     expect(out.config.space).toEqual({ name: 'mobilenet', widthMult: 0.25, blocks: 7 });
-    expect(out.config.strategy).toMatchObject({ pretrainEpochs: 2, epochs: 1, posReward: 20, negReward: -1, latencyWindow: 'static' });
+    expect(out.config.strategy).toMatchObject({ pretrainEpochs: 2, epochs: 1, posReward: 20, negReward: -1, latencyWindow: 'static', netLr: 0.05 });
     const latency = InstanasLatencySchema.parse(out.latency);
     expect(latency.table).toHaveLength(7);
     expect(latency.min).toBeLessThan(latency.baseline);
@@ -32,12 +32,13 @@ describe('nas-studio search --strategy instanas', () => {
     expect(out.policy.meanLatency).toBeLessThan(latency.allOps);
     expect(out.policy.stdLatency).toBeGreaterThanOrEqual(0);
     expect(out.policy.distinct).toBeGreaterThanOrEqual(1);
-    expect(out.testAccuracy).toBeGreaterThanOrEqual(0);
+    // The searched per-instance paths learn too (37% in trials, the command line's meta-graph rate 0.05 and a
+    // controller that starts near all ops on; 10 classes on 500 test images, so chance is 10% ± 3).
+    expect(out.testAccuracy).toBeGreaterThan(20);
     expect(out.testAccuracy).toBeLessThanOrEqual(100);
     expect(out.baselineModel.latency).toBe(latency.baseline);
     // The MobileNetV2-like baseline, evaluated with BN statistics re-estimated for its weights, learns on this
-    // budget (47% in trials; 10 classes, so chance is 10%). The searched model's per-instance paths do not yet:
-    // they stay near chance until the meta-graph has trained far longer on mixed paths (see the notes).
+    // budget (47% in trials).
     expect(out.baselineModel.testAccuracy).toBeGreaterThan(25);
     expect(out.baselineModel.epochs).toBe(3);
     expect(out.variants).toHaveLength(1);

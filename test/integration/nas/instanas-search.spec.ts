@@ -15,6 +15,7 @@ import { initBackend } from '../../../src/main/nas/engine/backend';
 import { loadCheckpoint } from '../../../src/main/nas/engine/checkpoint';
 import type { ImageSet } from '../../../src/main/nas/data/image-set';
 import { InstanasSearch } from '../../../src/main/nas/strategies/instanas';
+import { MIN_WINDOW } from '../../../src/main/nas/strategies/instanas-policy';
 import { instanasFinalResult } from '../../../src/main/nas/strategies/instanas-result';
 import { exportInstanasVariant } from '../../../src/main/nas/strategies/instanas-export';
 import { parseSearchConfig, type SearchConfig } from '../../../src/shared/config';
@@ -103,8 +104,8 @@ describe('InstaNAS search', () => {
     const ubs = full.events.flatMap((e) => (e.type === 'metrics' && e.values[INSTANAS_METRICS.windowHigh] !== undefined ? [e.values[INSTANAS_METRICS.windowHigh]] : []));
     expect(ubs).toHaveLength(2);
     expect(ubs[0]).toBeCloseTo(0.7 * latency.allOps, 9);
-    // (A window never closes: ub stays a relative 1e-6 above lb when 0.5·baseline falls below it.)
-    const ubEnd = Math.max(0.5 * latency.baseline, latency.min);
+    // (A window never closes: ub stays MIN_WINDOW of the table's span above lb when 0.5·baseline falls below that.)
+    const ubEnd = Math.max(0.5 * latency.baseline, latency.min + MIN_WINDOW * (latency.allOps - latency.min));
     expect(Math.abs(ubs[1] - ubEnd) / ubEnd).toBeLessThan(2e-6);
     const progress = full.events.filter((e): e is Extract<TrainerEvent, { type: 'progress' }> => e.type === 'progress');
     expect(progress.at(-1)!.epochs).toBe(2 * (2 + 2));

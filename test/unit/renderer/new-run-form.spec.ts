@@ -28,6 +28,21 @@ describe('New-run form', () => {
     expect(c.strategy.name).toBe('darts');
   });
 
+  it('starts InstaNAS at its descriptor’s batch (64 outgrows wasm at width 1); a batch the user chose stays', () => {
+    const f = filled();
+    expect(f.common.batchSize).toBe(64);
+    f.chooseSpace('mobilenet');
+    expect(f.strategy.name).toBe('instanas');
+    expect(f.common.batchSize).toBe(STRATEGY_DESCRIPTORS.instanas.commonDefaults?.batchSize);
+    expect(f.common.batchSize).toBeLessThan(64);
+    expect(SearchConfigSchema.parse(f.candidate.value).batchSize).toBe(f.common.batchSize);
+    f.chooseSpace('nb201');
+    expect(f.common.batchSize).toBe(64);
+    f.common.batchSize = 12;
+    f.chooseSpace('mobilenet');
+    expect(f.common.batchSize).toBe(12);
+  });
+
   it('retrains the SPDNet baseline in the SPD space with no architecture; the cell still needs one', () => {
     const f = filled();
     f.chooseSpace('spd');

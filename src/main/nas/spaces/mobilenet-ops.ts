@@ -47,7 +47,10 @@ export function depthwiseFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, k: number, 
   });
 }
 
-/** Inverted residual: 1×1 expand → BN → ReLU → k×k depthwise (stride s) → BN → ReLU → 1×1 project → BN (+ x when s = 1 and in = out). */
+/**
+ * Inverted residual branch: 1×1 expand → BN → ReLU → k×k depthwise (stride s) → BN → ReLU → 1×1 project → BN.
+ * The identity shortcut is not here: the block adds x once for all its ops (see MobilenetMetaGraph.run).
+ */
 export function invertedResidual(p: ParamStore, name: string, cin: number, cout: number, kernel: number, expansion: number, stride: number): Layer {
   const hidden = cin * expansion;
   const expand = p.conv(`${name}.expand.conv`, 1, 1, cin, hidden);
@@ -56,12 +59,10 @@ export function invertedResidual(p: ParamStore, name: string, cin: number, cout:
   const dwBn = p.batchNorm(`${name}.dw.bn`, hidden, true);
   const project = p.conv(`${name}.project.conv`, 1, 1, hidden, cout);
   const projectBn = p.batchNorm(`${name}.project.bn`, cout, true);
-  const residual = stride === 1 && cin === cout;
   return (ctx, x) => {
     const h = tf.relu(batchNorm(ctx, conv(x, expand, 1, 0), expandBn));
     const d = tf.relu(batchNorm(ctx, depthwiseConv(h, dw as unknown as tf.Tensor4D, stride, (kernel - 1) / 2), dwBn));
-    const y = batchNorm(ctx, conv(d, project, 1, 0), projectBn);
-    return residual ? tf.add(y, x) : y;
+    return batchNorm(ctx, conv(d, project, 1, 0), projectBn);
   };
 }
 

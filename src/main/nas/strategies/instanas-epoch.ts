@@ -32,7 +32,7 @@ export function reportEpoch(s: EpochParts, at: number, seconds: number): SearchE
   if (phase === 'pretrain') {
     recalibrateMetaGraph(s, 'all');
     const val = evaluate(s.graph, s.evalBatches());
-    const keep = keepProbability(epoch, s.options.pretrainEpochs);
+    const keep = keepProbability((epoch + 1) / s.options.pretrainEpochs); // where the epoch ended
     emitMetrics({ ...base, val_loss: val.loss, val_acc: val.accuracy, [INSTANAS_METRICS.keepProb]: keep });
     s.state.lastAccuracy = { train: train.acc, val: val.accuracy };
     log(`pretraining epoch ${epoch + 1}/${s.options.pretrainEpochs} (keep ${keep.toFixed(2)}): train acc ${pct(train.acc)}, val acc (all ops) ${pct(val.accuracy)}`);

@@ -15,7 +15,7 @@ export const EXPORT_MODEL_FILE = 'instanas.json';
 export const EXPORT_WEIGHTS_FILE = 'weights.bin';
 
 export const POLICY_RULE =
-  'Per image: p = controller(x); op k of block t runs when p[t·5 + k] ≥ 0.5. A block outputs the sum of its running ops; when none runs, the first block of a stage runs op 4 (basic block) and any other block passes its input through.';
+  'Per image: p = controller(x); op k of block t runs when p[t·5 + k] ≥ 0.5. A block outputs the mean of its running ops, plus its input once when it keeps the shape (stride 1, in = out); when none runs, the first block of a stage runs op 4 (basic block) and any other block passes its input through.';
 
 export interface InstanasModelDescription {
   space: MobilenetSpace;

@@ -45,19 +45,34 @@ export function instanceReward(correct: boolean, latency: number, w: LatencyWind
 }
 
 /**
+ * The narrowest window, as a fraction of the table’s span [min, allOps] (small enough not to bind on a table
+ * like the paper’s, where 0.5·baseline is well above min): ub never falls below
+ * min + MIN_WINDOW·(allOps − min).
+ */
+export const MIN_WINDOW = 0.05;
+
+/**
  * The window of search epoch `epoch` (0-based) of `epochs`: dynamic, ub = ub_s − (ub_s − ub_e)·r with
- * ub_s = 0.7·allOps, ub_e = 0.5·baseline and r = epoch/(epochs − 1), so the last epoch has ub_e exactly (a
- * one-epoch search uses ub_e); lb = min throughout. Static: [min, allOps]. The upper bound never falls to lb
- * (the reward would divide by zero): a table where 0.5·baseline ≤ min keeps a sliver of window above min.
+ * ub_s = 0.7·allOps, ub_e = 0.5·baseline and r = epoch/(epochs − 1), so the last epoch has ub_e (a one-epoch
+ * search uses ub_e); lb = min throughout. Static: [min, allOps].
+ *
+ * Departure from the reference: both ends of the schedule are clamped to at least min + MIN_WINDOW·(allOps − min).
+ * The paper's ub_e = 0.5·baseline assumes the cheapest policy (op 4 at each stage-first block) costs well under
+ * half of op 0 everywhere; on a narrow CPU meta-graph, where a basic block's two dense convs can cost more than an
+ * inverted residual's three small ones, it need not, and then ub ≤ lb: every latency scores 0, the last search
+ * epochs learn nothing from the reward, and R_lat divides by zero. So lb < ub always and ub still shrinks
+ * monotonically (constant where the clamp holds it).
  */
 export function latencyWindow(epoch: number, epochs: number, refs: { baseline: number; allOps: number; min: number }, mode: 'dynamic' | 'static'): LatencyWindow {
   const lb = refs.min;
-  if (mode === 'static') return { lb, ub: refs.allOps };
-  const ubStart = 0.7 * refs.allOps;
-  const ubEnd = 0.5 * refs.baseline;
-  const r = epochs > 1 ? Math.min(epoch, epochs - 1) / (epochs - 1) : 1;
-  const ub = ubStart - (ubStart - ubEnd) * r;
-  return { lb, ub: Math.max(ub, lb + 1e-6 * Math.max(1, Math.abs(lb))) };
+  // A positive width even for a degenerate table (every cell 0, or all-ops measured at min).
+  const span = Math.max(refs.allOps - lb, 1e-6 * Math.max(1, Math.abs(lb)));
+  const narrowest = lb + MIN_WINDOW * span;
+  if (mode === 'static') return { lb, ub: lb + span };
+  const ubStart = Math.max(0.7 * refs.allOps, narrowest);
+  const ubEnd = Math.min(ubStart, Math.max(0.5 * refs.baseline, narrowest));
+  const r = epochs > 1 ? Math.min(Math.max(epoch, 0), epochs - 1) / (epochs - 1) : 1;
+  return { lb, ub: ubStart - (ubStart - ubEnd) * r };
 }
 
 /**

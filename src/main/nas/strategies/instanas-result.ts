@@ -2,7 +2,7 @@ import * as tf from '../engine/tf';
 import type { InstanasResult, InstanasVariant } from '../../../shared/instanas';
 import { Batcher } from '../data/batcher';
 import type { ImageSet } from '../data/image-set';
-import { meanOfLaterRuns, measurePolicyLatency } from '../estimation/instanas-latency';
+import { measurePolicyLatency, medianTime } from '../estimation/instanas-latency';
 import { instanasGenotype, type InstanasGenotype } from '../spaces/mobilenet-architecture';
 import { evaluate } from './one-shot';
 import { distinctPolicies, evaluateGreedy, latencyHistogram, mostUsedPaths, opUsage, policyAt, policyDensity } from './instanas-evaluation';
@@ -52,7 +52,7 @@ export async function instanasFinalResult(search: InstanasSearch, test: ImageSet
 
   const baselineTest = evaluate(search.baseline, search.evalBatches(test));
   const x0 = image(0);
-  const baselineMeasured = await meanOfLaterRuns(() => search.baseline.forward({ training: false, bnUpdates: null }, x0), 5);
+  const baselineMeasured = await medianTime(() => search.baseline.forward({ training: false, bnUpdates: null }, x0), 5);
   x0.dispose();
 
   report(`Evaluating ${search.state.variants.length} variant${search.state.variants.length === 1 ? '' : 's'} on the test images…`);

@@ -45,13 +45,13 @@ export interface InstanasState {
 export const emptyControllerSums = () => ({ reward: 0, greedyReward: 0, entropy: 0, loss: 0, count: 0, batches: 0 });
 
 /**
- * Phase 1's per-sample keep-probability of each op: 1 through the first half of the epochs, then falling
- * linearly to 0.5 at the last epoch (the second half's first epoch is one step below 1).
+ * Phase 1's per-sample keep-probability of each op at `progress` (0 → 1, the fraction of pretraining steps
+ * done): 1 through the first half, then falling linearly to 0.5 at the end. Per step, not per epoch, so that
+ * a one-epoch pretraining (the CLI's short budget) also trains on dropped ops before the search judges its
+ * sparse paths; per epoch, its only epoch would keep every op.
  */
-export function keepProbability(epoch: number, epochs: number): number {
-  const half = Math.ceil(epochs / 2);
-  if (epoch < half) return 1;
-  return 1 - (0.5 * (epoch - half + 1)) / (epochs - half);
+export function keepProbability(progress: number): number {
+  return progress <= 0.5 ? 1 : 1 - 0.5 * Math.min(1, (progress - 0.5) / 0.5);
 }
 
 /** Search epochs whose end is kept as a variant: `count` evenly spaced ones ending with the last (distinct). */

@@ -71,7 +71,7 @@ function weightStep(s: InstanasParts, net: MobilenetMetaGraph, vars: Map<string,
 
 export function pretrainStep(s: InstanasParts): StepResult {
   const batch = s.train.next();
-  const keep = keepProbability(s.state.epoch, s.options.pretrainEpochs);
+  const keep = keepProbability((s.state.epoch + s.state.stepInEpoch / s.train.stepsPerEpoch) / s.options.pretrainEpochs);
   const n = batch.y.length;
   const bits = n * s.graph.blocks.length * MOBILENET_OPS.length;
   const drops = keep < 1 ? samplePolicies(new Float32Array(bits).fill(keep), Rng.derive(s.config.seed, 31, s.state.globalStep)) : null;

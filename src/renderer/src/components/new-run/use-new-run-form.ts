@@ -21,6 +21,8 @@ const COMMON_DEFAULTS: Values = (() => {
   const { space: _s, strategy: _t, ...common } = r.data;
   return { ...(common as Values), dataset: '', name: '' };
 })();
+/** The common fields' defaults under a strategy: the config's, with the strategy descriptor's own on top. */
+export const commonDefaults = (name: StrategyName): Values => ({ ...COMMON_DEFAULTS, ...((STRATEGY_DESCRIPTORS as Record<string, { commonDefaults?: Values }>)[name]?.commonDefaults ?? {}) });
 export const spaceDefaults = (name: SpaceName): Values => schemaDefaults(SPACE_SCHEMAS[name], name) as Values;
 export const strategyDefaults = (name: StrategyName): Values => schemaDefaults(STRATEGY_OPTION_SCHEMAS[name], name) as Values;
 export const spaceFields = (name: SpaceName): OptionField[] => optionFields(SPACE_SCHEMAS[name]);
@@ -86,7 +88,7 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
 
   /** Back to the defaults, or to a stored config (a clone: already in today's shape). */
   function reset(from?: SearchConfig): void {
-    assign(common, { ...COMMON_DEFAULTS });
+    assign(common, commonDefaults(from?.strategy.name ?? 'darts'));
     assign(space, spaceDefaults(from?.space.name ?? 'nb201'));
     assign(strategy, strategyDefaults(from?.strategy.name ?? 'darts'));
     if (from) {
@@ -118,6 +120,10 @@ export function useNewRunForm(dataset: () => { classes: number; trainCount: numb
 
   /** A new strategy starts from its defaults but keeps what the user changed in options both share (e.g. order). */
   function chooseStrategy(name: StrategyName): void {
+    // Common fields the user left at the old strategy's default take the new one's (InstaNAS: a smaller batch).
+    const oldCommon = commonDefaults(strategy.name as StrategyName);
+    const nextCommon = commonDefaults(name);
+    for (const k of Object.keys(nextCommon)) if (common[k] === oldCommon[k]) common[k] = nextCommon[k];
     const oldDefaults = strategyDefaults(strategy.name as StrategyName);
     const next = strategyDefaults(name);
     for (const [k, v] of Object.entries(strategy)) {
