@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { ROOT } from '../support/nas-server';
+import { afterAll, beforeAll } from 'vitest';
+import { ROOT, makeTempDir, startServer, type ServerProcess } from '../support/nas-server';
 
 // Debian's Chromium driven by playwright-core (TOOLCHAIN.md, "Testing without the Electron binary").
 
@@ -16,12 +17,61 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+/** A describe block's headless server (on a fresh data folder) and Chromium; valid once its beforeAll ran. */
+export interface E2eSession {
+  readonly server: ServerProcess;
+  readonly browser: Browser;
+  readonly dataDir: string;
+}
+
+/**
+ * Starts a headless server on a fresh data folder and a Chromium before the describe block's tests (then runs
+ * `prepare`, e.g. importDemo), and closes both and deletes the folder after them. Call it in the describe body.
+ */
+export function e2eSession(prefix: string, prepare?: (server: ServerProcess) => Promise<unknown>): E2eSession {
+  const tmp = makeTempDir(prefix);
+  let server: ServerProcess | undefined;
+  let browser: Browser | undefined;
+  beforeAll(async () => {
+    [server, browser] = await Promise.all([startServer(tmp.dir), launchBrowser()]);
+    await prepare?.(server);
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.stop();
+    tmp.dispose();
+  });
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('The e2e session is used before its beforeAll started the server and the browser.');
+    return v;
+  };
+  return {
+    get server() {
+      return started(server);
+    },
+    get browser() {
+      return started(browser);
+    },
+    dataDir: tmp.dir,
+  };
+}
+
+/** Imports the built-in demo set (Fashion-MNIST demo) into the server's data folder. */
+export function importDemo(server: ServerProcess): Promise<unknown> {
+  return server.call('datasets.importBuiltin', { which: 'demo' });
+}
+
 export interface WatchedPage {
   page: Page;
   /** Uncaught exceptions in the page, and console errors. */
   pageErrors: string[];
   consoleErrors: string[];
   shot(name: string): Promise<void>;
+  /**
+   * A screenshot of a page taller than the window (charts size themselves to the viewport, so fullPage alone
+   * would cut them): the viewport grows to `height` for the shot, then returns to 1280 × 900.
+   */
+  tallShot(name: string, height?: number): Promise<void>;
 }
 
 export async function openPage(browser: Browser): Promise<WatchedPage> {
@@ -34,12 +84,19 @@ export async function openPage(browser: Browser): Promise<WatchedPage> {
   page.on('console', (m) => {
     if (m.type() === 'error') consoleErrors.push(m.text());
   });
+  const shot = async (name: string) => {
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  };
   return {
     page,
     pageErrors,
     consoleErrors,
-    shot: async (name) => {
-      await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    shot,
+    tallShot: async (name, height = 2400) => {
+      await page.setViewportSize({ width: 1280, height });
+      await page.waitForTimeout(500); // charts resize
+      await shot(name);
+      await page.setViewportSize({ width: 1280, height: 900 });
     },
   };
 }

@@ -1,7 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeTempDir, startServer, type ServerProcess } from '../support/nas-server';
-import { launchBrowser, openPage, tid } from './browser';
+import { describe, expect, test } from 'vitest';
+import { e2eSession, importDemo, openPage, tid } from './browser';
 
 // The GPU doctor and the New-run pre-flight in Chromium against the real headless server, whose probes run in
 // real trainer processes: Diagnostics lists every backend with why it does or does not load here (no native
@@ -10,28 +8,17 @@ import { launchBrowser, openPage, tid } from './browser';
 // Screenshots (1280 px wide): test-artifacts/e2e/diagnostics-*.png.
 
 describe('e2e: Diagnostics and the New-run pre-flight', () => {
-  const tmp = makeTempDir('nas-e2e-diagnostics-');
-  let s: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [s, browser] = await Promise.all([startServer(tmp.dir), launchBrowser()]);
-    await s.call('datasets.importBuiltin', { which: 'demo' });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-    tmp.dispose();
-  });
+  const session = e2eSession('nas-e2e-diagnostics-', importDemo);
 
   test('Diagnostics lists each backend, whether it loads and why not, with the fix', { timeout: 120_000 }, async () => {
-    const { page, shot, pageErrors } = await openPage(browser);
+    const { page, shot, pageErrors } = await openPage(session.browser);
     await page.setViewportSize({ width: 1280, height: 1100 });
-    await page.goto(`${s.url.split('#')[0]}#/runs`);
+    await page.goto(`${session.server.url.split('#')[0]}#/runs`);
     await page.click(tid('nav-diagnostics'));
     await page.waitForURL(/#\/diagnostics$/);
     await page.locator(tid('diagnostics-chosen')).waitFor({ timeout: 60_000 });
 
-    const verdict = await s.call('system.backends', {});
+    const verdict = await session.server.call('system.backends', {});
     await expect(page.locator(tid('diagnostics-chosen')).textContent()).resolves.toBe(verdict.chosen);
     expect(verdict.chosen).toBe('wasm');
     for (const r of verdict.backends) {
@@ -47,15 +34,15 @@ describe('e2e: Diagnostics and the New-run pre-flight', () => {
     // Run probe again: measured anew (a later time), same choice.
     await page.click(tid('diagnostics-probe'));
     await page.locator(`${tid('diagnostics-probe')}:not([disabled])`).waitFor({ timeout: 60_000 });
-    const again = await s.call('system.backends', {});
+    const again = await session.server.call('system.backends', {});
     expect(again.measuredAt > verdict.measuredAt).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 
   test('the pre-flight measures a small config and flags one that cannot fit, with Start disabled', { timeout: 180_000 }, async () => {
-    const { page, shot, pageErrors } = await openPage(browser);
+    const { page, shot, pageErrors } = await openPage(session.browser);
     await page.setViewportSize({ width: 1280, height: 1100 });
-    await page.goto(`${s.url.split('#')[0]}#/new`);
+    await page.goto(`${session.server.url.split('#')[0]}#/new`);
     await page.locator(tid('new-run-form')).waitFor();
     await page.locator(`${tid('new-run-dataset')} option:checked:not([value=""])`).waitFor({ state: 'attached' });
 

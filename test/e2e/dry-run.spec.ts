@@ -1,7 +1,5 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeTempDir, startServer, type ServerProcess } from '../support/nas-server';
-import { launchBrowser, openPage, tid, waitStatus } from './browser';
+import { describe, expect, test } from 'vitest';
+import { e2eSession, importDemo, openPage, tid, waitStatus } from './browser';
 
 // A dry run on the NAS-Bench-201 table from the New-run form, in Chromium against the real headless server,
 // trainer and SQLite file: regularised evolution with 100 table queries completes in seconds, and the run view
@@ -12,30 +10,13 @@ import { launchBrowser, openPage, tid, waitStatus } from './browser';
 const num = (text: string | null) => Number((text ?? '').replace(/[,%\s]/g, ''));
 
 describe('e2e: dry run on the NAS-Bench-201 table', () => {
-  const tmp = makeTempDir('nas-e2e-dry-run-');
-  let s: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [s, browser] = await Promise.all([startServer(tmp.dir), launchBrowser()]);
-    // A dataset in the list: the form must still send none for a dry run.
-    await s.call('datasets.importBuiltin', { which: 'demo' });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-    tmp.dispose();
-  });
+  // A dataset in the list: the form must still send none for a dry run.
+  const session = e2eSession('nas-e2e-dry-run-', importDemo);
 
   test('launch evolution with 100 samples, see the benchmark panel and the trajectory, find it as a dry run in the list', { timeout: 240_000 }, async () => {
-    const { page, shot, pageErrors } = await openPage(browser);
+    const { page, shot, tallShot, pageErrors } = await openPage(session.browser);
     await page.setViewportSize({ width: 1280, height: 900 });
-    const tallShot = async (name: string) => {
-      await page.setViewportSize({ width: 1280, height: 2200 });
-      await page.waitForTimeout(400); // charts resize
-      await shot(name);
-      await page.setViewportSize({ width: 1280, height: 900 });
-    };
-    await page.goto(`${s.url.split('#')[0]}#/new`);
+    await page.goto(`${session.server.url.split('#')[0]}#/new`);
     await page.locator(tid('new-run-form')).waitFor();
 
     // DARTS has no dry run: the choice is not offered, only named.
@@ -65,7 +46,7 @@ describe('e2e: dry run on the NAS-Bench-201 table', () => {
     const id = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
     await waitStatus(page, 'completed', 120_000);
 
-    const detail = await s.call('runs.get', { id });
+    const detail = await session.server.call('runs.get', { id });
     expect(detail.kind).toBe('dry-run');
     expect(detail.config).toMatchObject({ estimation: 'nb201-table', dataset: '', seed: 3, strategy: { name: 'evolution', samples: 100, population: 20, sampleSize: 5 } });
     expect(detail.nb201).not.toBeNull();
@@ -87,7 +68,7 @@ describe('e2e: dry run on the NAS-Bench-201 table', () => {
     for (const note of detail.summary.notes as string[]) await expect(panel.locator(tid('run-summary-notes')).textContent()).resolves.toContain(note);
 
     // The trajectory: one point per evaluated architecture, drawn on a canvas.
-    const metrics = await s.call('runs.metrics', { id });
+    const metrics = await session.server.call('runs.metrics', { id });
     const chart = page.locator(tid('run-chart-trajectory'));
     await chart.locator('canvas').waitFor();
     await expect(chart.getAttribute('data-points')).resolves.toBe(String(metrics.candidate_score.length));
@@ -97,7 +78,7 @@ describe('e2e: dry run on the NAS-Bench-201 table', () => {
     expect(best[best.length - 1]).toBeCloseTo(detail.nb201.cifar10, 4);
     // No training curves promised for a dry run: no benchmark-per-epoch panel.
     await expect(page.locator(tid('run-chart-benchmark')).count()).resolves.toBe(0);
-    await tallShot('dry-run-02-run-completed');
+    await tallShot('dry-run-02-run-completed', 2200);
 
     // In the list: a dry-run badge, and the kind filter finds it.
     await page.click(tid('nav-runs'));
@@ -117,7 +98,7 @@ describe('e2e: dry run on the NAS-Bench-201 table', () => {
     await shot('dry-run-03-runs-list');
 
     // Cloning keeps it a dry run.
-    await page.goto(`${s.url.split('#')[0]}#/new?clone=${id}`);
+    await page.goto(`${session.server.url.split('#')[0]}#/new?clone=${id}`);
     await page.locator(tid('new-run-dry-run-data')).waitFor();
     await expect(page.locator(tid('new-run-estimation-table')).isChecked()).resolves.toBe(true);
     await expect(page.locator(tid('new-run-samples')).inputValue()).resolves.toBe('100');
@@ -125,7 +106,7 @@ describe('e2e: dry run on the NAS-Bench-201 table', () => {
     expect(pageErrors).toEqual([]);
   });
   test('an MdeNAS search on NAS-Bench-201 shows its op probabilities per edge and the benchmark of the derived cell each epoch', { timeout: 300_000 }, async () => {
-    const demo = (await s.call('datasets.list', {}))[0];
+    const demo = (await session.server.call('datasets.list', {}))[0];
     const config = {
       dataset: String(demo.id),
       trainLimit: 300,
@@ -134,20 +115,20 @@ describe('e2e: dry run on the NAS-Bench-201 table', () => {
       space: { name: 'nb201', channels: 4, cells: 1 },
       strategy: { name: 'mdenas', epochs: 3, convergence: 'epochs' },
     };
-    const { id } = await s.call('runs.create', { config });
-    const { page, shot, pageErrors } = await openPage(browser);
+    const { id } = await session.server.call('runs.create', { config });
+    const { page, shot, pageErrors } = await openPage(session.browser);
     await page.setViewportSize({ width: 1280, height: 2000 });
-    await page.goto(`${s.url.split('#')[0]}#/runs/${id}`);
+    await page.goto(`${session.server.url.split('#')[0]}#/runs/${id}`);
     await waitStatus(page, 'completed', 240_000);
 
-    const snaps = await s.call('runs.snapshots', { id, kind: 'probabilities' });
+    const snaps = await session.server.call('runs.snapshots', { id, kind: 'probabilities' });
     expect(snaps.length).toBe(3);
     // One line per op over the epochs, for the chosen edge.
     const probs = page.locator(tid('run-probabilities'));
     await probs.locator(`${tid('run-chart-probabilities')} canvas`).waitFor();
     await expect(probs.locator(`${tid('run-prob-edge-select')} option`).count()).resolves.toBe(6);
     // The per-epoch table score of the derived cell: one point per epoch, as the metrics say.
-    const metrics = await s.call('runs.metrics', { id });
+    const metrics = await session.server.call('runs.metrics', { id });
     const curve = page.locator(tid('run-chart-benchmark'));
     await curve.locator('canvas').waitFor();
     // The last epoch's point may still be on its way as a live event when the status turns completed.

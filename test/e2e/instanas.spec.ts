@@ -1,9 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { RunDetail } from '../../src/shared/api';
-import { makeTempDir, startServer, type ServerProcess } from '../support/nas-server';
-import { launchBrowser, openPage, tid, waitStatus } from './browser';
+import { e2eSession, importDemo, openPage, tid, waitStatus } from './browser';
 
 // InstaNAS from the New-run form, in Chromium against the real headless server, trainer and SQLite file, on
 // a tiny budget (demo set, width 0.25, 7 blocks, 300 images, 1 pretraining + 2 search epochs): the live
@@ -12,29 +10,12 @@ import { launchBrowser, openPage, tid, waitStatus } from './browser';
 // Screenshots (1280 px wide): test-artifacts/e2e/instanas-*.png.
 
 describe('e2e: InstaNAS from the New-run form', () => {
-  const tmp = makeTempDir('nas-e2e-instanas-');
-  let s: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [s, browser] = await Promise.all([startServer(tmp.dir), launchBrowser()]);
-    await s.call('datasets.importBuiltin', { which: 'demo' });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-    tmp.dispose();
-  });
+  const session = e2eSession('nas-e2e-instanas-', importDemo);
 
   test('launch it, watch the search, read the trade-off and the paths, export a variant', { timeout: 900_000 }, async () => {
-    const { page, shot, pageErrors } = await openPage(browser);
+    const { page, shot, tallShot, pageErrors } = await openPage(session.browser);
     await page.setViewportSize({ width: 1280, height: 900 });
-    const tallShot = async (name: string, height = 3200) => {
-      await page.setViewportSize({ width: 1280, height });
-      await page.waitForTimeout(500); // charts resize
-      await shot(name);
-      await page.setViewportSize({ width: 1280, height: 900 });
-    };
-    await page.goto(`${s.url.split('#')[0]}#/new`);
+    await page.goto(`${session.server.url.split('#')[0]}#/new`);
     await page.locator(tid('new-run-form')).waitFor();
     await expect.poll(() => page.locator(tid('new-run-dataset')).inputValue(), { timeout: 15_000 }).not.toBe('');
 
@@ -68,7 +49,7 @@ describe('e2e: InstaNAS from the New-run form', () => {
     await page.click(tid('new-run-start'));
     await page.waitForURL(/#\/runs\/\d+$/);
     const id = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
-    const stored = await s.call<RunDetail>('runs.get', { id });
+    const stored = await session.server.call<RunDetail>('runs.get', { id });
     expect(stored.config.space).toMatchObject({ name: 'mobilenet', widthMult: 0.25, blocks: 7 });
     expect(stored.config.strategy).toMatchObject({ name: 'instanas', pretrainEpochs: 1, epochs: 2, posReward: 30, negReward: 0, latencyWindow: 'dynamic', measureSamples: 5 });
 
@@ -83,7 +64,7 @@ describe('e2e: InstaNAS from the New-run form', () => {
     await tallShot('instanas-02-live', 1800);
 
     await waitStatus(page, 'completed', 600_000);
-    const done = await s.call<RunDetail>('runs.get', { id });
+    const done = await session.server.call<RunDetail>('runs.get', { id });
     const r = done.instanas!;
     expect(r).not.toBeNull();
     // The trade-off: key figures as stored, the chart, one table row per variant.
@@ -92,7 +73,7 @@ describe('e2e: InstaNAS from the New-run form', () => {
       .first()
       .waitFor({ timeout: 30_000 })
       .catch(async (e: unknown) => {
-        await tallShot('instanas-failed');
+        await tallShot('instanas-failed', 3200);
         throw new Error(`${(e as Error).message}\npage errors: ${pageErrors.join(' | ')}`);
       });
     await expect(page.locator(tid('instanas-figure-test-accuracy')).textContent()).resolves.toContain(`${(100 * r.testAccuracy).toFixed(2)} %`);
@@ -109,7 +90,7 @@ describe('e2e: InstaNAS from the New-run form', () => {
     );
     // No cell graph in a space without cells.
     await expect(page.locator(tid('cell-graph')).count()).resolves.toBe(0);
-    await tallShot('instanas-03-completed');
+    await tallShot('instanas-03-completed', 3200);
     await page.locator(tid('instanas-tradeoff')).screenshot({ path: 'test-artifacts/e2e/instanas-04-tradeoff.png' });
     await page.locator(tid('instanas-gallery')).screenshot({ path: 'test-artifacts/e2e/instanas-05-gallery.png' });
 
@@ -122,12 +103,12 @@ describe('e2e: InstaNAS from the New-run form', () => {
     expect(model.variant.label).toBe(first.label);
     expect(existsSync(`${dir}/weights.bin`)).toBe(true);
     // An unknown variant is named.
-    const refused = await s.raw('runs.exportVariant', { id, label: 'Z' });
+    const refused = await session.server.raw('runs.exportVariant', { id, label: 'Z' });
     expect(refused.status).toBe(404);
     expect(refused.body.hint).toContain(first.label);
 
     // The runs list shows the run with its test accuracy.
-    await page.goto(`${s.url.split('#')[0]}#/runs`);
+    await page.goto(`${session.server.url.split('#')[0]}#/runs`);
     await page.locator(tid('runs-row')).first().waitFor();
     await expect(page.locator(tid('runs-row')).first().textContent()).resolves.toContain('e2e instanas');
     await shot('instanas-06-runs-list');

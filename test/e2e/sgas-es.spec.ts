@@ -1,37 +1,18 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeTempDir, startServer, type ServerProcess } from '../support/nas-server';
-import { launchBrowser, openPage, tid, waitStatus } from './browser';
+import { describe, expect, test } from 'vitest';
+import { e2eSession, importDemo, openPage, tid, waitStatus } from './browser';
 
 // SGAS-es from the New-run form, in Chromium against the real headless server, trainer and SQLite file:
 // decisions and λ_max appear in the run view while it searches, and stay after a reload.
 // Screenshots (1280 px wide): test-artifacts/e2e/sgas-es-*.png.
 
 describe('e2e: SGAS-es from the New-run form', () => {
-  const tmp = makeTempDir('nas-e2e-sgas-es-');
-  let s: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [s, browser] = await Promise.all([startServer(tmp.dir), launchBrowser()]);
-    await s.call('datasets.importBuiltin', { which: 'demo' });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-    tmp.dispose();
-  });
+  const session = e2eSession('nas-e2e-sgas-es-', importDemo);
 
   test('launch it with its options, see decisions and eigenvalues arrive, find the run in the list', { timeout: 600_000 }, async () => {
-    const { page, shot, pageErrors } = await openPage(browser);
+    const { page, shot, tallShot, pageErrors } = await openPage(session.browser);
     await page.setViewportSize({ width: 1280, height: 900 });
     // The app scrolls inside its main area: a tall viewport puts the whole run view in one picture.
-    const tallShot = async (name: string) => {
-      await page.setViewportSize({ width: 1280, height: 2600 });
-      await page.waitForTimeout(400); // charts resize
-      await shot(name);
-      await page.setViewportSize({ width: 1280, height: 900 });
-    };
-    await page.goto(`${s.url.split('#')[0]}#/new`);
+    await page.goto(`${session.server.url.split('#')[0]}#/new`);
     await page.locator(tid('new-run-form')).waitFor();
     // The form picks the dataset once the list has loaded (a busy machine may take a moment).
     await expect.poll(() => page.locator(tid('new-run-dataset')).inputValue(), { timeout: 15_000 }).not.toBe('');
@@ -64,12 +45,12 @@ describe('e2e: SGAS-es from the New-run form', () => {
     await page.click(tid('new-run-advanced'));
     await expect(page.locator(tid('new-run-es-start')).inputValue()).resolves.toBe('0');
     await expect(page.locator(tid('new-run-alpha-lr')).inputValue()).resolves.toBe('0.0003');
-    await tallShot('sgas-es-01b-new-run-advanced');
+    await tallShot('sgas-es-01b-new-run-advanced', 2600);
     await page.click(tid('new-run-start'));
     await page.waitForURL(/#\/runs\/\d+$/);
     const id = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
 
-    const stored = await s.call('runs.get', { id });
+    const stored = await session.server.call('runs.get', { id });
     expect(stored.config.strategy).toMatchObject({ name: 'sgas-es', decisionFreq: 2, finalEpochs: 1, hessianIters: 4 });
     expect(stored.config.space).toMatchObject({ name: 'nb201', channels: 4, cells: 1 });
 
@@ -78,10 +59,10 @@ describe('e2e: SGAS-es from the New-run form', () => {
     await page.locator(`${tid('run-chart-lambda')} canvas`).waitFor({ timeout: 240_000 });
     await page.locator(tid('run-decision-row')).first().waitFor({ timeout: 300_000 });
     await page.locator(`${tid('run-growing-cell')} [data-testid="cell-graph"]`).waitFor();
-    await tallShot('sgas-es-02-run-live');
+    await tallShot('sgas-es-02-run-live', 2600);
 
     await waitStatus(page, 'completed', 540_000);
-    const history = await s.call('runs.searchHistory', { id });
+    const history = await session.server.call('runs.searchHistory', { id });
     expect(history.decisions).toHaveLength(6);
     expect(history.eigenvalues.length).toBeGreaterThanOrEqual(6);
     await expect(page.locator(tid('run-decision-row')).count()).resolves.toBe(6);
@@ -98,10 +79,10 @@ describe('e2e: SGAS-es from the New-run form', () => {
     await expect(candidates.textContent()).resolves.toContain('✓');
     await page.click(tid('run-lambda-logical'));
     await page.locator(tid('run-nb201')).waitFor();
-    await tallShot('sgas-es-03-run-completed');
+    await tallShot('sgas-es-03-run-completed', 2600);
 
     // A collapse warning, where the search raised one, is a banner here and a badge in the list.
-    const summary = (await s.call('runs.list', {})).find((r: { id: number }) => r.id === id);
+    const summary = (await session.server.call('runs.list', {})).find((r: { id: number }) => r.id === id);
     if (summary.collapseWarning) await expect(page.locator(tid('run-collapse-warning')).textContent()).resolves.toContain(summary.collapseWarning);
     else await expect(page.locator(tid('run-collapse-warning')).count()).resolves.toBe(0);
 

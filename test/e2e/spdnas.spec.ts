@@ -1,9 +1,7 @@
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { makeTempDir, startServer, type ServerProcess } from '../support/nas-server';
+import { describe, expect, test } from 'vitest';
 import { npyFile, seeded, spdMatrix } from '../integration/datasets/spd-fixtures';
-import { launchBrowser, openPage, tid, waitStatus } from './browser';
+import { e2eSession, openPage, tid, waitStatus } from './browser';
 
 // SPDNetNAS as a person meets it, in Chromium against the real headless server, trainer and SQLite file:
 // a corrupt SPD folder is refused on the Datasets page naming the file and the problem; the built-in synthetic
@@ -12,37 +10,21 @@ import { launchBrowser, openPage, tid, waitStatus } from './browser';
 // Screenshots (1280 px wide): test-artifacts/e2e/spdnas-*.png.
 
 describe('e2e: SPDNetNAS', () => {
-  const tmp = makeTempDir('nas-e2e-spdnas-');
-  let s: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [s, browser] = await Promise.all([startServer(tmp.dir), launchBrowser()]);
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-    tmp.dispose();
-  });
+  const session = e2eSession('nas-e2e-spdnas-');
 
   test('refuse a corrupt folder, generate the synthetic set, search it, watch α, the cell and the spectrum', { timeout: 600_000 }, async () => {
-    const { page, shot, pageErrors } = await openPage(browser);
+    const { page, shot, tallShot, pageErrors } = await openPage(session.browser);
     await page.setViewportSize({ width: 1280, height: 900 });
-    const tallShot = async (name: string) => {
-      await page.setViewportSize({ width: 1280, height: 2400 });
-      await page.waitForTimeout(400); // charts resize
-      await shot(name);
-      await page.setViewportSize({ width: 1280, height: 900 });
-    };
 
     // A folder whose second class holds a matrix that is not symmetric.
-    const folder = join(tmp.dir, 'radar-like');
+    const folder = join(session.dataDir, 'radar-like');
     const rand = seeded(3);
     for (const c of ['a', 'b']) for (let k = 0; k < 3; k++) npyFile(join(folder, c, `m${k}.npy`), [4, 4], spdMatrix(4, rand));
     const bad = spdMatrix(4, rand);
     bad[1] += 1;
     const badFile = npyFile(join(folder, 'b', 'm9.npy'), [4, 4], bad);
 
-    await page.goto(`${s.url.split('#')[0]}#/datasets`);
+    await page.goto(`${session.server.url.split('#')[0]}#/datasets`);
     await page.click(tid('datasets-import-spd-toggle'));
     await page.fill(tid('datasets-spd-name'), 'Radar-like');
     await page.fill(tid('datasets-spd-folder'), folder);
@@ -51,7 +33,7 @@ describe('e2e: SPDNetNAS', () => {
     await refusal.waitFor();
     await expect(refusal.textContent()).resolves.toMatch(new RegExp(`${badFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}.*is not symmetric: entry \\(1, 2\\)`));
     await shot('spdnas-01-import-refused');
-    expect(await s.call('datasets.list', {})).toEqual([]);
+    expect(await session.server.call('datasets.list', {})).toEqual([]);
 
     // The built-in synthetic set: class counts, matrices as heat maps with their spectra, its credit.
     await page.click(tid('datasets-import-spd-synthetic'));
@@ -64,7 +46,7 @@ describe('e2e: SPDNetNAS', () => {
     await tallShot('spdnas-02-synthetic-set');
 
     // New run: the SPD space offers SPD sets only, and SPDNetNAS.
-    await page.goto(`${s.url.split('#')[0]}#/new`);
+    await page.goto(`${session.server.url.split('#')[0]}#/new`);
     await page.locator(tid('new-run-form')).waitFor();
     await page.selectOption(tid('new-run-space'), 'spd');
     await page.selectOption(tid('new-run-strategy'), 'spdnas');
@@ -76,7 +58,7 @@ describe('e2e: SPDNetNAS', () => {
     await page.click(tid('new-run-start'));
     await page.waitForURL(/#\/runs\/\d+$/);
     const id = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
-    const stored = await s.call('runs.get', { id });
+    const stored = await session.server.call('runs.get', { id });
     expect(stored.config).toMatchObject({ space: { name: 'spd' }, strategy: { name: 'spdnas', epochs: 2 }, trainLimit: 90 });
 
     // Live: the health signals first (every step), then α and the SPD cell at the end of an epoch.
@@ -87,7 +69,7 @@ describe('e2e: SPDNetNAS', () => {
     await tallShot('spdnas-04-run-live');
 
     await waitStatus(page, 'completed', 540_000);
-    const done = await s.call('runs.get', { id });
+    const done = await session.server.call('runs.get', { id });
     const genotype = done.genotype as { normal: [string, number][]; reduce: [string, number][] };
     const ops = [...genotype.normal, ...genotype.reduce].map(([op]) => op);
     expect(ops.length).toBeGreaterThan(0);

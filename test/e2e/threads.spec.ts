@@ -1,8 +1,6 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { STRATEGY_DESCRIPTORS } from '../../src/shared/strategies/registry';
-import { makeTempDir, startServer, type ServerProcess } from '../support/nas-server';
-import { launchBrowser, openPage, tid, waitStatus } from './browser';
+import { e2eSession, importDemo, openPage, tid, waitStatus } from './browser';
 
 // Training on two threads from the New-run form, in Chromium against the real headless server, trainer and
 // SQLite file: the Threads field offers the server's cores, hides for a strategy that trains on one thread
@@ -11,24 +9,13 @@ import { launchBrowser, openPage, tid, waitStatus } from './browser';
 // Screenshots: test-artifacts/e2e/threads-*.png.
 
 describe('e2e: a search on two threads from the New-run form', () => {
-  const tmp = makeTempDir('nas-e2e-threads-');
-  let s: ServerProcess;
-  let browser: Browser;
-  beforeAll(async () => {
-    [s, browser] = await Promise.all([startServer(tmp.dir), launchBrowser()]);
-    await s.call('datasets.importBuiltin', { which: 'demo' });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await s?.stop();
-    tmp.dispose();
-  });
+  const session = e2eSession('nas-e2e-threads-', importDemo);
 
   test('choose 2 threads, start a tiny DARTS search on the demo set, see the threads and the CPU in the run view', { timeout: 600_000 }, async () => {
-    const { page, shot, pageErrors } = await openPage(browser);
+    const { page, shot, pageErrors } = await openPage(session.browser);
     await page.setViewportSize({ width: 1280, height: 1100 });
-    const { cores } = await s.call('app.info', {});
-    await page.goto(`${s.url.split('#')[0]}#/new`);
+    const { cores } = await session.server.call('app.info', {});
+    await page.goto(`${session.server.url.split('#')[0]}#/new`);
     await page.locator(tid('new-run-form')).waitFor();
     await expect.poll(() => page.locator(tid('new-run-dataset')).inputValue(), { timeout: 15_000 }).not.toBe('');
 
@@ -75,7 +62,7 @@ describe('e2e: a search on two threads from the New-run form', () => {
     await page.click(tid('new-run-start'));
     await page.waitForURL(/#\/runs\/\d+$/);
     const id = Number(/#\/runs\/(\d+)$/.exec(page.url())![1]);
-    const stored = await s.call('runs.get', { id });
+    const stored = await session.server.call('runs.get', { id });
     expect(stored.config).toMatchObject({ threads: 2, threadBn: 'sync', backend: 'wasm', batchSize: 16 });
 
     await waitStatus(page, 'running', 60_000);
@@ -93,10 +80,10 @@ describe('e2e: a search on two threads from the New-run form', () => {
     await shot('threads-03-run-live');
 
     await waitStatus(page, 'completed', 540_000);
-    const finished = await s.call('runs.get', { id });
+    const finished = await session.server.call('runs.get', { id });
     expect(finished.environment?.threads).toBe(2);
     // The CPU figure is kept with the run's metrics.
-    const metrics = await s.call<Record<string, [number, number, number][]>>('runs.metrics', { id });
+    const metrics = await session.server.call<Record<string, [number, number, number][]>>('runs.metrics', { id });
     expect(metrics.cpu_cores?.length).toBeGreaterThan(0);
     for (const [, , cores] of metrics.cpu_cores!) expect(cores).toBeGreaterThan(0);
     // Reported, not asserted: the cores busy depend on what else the machine runs.
