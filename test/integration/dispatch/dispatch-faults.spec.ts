@@ -20,7 +20,8 @@ const haveRedis = redisServerPath() !== null;
 function values(store: Store, id: number): Record<string, [number, number][]> {
   const out: Record<string, [number, number][]> = {};
   for (const [name, points] of Object.entries(store.metrics.series(id))) {
-    if (/seconds|time|_ms$/.test(name)) continue;
+    // Measured on the machine, not computed by the search: wall times and the trainer's CPU use.
+    if (/seconds|time|_ms$|^cpu_cores$/.test(name)) continue;
     out[name] = points.map(([step, , value]) => [step, value]);
   }
   return out;
