@@ -293,7 +293,9 @@ async function main() {
         delete entry.device;
         delete entry.fallbackReason;
       }
-      if (threads > 1) {
+      if (threads > 1 && MODELS[kind].noSpaceReason) {
+        entry.threaded_status = `not measured: the '${kind}' supernet has no space config (${MODELS[kind].noSpaceReason}), so no gradient pool can build it`;
+      } else if (threads > 1) {
         const t = runChild({ kind, batch, recompute: mode, threads }, [], childEnv);
         for (const k of DETAILS) delete t[k];
         if (t.error) entry.threaded_status = t.error;
@@ -330,7 +332,7 @@ async function main() {
 function printSummary(result) {
   const rows = [['config', 'single ms', `threaded ms (${result.configs[Object.keys(result.configs)[0]]?.threads ?? '?'})`, 'torch 1 thr', 'torch all', 'thr/torch1', 'thr/torchall']];
   for (const [name, e] of Object.entries(result.configs)) {
-    rows.push([name, e.tfjs_ms ?? 'fail', e.threaded_ms ?? (e.threaded_status ? 'fail' : '-'), e.torch_ms_same_threads ?? '-', e.torch_ms_all_cores ?? '-', e.ratio_threaded_vs_torch_one_thread ?? '-', e.ratio_threaded_vs_torch_all_cores ?? '-']);
+    rows.push([name, e.tfjs_ms ?? 'fail', e.threaded_ms ?? (e.threaded_status?.startsWith('not measured') ? 'n/a' : e.threaded_status ? 'fail' : '-'), e.torch_ms_same_threads ?? '-', e.torch_ms_all_cores ?? '-', e.ratio_threaded_vs_torch_one_thread ?? '-', e.ratio_threaded_vs_torch_all_cores ?? '-']);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => String(r[c]).length)));
   const lines = rows.map((r) => r.map((v, c) => String(v).padStart(widths[c])).join('  '));
