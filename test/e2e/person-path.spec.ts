@@ -18,7 +18,7 @@ describe('e2e: datasets → new run → live run → history', () => {
     tmp.dispose();
   });
 
-  test('import the demo set, start a small search, watch it complete, find it again after a restart', async () => {
+  test('import the demo set, start a small search, watch it complete, find it again after a restart', { timeout: 300_000 }, async () => {
     const { page, shot, pageErrors } = await openPage(browser);
     await page.goto(s.url);
     await page.locator(tid('runs-empty')).waitFor();
