@@ -10,16 +10,18 @@ import type { StrategyDescriptor } from './strategies/types';
 /** The backends whose engines train one thread each, so N threads use N cores. */
 export const THREADED_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
 
+/** Why a run on this backend trains on one thread; null on the backends threads apply to (or 'auto', not yet resolved). */
+export function backendSingleThreadReason(backend: string): string | null {
+  if (backend === 'auto' || (THREADED_BACKENDS as readonly string[]).includes(backend)) return null;
+  return `The ${backend} backend trains on its own device, which already runs every step in parallel: threads apply to the wasm and cpu backends.`;
+}
+
 /** Why a run of this strategy in this space on this backend trains on one thread whatever its setting; null when threads apply. */
 export function singleThreadReason(strategy: string, backend: BackendName | 'auto', space?: string): string | null {
   const descriptor = (STRATEGY_DESCRIPTORS as Record<string, StrategyDescriptor>)[strategy as StrategyName];
   if (descriptor?.singleThreadReason) return descriptor.singleThreadReason;
   const spaceReason = space ? (SPACE_DESCRIPTORS as Record<string, SpaceDescriptor>)[space]?.singleThreadReason : undefined;
-  if (spaceReason) return spaceReason;
-  if (backend !== 'auto' && !THREADED_BACKENDS.includes(backend)) {
-    return `The ${backend} backend trains on its own device, which already runs every step in parallel: threads apply to the wasm and cpu backends.`;
-  }
-  return null;
+  return spaceReason ?? backendSingleThreadReason(backend);
 }
 
 /** "2 (synchronised BatchNorm)", "1": a run's threads as the run view and the CLI show them after "Threads: ". */

@@ -5,7 +5,6 @@ import type { RunEnvironment, TrainerEvent } from '../../shared/events';
 import { SPACE_DESCRIPTORS } from '../../shared/spaces/registry';
 import { STRATEGY_DESCRIPTORS } from '../../shared/strategies/registry';
 import { mobilenetLayout } from '../../shared/spaces/mobilenet';
-import { singleThreadReason } from '../../shared/training-threads';
 import { loadIdxPair } from './data/idx';
 import { FASHION_MNIST_NORMALIZATION, balancedSubset, computeNormalization, type ImageSet } from './data/image-set';
 import { validateMnistFolder } from './data/mnist-family';
@@ -27,7 +26,7 @@ import { runSpdSearchJob } from './strategies/spdnas-job';
 import { runSpdRetrainJob } from './estimation/spdnet-retrain-job';
 import { attachPool } from './parallel/gradient-pool';
 import { startRunPool, verifiedEachEpoch } from './parallel/run-pool';
-import { machineThreadsContext, resolveThreads } from './parallel/threads';
+import { oneThreadLogLine, resolveRunThreads } from './parallel/threads';
 
 // One search job, end to end: data → space → strategy → estimation. The trainer process and the CLI both
 // run jobs through here; a job is fully described by its config plus a data reference (ARCHITECTURE §7).
@@ -157,7 +156,7 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   const data = job.data;
   if (data.kind === 'spd') {
     const spdJob = { ...job, data, checkpointPath: (epoch: number, step: number, globalStep: number) => checkpointFile(job.runDir, epoch, step, globalStep) };
-    if (config.threads !== 1) emit({ type: 'log', level: 'info', message: `Training on 1 thread: ${SPD_SINGLE_THREAD_REASON}` });
+    if (config.threads !== 1) emit({ type: 'log', level: 'info', message: oneThreadLogLine(SPD_SINGLE_THREAD_REASON) });
     return STRATEGY_DESCRIPTORS[config.strategy.name].family === 'evaluation' ? runSpdRetrainJob(spdJob, emit, control) : runSpdSearchJob(spdJob, emit, control);
   }
   if (config.space.name === 'spd') throw new Error(`The SPD space searches SPD matrices, but '${data.name}' is an image dataset. Choose an SPD dataset: spd-synthetic, or an imported folder of SPD matrices.`);
@@ -166,12 +165,7 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   const tooFew = trainingSetProblem(0, train.classes, train.count);
   if (tooFew) throw new Error(tooFew);
   const backend = await initBackend(config.backend, job.autoBackend ?? null);
-  const threads = resolveThreads(config.threads, {
-    ...machineThreadsContext(),
-    backend: backend.backend,
-    batchSize: config.batchSize,
-    singleThreadReason: singleThreadReason(config.strategy.name, 'auto', config.space.name),
-  });
+  const threads = resolveRunThreads(config, backend.backend);
   const environment: RunEnvironment = { appVersion: job.appVersion, ...backend, threads: threads.threads };
   emit({ type: 'environment', environment });
   // Once per run: a resumed run's log already explains the fallback.
@@ -186,7 +180,7 @@ async function runJob(job: SearchJob, emit: (e: TrainerEvent) => void, control: 
   }
   const ownJob = OWN_JOBS[config.strategy.name];
   if (ownJob) {
-    if (threads.reason) emit({ type: 'log', level: 'info', message: `Training on 1 thread: ${threads.reason}` });
+    if (threads.reason) emit({ type: 'log', level: 'info', message: oneThreadLogLine(threads.reason) });
     const checkpointPath = (epoch: number, stepInEpoch: number, globalStep: number) => checkpointFile(job.runDir, epoch, stepInEpoch, globalStep);
     return ownJob({ ...job, data, train, normalization, inputShape, environment, started, checkpointPath }, emit, control);
   }

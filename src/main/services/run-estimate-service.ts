@@ -3,8 +3,7 @@ import type { BackendName } from '../../shared/backends';
 import { isDryRun, type SearchConfig } from '../../shared/config';
 import type { BackendDoctor } from './backend-doctor';
 import { isCellSpace } from '../../shared/spaces/registry';
-import { singleThreadReason } from '../../shared/training-threads';
-import { machineThreadsContext, resolveThreads } from '../nas/parallel/threads';
+import { resolveRunThreads } from '../nas/parallel/threads';
 import { ProbeCancelledError, type ProbeRun } from './probe-process';
 
 // runs.estimate: the New-run pre-flight's short probe of the run's own config in a trainer process: the backend
@@ -84,12 +83,7 @@ export class RunEstimateService {
     const [h, w, c] = data.shape as [number, number, number];
     const inputShape: [number, number, number] = config.augment ? [32, 32, c ?? 1] : [h, w, c ?? 1];
     // The threads the run would train on now ('auto' follows the machine's load): each replica's memory.
-    const { threads, reason: threadsReason } = resolveThreads(config.threads, {
-      ...machineThreadsContext(),
-      backend,
-      batchSize: config.batchSize,
-      singleThreadReason: singleThreadReason(config.strategy.name, 'auto', config.space.name),
-    });
+    const { threads, reason: threadsReason } = resolveRunThreads(config, backend);
     const key = JSON.stringify([backend, config.space, config.batchSize, config.recompute, threads, config.threadBn, inputShape, data.classes]);
     const steps = stepsPerEpoch(config, data.trainCount);
     const known = this.remembered.get(key);

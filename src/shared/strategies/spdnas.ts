@@ -40,7 +40,6 @@ export const spdnas: StrategyDescriptor = {
   paper: 'Sukthanker, Huang, Kumar, Goron Endsjo, Wu & Van Gool, Neural Architecture Search of SPD Manifold Networks (IJCAI 2021)',
   spaces: ['spd'],
   family: 'one-shot',
-  singleThreadReason: 'SPDNetNAS normalises SPD matrices with a Riemannian BatchNorm (a Karcher mean over the batch), which cannot be synchronised across threads yet, so it trains on one thread.',
   snapshotKinds: ['alpha', 'genotype'],
   eventKinds: ['metrics'],
 };

@@ -2,7 +2,7 @@ import type { SearchConfig } from '../../../shared/config';
 import type { TrainerEvent } from '../../../shared/events';
 import { GradientPool } from './gradient-pool';
 import type { PoolNetSpec } from './pool-protocol';
-import type { ResolvedThreads } from './threads';
+import { oneThreadLogLine, type ResolvedThreads } from './threads';
 
 // A run's gradient pool, as the job runners (job.ts for searches, estimation/retrain-job.ts for retrains) start
 // it: one log line saying how many threads and why, and the replicas verified after every epoch.
@@ -15,7 +15,7 @@ export async function startRunPool(
   emit: (e: TrainerEvent) => void,
 ): Promise<GradientPool | null> {
   if (threads.threads < 2) {
-    emit({ type: 'log', level: 'info', message: `Training on 1 thread${threads.reason ? `: ${threads.reason}` : '.'}` });
+    emit({ type: 'log', level: 'info', message: oneThreadLogLine(threads.reason) });
     return null;
   }
   const bn = config.threadBn === 'sync' ? 'synchronised BatchNorm' : 'BatchNorm per thread';

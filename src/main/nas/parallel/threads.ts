@@ -1,13 +1,11 @@
 import os from 'node:os';
 import type { SearchConfig } from '../../../shared/config';
+import { backendSingleThreadReason, singleThreadReason } from '../../../shared/training-threads';
 
 // How many threads a run trains on (data-parallel gradient pool, gradient-pool.ts), and why when it is one.
 
 /** Below this many samples per thread a shard's BN statistics and kernels are too small to pay for a thread. */
 export const MIN_SAMPLES_PER_THREAD = 8;
-
-/** The backends whose engines run one thread each, so N engines use N cores. */
-const THREADED_BACKENDS = new Set(['wasm', 'cpu']);
 
 export interface ThreadsContext {
   /** Logical cores of the machine. */
@@ -31,9 +29,8 @@ export interface ResolvedThreads {
 
 export function resolveThreads(setting: SearchConfig['threads'], ctx: ThreadsContext): ResolvedThreads {
   if (ctx.singleThreadReason) return { threads: 1, reason: ctx.singleThreadReason };
-  if (!THREADED_BACKENDS.has(ctx.backend)) {
-    return { threads: 1, reason: `The ${ctx.backend} backend runs each step on its own device: threads apply to the wasm and cpu backends.` };
-  }
+  const backendReason = backendSingleThreadReason(ctx.backend);
+  if (backendReason) return { threads: 1, reason: backendReason };
   if (setting !== 'auto') {
     if (setting <= ctx.batchSize) return { threads: setting, reason: null };
     return { threads: ctx.batchSize, reason: `${setting} threads asked, but a batch of ${ctx.batchSize} gives each thread at least one sample only on ${ctx.batchSize}.` };
@@ -54,6 +51,21 @@ export function resolveThreads(setting: SearchConfig['threads'], ctx: ThreadsCon
     };
   }
   return { threads, reason: `The machine is busy (load ${ctx.loadAverage.toFixed(1)} on ${ctx.cores} cores), so it trains on the ${threads} idle one${threads === 1 ? '' : 's'}; set threads explicitly to use more.` };
+}
+
+/** The threads a run of `config` on `backend` trains on here and now: its setting against this machine and its strategy and space. */
+export function resolveRunThreads(config: SearchConfig, backend: string): ResolvedThreads {
+  return resolveThreads(config.threads, {
+    ...machineThreadsContext(),
+    backend,
+    batchSize: config.batchSize,
+    singleThreadReason: singleThreadReason(config.strategy.name, 'auto', config.space.name),
+  });
+}
+
+/** "Training on 1 thread: <why>." — the run's log line when it trains on one thread. */
+export function oneThreadLogLine(reason: string | null): string {
+  return `Training on 1 thread${reason ? `: ${reason}` : '.'}`;
 }
 
 /** This machine's cores, load and NAS_STUDIO_AUTO_THREADS, for `resolveThreads`. */
