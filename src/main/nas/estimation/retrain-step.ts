@@ -1,7 +1,7 @@
 import * as tf from '../engine/tf';
-import { applyBnUpdates, type ForwardContext, type TrainingBatchNorm } from '../engine/layers';
+import type { ForwardContext, TrainingBatchNorm } from '../engine/layers';
 import { Rng } from '../engine/rng';
-import { correctCount, crossEntropy, type GradResult } from '../strategies/one-shot';
+import { crossEntropy, tapedLossAndGrads, type GradResult } from '../strategies/one-shot';
 import { poolOf } from '../parallel/pool-seam';
 import type { DropPathShard } from './networks/tensor-ops';
 import type { StandaloneNet } from './networks/standalone';
@@ -29,18 +29,9 @@ export function singleThreadRetrainLossAndGrads(net: StandaloneNet, x: tf.Tensor
   const ctx: ForwardContext = { training: true, bnUpdates: options.updateBnStats === false ? null : [], bnSync: options.bnSync };
   const d = options.dropPath;
   const dropPath = d ? { probability: d.probability, rng: Rng.derive(d.seed, ...d.keys), shard: options.shard } : null;
-  let logits: tf.Tensor2D | null = null;
-  const { value, grads } = tf.variableGrads(() => {
+  return tapedLossAndGrads(ctx, y, variables, () => {
     const out = net.forward(x, { ctx, dropPath });
-    logits = tf.keep(out.logits);
     const main = crossEntropy(out.logits, y);
-    return out.aux ? (tf.add(main, tf.mul(crossEntropy(out.aux, y), options.auxiliaryWeight)) as tf.Scalar) : main;
-  }, variables);
-  // Counted outside the tape, as lossAndGrads does.
-  const correct = correctCount(logits!, y);
-  (logits as tf.Tensor2D | null)?.dispose();
-  const loss = value.dataSync()[0]!;
-  value.dispose();
-  if (ctx.bnUpdates) applyBnUpdates(ctx.bnUpdates);
-  return { loss, correct, grads };
+    return { logits: out.logits, loss: out.aux ? (tf.add(main, tf.mul(crossEntropy(out.aux, y), options.auxiliaryWeight)) as tf.Scalar) : main };
+  });
 }

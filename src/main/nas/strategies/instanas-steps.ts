@@ -6,7 +6,7 @@ import { applyBnUpdates, type ForwardContext } from '../engine/layers';
 import type { Adam, Sgd } from '../engine/optim';
 import { Rng } from '../engine/rng';
 import { policyMasks, type MobilenetMetaGraph, type PolicyMasks } from '../spaces/mobilenet';
-import { batchTensors, correctCount, crossEntropy, disposeGrads } from './one-shot';
+import { batchTensors, crossEntropy, disposeGrads, tapedLossAndGrads } from './one-shot';
 import { NonFiniteLossError } from './one-shot-types';
 import type { InstanasController } from './instanas-controller';
 import { recalibrateBatchNorm } from './instanas-bn';
@@ -49,16 +49,10 @@ function weightStep(s: InstanasParts, net: MobilenetMetaGraph, vars: Map<string,
   return tf.tidy(() => {
     const { x, y } = batchTensors(batch);
     const ctx: ForwardContext = { training: true, bnUpdates: [] };
-    let logits: tf.Tensor2D | null = null;
-    const { value, grads } = tf.variableGrads(() => {
-      // Kept past the gradient's own scope for the accuracy below, then freed.
-      logits = tf.keep(masks ? net.forwardMasked(ctx, x, masks) : net.forward(ctx, x));
-      return crossEntropy(logits, y);
-    }, [...vars.values()]);
-    const loss = value.dataSync()[0];
-    const correct = correctCount(logits!, y);
-    (logits as tf.Tensor2D | null)?.dispose();
-    applyBnUpdates(ctx.bnUpdates!);
+    const { loss, correct, grads } = tapedLossAndGrads(ctx, y, [...vars.values()], () => {
+      const logits = masks ? net.forwardMasked(ctx, x, masks) : net.forward(ctx, x);
+      return { logits, loss: crossEntropy(logits, y) };
+    });
     if (!Number.isFinite(loss)) {
       disposeGrads(grads);
       throw new NonFiniteLossError(loss, s.epoch, s.state.stepInEpoch);

@@ -61,15 +61,33 @@ export function lossAndGrads(net: Supernet, x: tf.Tensor4D, y: tf.Tensor1D, vari
 export function singleThreadLossAndGrads(net: Supernet, x: tf.Tensor4D, y: tf.Tensor1D, variables: tf.Variable[], options: LossAndGradsOptions = {}): GradResult {
   if (options.recompute) return lossAndGradsRecompute(net, x, y, variables, crossEntropy, correctCount, options);
   const ctx: ForwardContext = { training: true, bnUpdates: options.updateBnStats === false ? null : [], bnSync: options.bnSync };
+  return tapedLossAndGrads(ctx, y, variables, () => {
+    const logits = net.forward(ctx, x, options.weights);
+    return { logits, loss: crossEntropy(logits, y) };
+  });
+}
+
+/**
+ * One taped training step of any network: `forward` (run under the tape, in training mode through `ctx`)
+ * returns the logits and the loss; the result carries the loss, the correct count of the logits and the
+ * gradients, and BN running statistics collected in `ctx` are applied after the tape.
+ */
+export function tapedLossAndGrads(
+  ctx: ForwardContext,
+  y: tf.Tensor1D,
+  variables: tf.Variable[],
+  forward: () => { logits: tf.Tensor2D; loss: tf.Scalar },
+): GradResult {
   let logits: tf.Tensor2D | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    logits = tf.keep(net.forward(ctx, x, options.weights));
-    return crossEntropy(logits, y);
+    const out = forward();
+    logits = tf.keep(out.logits);
+    return out.loss;
   }, variables);
   // Counted outside the tape: ops recorded there but off the loss path break tfjs's backward pass.
   const correct = correctCount(logits!, y);
   (logits as tf.Tensor2D | null)?.dispose();
-  const loss = value.dataSync()[0];
+  const loss = value.dataSync()[0]!;
   value.dispose();
   if (ctx.bnUpdates) applyBnUpdates(ctx.bnUpdates);
   return { loss, correct, grads };
