@@ -7,14 +7,12 @@
  *   threads resumes at 1 and 3.
  * Needs the built worker entry: run `npm run build` first.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../../src/main/nas/engine/tf';
 import { initBackend } from '../../../src/main/nas/engine/backend';
 import { Rng } from '../../../src/main/nas/engine/rng';
-import { resolveDataReference, runSearchJob } from '../../../src/main/nas/job';
 import { buildStandaloneNet } from '../../../src/main/nas/estimation/networks/standalone';
 import { retrainLossAndGrads, singleThreadRetrainLossAndGrads } from '../../../src/main/nas/estimation/retrain-step';
 import { GradientPool, attachPool } from '../../../src/main/nas/parallel/gradient-pool';
@@ -24,25 +22,18 @@ import type { TrainerEvent } from '../../../src/shared/events';
 import { SpaceConfigSchema } from '../../../src/shared/spaces/registry';
 import { parseArchitecture } from '../../../src/shared/strategies/retrain';
 import { randomArray, relErr } from '../../unit/nas/fixtures';
+import { demoJobs } from '../../support/demo-jobs';
 
 const GENOTYPE = {
   normal: [['sep_conv_3x3', 0], ['skip_connect', 1], ['dil_conv_3x3', 0], ['max_pool_3x3', 2], ['avg_pool_3x3', 1], ['sep_conv_5x5', 3], ['skip_connect', 0], ['dil_conv_5x5', 4]],
   reduce: [['max_pool_3x3', 0], ['skip_connect', 1], ['sep_conv_3x3', 0], ['dil_conv_3x3', 2], ['avg_pool_3x3', 1], ['skip_connect', 3], ['sep_conv_5x5', 4], ['max_pool_3x3', 0]],
 };
 
-const dirs: string[] = [];
-const newDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'nas-retrain-threads-'));
-  dirs.push(d);
-  return d;
-};
+const { run, newRunDir } = demoJobs('nas-retrain-threads-');
 
 beforeAll(async () => {
   if (!existsSync(resolve('out/main/parallel-replica.js'))) throw new Error('out/main/parallel-replica.js is missing: run "npm run build" first.');
   await initBackend('wasm');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 describe('retrainLossAndGrads through a gradient pool', () => {
@@ -101,18 +92,6 @@ function config(threads: number): SearchConfig {
   });
 }
 
-async function run(c: SearchConfig, options: { runDir?: string; pauseAfterPolls?: number; resumeFrom?: string } = {}) {
-  const events: TrainerEvent[] = [];
-  let polls = 0;
-  const runDir = options.runDir ?? newDir();
-  const job = await runSearchJob(
-    { config: c, data: resolveDataReference('demo'), runDir, appVersion: 'test', resumeFrom: options.resumeFrom },
-    (e) => events.push(e),
-    { interrupt: () => (options.pauseAfterPolls !== undefined && ++polls === options.pauseAfterPolls ? 'pause' : null) },
-  );
-  return { ...job, events, runDir };
-}
-
 const losses = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'metrics' && e.values.train_loss !== undefined ? [e.values.train_loss] : []));
 const testAccuracy = (events: TrainerEvent[]) => events.flatMap((e) => (e.type === 'metrics' && e.values.test_acc !== undefined ? [e.values.test_acc] : []));
 
@@ -145,7 +124,7 @@ describe('a retrain job on threads', () => {
     const same = await run(config(2), { runDir: paused.runDir, resumeFrom: checkpoint });
     expect(losses([...paused.events, ...same.events])).toEqual(losses(a.events));
     for (const threads of [1, 3]) {
-      const resumed = await run(config(threads), { runDir: newDir(), resumeFrom: checkpoint });
+      const resumed = await run(config(threads), { runDir: newRunDir(), resumeFrom: checkpoint });
       expect(resumed.outcome.status).toBe('completed');
       expect(resumed.environment.threads).toBe(threads);
       expect(worstRelative(losses([...paused.events, ...resumed.events]), losses(a.events))).toBeLessThan(2e-2);

@@ -8,44 +8,24 @@
  * - a checkpoint written at 2 threads resumes at 2 (bit for bit), 1 and 3 and finishes.
  * Needs the built worker entry: run `npm run build` first.
  */
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/main/nas/engine/backend';
 import { SPD_SINGLE_THREAD_REASON, resolveDataReference, runSearchJob } from '../../../src/main/nas/job';
 import { parseSearchConfig, type SearchConfig } from '../../../src/shared/config';
 import type { TrainerEvent } from '../../../src/shared/events';
+import { demoJobs } from '../../support/demo-jobs';
 
-const dirs: string[] = [];
-const newRunDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'nas-threads-'));
-  dirs.push(d);
-  return d;
-};
+const { run, newRunDir } = demoJobs('nas-threads-');
 
 beforeAll(async () => {
   if (!existsSync(resolve('out/main/parallel-replica.js'))) throw new Error('out/main/parallel-replica.js is missing: run "npm run build" first.');
   await initBackend('wasm');
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 function config(strategy: Record<string, unknown>, threads: number): SearchConfig {
   return parseSearchConfig({ dataset: 'demo', trainLimit: 64, batchSize: 16, augment: false, backend: 'wasm', seed: 5, threads, space: { name: 'nb201', channels: 4, cells: 1 }, strategy });
-}
-
-async function run(c: SearchConfig, options: { runDir?: string; pauseAfterPolls?: number; resumeFrom?: string } = {}) {
-  const events: TrainerEvent[] = [];
-  let polls = 0;
-  const runDir = options.runDir ?? newRunDir();
-  const job = await runSearchJob(
-    { config: c, data: resolveDataReference('demo'), runDir, appVersion: 'test', resumeFrom: options.resumeFrom },
-    (e) => events.push(e),
-    { interrupt: () => (options.pauseAfterPolls !== undefined && ++polls === options.pauseAfterPolls ? 'pause' : null) },
-  );
-  return { ...job, events, runDir };
 }
 
 /** Every metric the search reported, in order: the whole numeric trace of the run. */

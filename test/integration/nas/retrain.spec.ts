@@ -2,34 +2,25 @@
 // wasm math, real checkpoints and a real export. A DARTS-space network with every training-time randomness
 // on (crop, flip, cutout, drop-path, auxiliary head) is paused mid-epoch and resumed: the result, the curves
 // and the exported weights are bit for bit those of an uninterrupted run.
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '../../../src/main/nas/engine/tf';
 import { initBackend } from '../../../src/main/nas/engine/backend';
-import { resolveDataReference, runSearchJob } from '../../../src/main/nas/job';
 import { WEIGHTS_FILE, loadExportedModel } from '../../../src/main/nas/estimation/model-export';
 import { parseSearchConfig, runKindOf, type SearchConfig } from '../../../src/shared/config';
 import type { TrainerEvent } from '../../../src/shared/events';
+import { demoJobs } from '../../support/demo-jobs';
 
 const GENOTYPE = {
   normal: [['sep_conv_3x3', 0], ['skip_connect', 1], ['dil_conv_3x3', 0], ['max_pool_3x3', 2], ['avg_pool_3x3', 1], ['sep_conv_5x5', 3], ['skip_connect', 0], ['dil_conv_5x5', 4]],
   reduce: [['max_pool_3x3', 0], ['skip_connect', 1], ['sep_conv_3x3', 0], ['dil_conv_3x3', 2], ['avg_pool_3x3', 1], ['skip_connect', 3], ['sep_conv_5x5', 4], ['max_pool_3x3', 0]],
 };
 
-const dirs: string[] = [];
-const newDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'nas-retrain-'));
-  dirs.push(d);
-  return d;
-};
+const { run } = demoJobs('nas-retrain-');
 
 beforeAll(async () => {
   await initBackend('wasm');
-});
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 function config(): SearchConfig {
@@ -42,18 +33,6 @@ function config(): SearchConfig {
     space: { name: 'darts', channels: 4, cells: 3 },
     strategy: { name: 'retrain', architecture: JSON.stringify(GENOTYPE), epochs: 2, dropPath: 0.3 },
   });
-}
-
-async function run(c: SearchConfig, options: { runDir?: string; pauseAfterPolls?: number; resumeFrom?: string } = {}) {
-  const events: TrainerEvent[] = [];
-  let polls = 0;
-  const runDir = options.runDir ?? newDir();
-  const job = await runSearchJob(
-    { config: c, data: resolveDataReference('demo'), runDir, appVersion: 'test', resumeFrom: options.resumeFrom },
-    (e) => events.push(e),
-    { interrupt: () => (options.pauseAfterPolls !== undefined && ++polls === options.pauseAfterPolls ? 'pause' : null) },
-  );
-  return { ...job, events, runDir };
 }
 
 const points = (events: TrainerEvent[], name: string) => events.flatMap((e) => (e.type === 'metrics' && e.values[name] !== undefined ? [[e.step, e.values[name]]] : []));

@@ -2,46 +2,25 @@
 // the CLI use: real demo images, real wasm math, real checkpoints. Tiny supernets; what is checked is the
 // contract each strategy keeps (valid architectures, conserved probability mass, the best candidate returned,
 // a pause anywhere resumes to the same result).
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../../src/main/nas/engine/backend';
-import { resolveDataReference, runSearchJob } from '../../../src/main/nas/job';
 import { TRAJECTORY_METRICS } from '../../../src/shared/benchmark-metrics';
 import { parseSearchConfig, type SearchConfig } from '../../../src/shared/config';
 import type { AlphaSnapshot, TrainerEvent } from '../../../src/shared/events';
 import { dartsEdges, type DartsGenotype } from '../../../src/shared/spaces/darts';
 import { parseNb201Arch } from '../../../src/shared/spaces/nb201';
+import { demoJobs } from '../../support/demo-jobs';
 
-const dirs: string[] = [];
-const newRunDir = () => {
-  const d = mkdtempSync(join(tmpdir(), 'nas-sampling-'));
-  dirs.push(d);
-  return d;
-};
+const { run } = demoJobs('nas-sampling-');
 
 beforeAll(async () => {
   await initBackend('wasm');
 });
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
 
 function config(space: Record<string, unknown>, strategy: Record<string, unknown>): SearchConfig {
   return parseSearchConfig({ dataset: 'demo', trainLimit: 120, batchSize: 30, augment: false, backend: 'wasm', seed: 5, space: { channels: 4, cells: 1, ...space }, strategy });
-}
-
-async function run(c: SearchConfig, options: { runDir?: string; pauseAfterPolls?: number; resumeFrom?: string } = {}) {
-  const events: TrainerEvent[] = [];
-  let polls = 0;
-  const runDir = options.runDir ?? newRunDir();
-  const job = await runSearchJob(
-    { config: c, data: resolveDataReference('demo'), runDir, appVersion: 'test', resumeFrom: options.resumeFrom },
-    (e) => events.push(e),
-    { interrupt: () => (options.pauseAfterPolls !== undefined && ++polls === options.pauseAfterPolls ? 'pause' : null) },
-  );
-  return { ...job, events, runDir };
 }
 
 const metricPoints = (events: TrainerEvent[], name: string) =>
