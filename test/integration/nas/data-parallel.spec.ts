@@ -211,13 +211,18 @@ describe('failures', () => {
   afterAll(async () => {
     for (const p of pools) await p.dispose();
   });
-
-  it('a worker that fails mid-call ends the call with an error naming the thread, and the pool refuses further calls', async () => {
+  /** An NB201 supernet with a 2-thread pool whose worker runs `workerScript` (a faulty fixture) attached. */
+  async function netWithPool(workerScript: string, stallLimitMs?: number) {
     const space = SPACES.nb201;
     const net = build(space);
-    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: FAULTY });
+    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript, ...(stallLimitMs ? { stallLimitMs } : {}) });
     pools.push(pool);
     attachPool(net, pool);
+    return { net, pool };
+  }
+
+  it('a worker that fails mid-call ends the call with an error naming the thread, and the pool refuses further calls', async () => {
+    const { net } = await netWithPool(FAULTY);
     const { x, y } = batch(3, 8);
     disposeGrads(lossAndGrads(net, x, y, trainables(net), {}).grads);
     const started = Date.now();
@@ -228,11 +233,7 @@ describe('failures', () => {
   });
 
   it('a worker that dies silently fails the step after the stall limit instead of hanging', async () => {
-    const space = SPACES.nb201;
-    const net = build(space);
-    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: EXITING, stallLimitMs: 3000 });
-    pools.push(pool);
-    attachPool(net, pool);
+    const { net } = await netWithPool(EXITING, 3000);
     const { x, y } = batch(3, 8);
     disposeGrads(lossAndGrads(net, x, y, trainables(net), {}).grads);
     const started = Date.now();
@@ -242,11 +243,7 @@ describe('failures', () => {
   });
 
   it('the verification catches a worker whose copy went stale', async () => {
-    const space = SPACES.nb201;
-    const net = build(space);
-    const pool = await GradientPool.start({ threads: 2, bn: 'sync', space, inputShape: INPUT, classes: CLASSES, backend: 'wasm', workerScript: STALE });
-    pools.push(pool);
-    attachPool(net, pool);
+    const { net, pool } = await netWithPool(STALE);
     const vars = trainables(net);
     const { x, y } = batch(3, 8);
     // Step, update, step: the second step's state update is the one the worker drops.
