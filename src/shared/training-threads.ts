@@ -8,11 +8,15 @@ import type { StrategyDescriptor } from './strategies/types';
 // split a batch (their descriptor says why). The New-run form, the pre-flight and the run view read this.
 
 /** The backends whose engines train one thread each, so N threads use N cores. */
-export const THREADED_BACKENDS: readonly BackendName[] = ['wasm', 'cpu'];
+export const THREADED_BACKENDS = ['wasm', 'cpu'] as const satisfies readonly BackendName[];
+
+export function isThreadedBackend(backend: string): backend is (typeof THREADED_BACKENDS)[number] {
+  return (THREADED_BACKENDS as readonly string[]).includes(backend);
+}
 
 /** Why a run on this backend trains on one thread; null on the backends threads apply to (or 'auto', not yet resolved). */
 export function backendSingleThreadReason(backend: string): string | null {
-  if (backend === 'auto' || (THREADED_BACKENDS as readonly string[]).includes(backend)) return null;
+  if (backend === 'auto' || isThreadedBackend(backend)) return null;
   return `The ${backend} backend trains on its own device, which already runs every step in parallel: threads apply to the wasm and cpu backends.`;
 }
 

@@ -7,6 +7,7 @@ import type { Supernet } from '../engine/supernet';
 import { spaceImplementation } from '../spaces/registry';
 import { disposeGrads, lossAndGrads } from '../strategies/one-shot';
 import { GradientPool, attachPool } from '../parallel/gradient-pool';
+import { isThreadedBackend } from '../../../shared/training-threads';
 import { estimateMemory, extrapolateSize, largestChannelsThatFit, type MemoryEstimate, type NarrowerFit, type ShapeMeasure } from './memory-estimate';
 
 // Short measured probes on the current backend (a probe child of the trainer program has loaded it): the
@@ -149,7 +150,7 @@ export async function probeConfig(
 /** A gradient pool for timing the run's step on its threads; null (time one thread) where none can start here. */
 async function startProbePool(config: SearchConfig, threads: number, inputShape: [number, number, number], classes: number): Promise<GradientPool | null> {
   const backend = tf.getBackend();
-  if (backend !== 'wasm' && backend !== 'cpu') return null;
+  if (!isThreadedBackend(backend)) return null;
   try {
     return await GradientPool.start({ threads, bn: config.threadBn, space: config.space, inputShape, classes, backend });
   } catch {
