@@ -28,6 +28,9 @@ export function singleThreadReason(strategy: string, backend: BackendName | 'aut
   return spaceReason ?? backendSingleThreadReason(backend);
 }
 
+/** The metric the trainer reports its CPU use as: cores busy over the last few seconds, every thread counted (trainer/cpu-meter.ts). */
+export const CPU_CORES_METRIC = 'cpu_cores';
+
 /** "2 (synchronised BatchNorm)", "1": a run's threads as the run view and the CLI show them after "Threads: ". */
 export function describeThreads(threads: number, threadBn: 'sync' | 'per-worker' | undefined): string {
   if (threads <= 1) return '1';

@@ -1,7 +1,8 @@
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import type { TrainerEvent } from '../../../src/shared/events';
-import { CPU_METRIC, CpuMeter } from '../../../src/main/trainer/cpu-meter';
+import { CpuMeter } from '../../../src/main/trainer/cpu-meter';
+import { CPU_CORES_METRIC } from '../../../src/shared/training-threads';
 
 // The trainer's CPU figure counts every thread of the process: a worker thread's work shows while the main
 // thread sleeps. Values are not compared with a core count (the machine is shared), only with zero.
@@ -18,7 +19,7 @@ describe('CpuMeter', () => {
     while (performance.now() < until); // busy on this thread
     const e = meter.observe(progress);
     expect(e).toMatchObject({ type: 'metrics', step: 3, epoch: 0 });
-    const cores = (e as Extract<TrainerEvent, { type: 'metrics' }>).values[CPU_METRIC]!;
+    const cores = (e as Extract<TrainerEvent, { type: 'metrics' }>).values[CPU_CORES_METRIC]!;
     expect(cores).toBeGreaterThan(0);
     // Its own events do not move the step it reports at, and the next window starts afresh.
     expect(meter.observe(e!)).toBeNull();
@@ -33,6 +34,6 @@ describe('CpuMeter', () => {
     await worker.terminate();
     const e = meter.observe(progress) as Extract<TrainerEvent, { type: 'metrics' }>;
     // The main thread waited on an event (no CPU): what was counted is the worker's.
-    expect(e.values[CPU_METRIC]).toBeGreaterThan(0.05);
+    expect(e.values[CPU_CORES_METRIC]).toBeGreaterThan(0.05);
   });
 });
